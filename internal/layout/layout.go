@@ -1,0 +1,33 @@
+// Package layout names the parts of the app that the stack and the handlers
+// must agree on: the key prefixes inside the bucket and the environment
+// variables the stack sets on each function.
+//
+// It is plain Go with no AWS or CDK import, so both sides can depend on it.
+package layout
+
+// Key prefixes inside the app's bucket. IAM policies in the stack are scoped
+// to these prefixes, so a handler must not write outside them.
+const (
+	// UploadsPrefix holds the files that clients upload through presigned
+	// URLs; object-created events under it invoke the processor.
+	UploadsPrefix = "uploads/"
+	// ResultsPrefix holds one JSON result per processed upload.
+	ResultsPrefix = "results/"
+	// ReportsPrefix holds one JSON report per day.
+	ReportsPrefix = "reports/"
+)
+
+// Environment variables the stack sets on the functions.
+const (
+	// EnvBucketName is the name of the app's bucket (all functions).
+	EnvBucketName = "BUCKET_NAME"
+	// EnvAllowedContentTypes is a comma-separated list of the content types
+	// the API accepts for uploads (api only).
+	EnvAllowedContentTypes = "ALLOWED_CONTENT_TYPES"
+	// EnvMaxUploadBytes is the largest upload the API presigns, in bytes
+	// (api only).
+	EnvMaxUploadBytes = "MAX_UPLOAD_BYTES"
+	// EnvCORSAllowedOrigins is a comma-separated list of origins, or "*",
+	// that the API answers CORS requests for (api only).
+	EnvCORSAllowedOrigins = "CORS_ALLOWED_ORIGINS"
+)
