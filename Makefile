@@ -1,0 +1,74 @@
+# go-lambda-cdk: every command a user runs. `make help` lists them.
+#
+# Set-up is automatic: any target that needs the CDK CLI or Node.js first runs
+# `npm ci` from package-lock.json, which also installs a supported Node.js
+# (the "node" devDependency) into node_modules/.bin. That folder is put first
+# on PATH, so the CDK CLI, the Go app it starts and the Go tests' jsii runtime
+# all use it, whatever node the machine has.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+STAGE ?= dev
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+NPM_STAMP := node_modules/.ci-stamp
+GO_PKGS := ./...
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(NPM_STAMP): package.json package-lock.json
+	@echo "setup: npm ci (pinned aws-cdk CLI and Node.js)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@# node_modules holds Go template files of the CDK CLI; a go.mod there
+	@# keeps them out of ./... patterns.
+	@printf 'module ignored\n' > node_modules/go.mod
+	@node --version | grep -qE '^v(22|24)\.' || { echo "setup: node_modules/.bin/node is $$(node --version), want 22 or 24" >&2; exit 1; }
+	@touch $@
+
+.PHONY: setup
+setup: $(NPM_STAMP) ## install the pinned CDK CLI and Node.js, download Go modules
+	@go mod download
+
+.PHONY: package
+package: ## build every function's bootstrap zip into dist/ and print the size table
+	go run ./bin/package
+
+.PHONY: synth
+synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS account needed)
+	npx cdk synth -c stage=$(STAGE) --quiet
+
+.PHONY: test
+test: setup ## run every test (no AWS account, no Docker)
+	go test $(GO_PKGS)
+
+.PHONY: update-snapshots
+update-snapshots: setup ## rewrite the stack snapshots after an intended change
+	UPDATE_SNAPS=true go test ./test/...
+
+.PHONY: bench
+bench: setup ## run the benchmarks and write docs/benchmarks.md
+	@echo "bench: nothing yet"
+
+.PHONY: bootstrap
+bootstrap: setup ## cdk bootstrap the target account and region (needs AWS credentials)
+	npx cdk bootstrap -c stage=$(STAGE)
+
+.PHONY: diff
+diff: setup ## show what deploy would change (needs AWS credentials)
+	npx cdk diff -c stage=$(STAGE)
+
+.PHONY: deploy
+deploy: setup ## deploy the STAGE stack, e.g. make deploy STAGE=prod (needs AWS credentials)
+	npx cdk deploy -c stage=$(STAGE) --require-approval broadening
+
+.PHONY: destroy
+destroy: setup ## delete the STAGE stack (retained resources stay)
+	npx cdk destroy -c stage=$(STAGE)
+
+.PHONY: clean
+clean: ## remove build output (cdk.out, dist)
+	rm -rf cdk.out dist
