@@ -1,0 +1,239 @@
+// Package config holds the app's configuration as plain Go types: the stage
+// presets, the CDK context overrides and the validation that runs before any
+// construct is created.
+//
+// Nothing here imports jsii or the CDK: the stacks package converts these
+// values once, at the construct boundary.
+package config
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Stages with a preset. Select one with `-c stage=NAME`; default dev.
+const (
+	StageDev  = "dev"
+	StageProd = "prod"
+)
+
+// DefaultStage is used when no stage is given in the CDK context.
+const DefaultStage = StageDev
+
+// Architectures a function can be built for, in Lambda's spelling.
+const (
+	ArchARM64  = "arm64"
+	ArchX86_64 = "x86_64"
+)
+
+// Config is everything a stage of the app can be configured with. The JSON
+// names are the keys of CDK context overrides: `-c functions.api.memoryMB=512`.
+type Config struct {
+	// Project names the app in tags and the stack name. Default "go-lambda-cdk".
+	Project string `json:"project"`
+	// Stage is "dev" or "prod". It picks the preset and is the API stage name.
+	Stage string `json:"stage"`
+	// Functions configures each Lambda function.
+	Functions Functions `json:"functions"`
+	// API configures the REST API in front of the api function.
+	API API `json:"api"`
+	// Bucket configures the upload bucket and its notification.
+	Bucket Bucket `json:"bucket"`
+	// Async configures asynchronous invocation of processor and report.
+	Async Async `json:"async"`
+	// Schedule configures the rule that invokes report.
+	Schedule Schedule `json:"schedule"`
+	// Logs configures every log group of the stage (functions, API access).
+	Logs Logs `json:"logs"`
+	// Peak, when set, declares the expected peak load on the API so that the
+	// capacity of the api function and the API throttle can be checked at
+	// synth time. Default: not set, no capacity check.
+	Peak *Peak `json:"peak"`
+	// AccountConcurrency is the account's concurrent executions quota in the
+	// region. Default 1000 (Lambda's default; new accounts may get less).
+	AccountConcurrency int `json:"accountConcurrency"`
+}
+
+// Functions holds the three functions of the app. Each has a folder of the
+// same name under lambda/.
+type Functions struct {
+	API       Function `json:"api"`
+	Processor Function `json:"processor"`
+	Report    Function `json:"report"`
+}
+
+// Named returns the functions with their names, in a fixed order.
+func (f Functions) Named() []NamedFunction {
+	return []NamedFunction{
+		{Name: "api", Function: f.API},
+		{Name: "processor", Function: f.Processor},
+		{Name: "report", Function: f.Report},
+	}
+}
+
+// NamedFunction is a Function with the name of its folder under lambda/.
+type NamedFunction struct {
+	Name string
+	Function
+}
+
+// Function configures one Lambda function.
+type Function struct {
+	// Architecture is "arm64" or "x86_64". Default "arm64".
+	Architecture string `json:"architecture"`
+	// MemoryMB is the memory size, 128 to 10240 MB. Default 256 (dev), 512 (prod).
+	MemoryMB int `json:"memoryMB"`
+	// TimeoutSeconds is 1 to 900 s, and at most 29 s for the api function
+	// (the REST API's integration timeout). Defaults: api 10, processor 60,
+	// report 300.
+	TimeoutSeconds int `json:"timeoutSeconds"`
+	// EphemeralStorageMB is the size of /tmp, 512 to 10240 MB. Default 512.
+	EphemeralStorageMB int `json:"ephemeralStorageMB"`
+	// Environment is added to the variables the stack sets itself; all of
+	// them together may hold at most 4096 bytes of keys and values.
+	// Default: none.
+	Environment map[string]string `json:"environment"`
+	// ReservedConcurrency reserves concurrent executions for the function
+	// and caps it there; 0 leaves it in the unreserved pool. Default 0.
+	ReservedConcurrency int `json:"reservedConcurrency"`
+	// LogLevel is the application log level: TRACE, DEBUG, INFO, WARN,
+	// ERROR or FATAL. Default INFO (dev: DEBUG).
+	LogLevel string `json:"logLevel"`
+	// SystemLogLevel is the Lambda platform's log level: DEBUG, INFO or
+	// WARN. Default WARN.
+	SystemLogLevel string `json:"systemLogLevel"`
+}
+
+// API configures the REST API.
+type API struct {
+	// ThrottleRateLimit is the stage's steady-state requests per second.
+	// Default 50 (dev), 500 (prod).
+	ThrottleRateLimit float64 `json:"throttleRateLimit"`
+	// ThrottleBurstLimit is the stage's burst of requests. Default 100 (dev),
+	// 1000 (prod).
+	ThrottleBurstLimit int `json:"throttleBurstLimit"`
+	// CORSAllowedOrigins is ["*"] or a list of https:// origins.
+	// Default ["*"] (dev), ["https://app.example.com"] (prod).
+	CORSAllowedOrigins []string `json:"corsAllowedOrigins"`
+	// AllowedContentTypes lists the content types accepted for uploads.
+	// Default image/png, image/jpeg, application/pdf, text/plain, text/csv,
+	// audio/mpeg.
+	AllowedContentTypes []string `json:"allowedContentTypes"`
+	// MaxUploadBytes is the largest upload the API presigns, 1 byte to 5 GB
+	// (S3's limit for one PUT). Default 104857600 (100 MiB).
+	MaxUploadBytes int64 `json:"maxUploadBytes"`
+}
+
+// Bucket configures the upload bucket.
+type Bucket struct {
+	// Versioned turns on object versioning. Default false (dev), true (prod).
+	Versioned bool `json:"versioned"`
+	// NotificationSuffixes restricts the processor's trigger to keys under
+	// uploads/ that end with one of these. Default: none (every key).
+	NotificationSuffixes []string `json:"notificationSuffixes"`
+}
+
+// Async configures asynchronous invocation (S3 and EventBridge invoke this way).
+type Async struct {
+	// RetryAttempts is 0 to 2. Default 2.
+	RetryAttempts int `json:"retryAttempts"`
+	// MaxEventAgeSeconds is 60 to 21600 (6 h). Default 21600.
+	MaxEventAgeSeconds int `json:"maxEventAgeSeconds"`
+}
+
+// Schedule configures the report's rule.
+type Schedule struct {
+	// Cron is an EventBridge cron expression with six fields
+	// (minutes hours day-of-month month day-of-week year), without the
+	// "cron(...)" wrapper. Default "0 0 * * ? *" (daily at 00:00 UTC).
+	Cron string `json:"cron"`
+}
+
+// Logs configures log groups.
+type Logs struct {
+	// RetentionDays is one of CloudWatch Logs' allowed values (1, 3, 5, 7,
+	// 14, 30, 60, 90, ...). Never-expire is not allowed. Default 7 (dev),
+	// 90 (prod).
+	RetentionDays int `json:"retentionDays"`
+}
+
+// Peak declares the expected peak load on the API.
+type Peak struct {
+	// RequestsPerSecond at the peak. Must be positive.
+	RequestsPerSecond float64 `json:"requestsPerSecond"`
+	// AverageDurationMs is the api function's average duration in
+	// milliseconds. Must be positive.
+	AverageDurationMs float64 `json:"averageDurationMs"`
+}
+
+// ForStage returns the preset for a stage.
+func ForStage(stage string) (Config, error) {
+	c := Config{
+		Project: "go-lambda-cdk",
+		Stage:   stage,
+		Functions: Functions{
+			API:       defaultFunction(10),
+			Processor: defaultFunction(60),
+			Report:    defaultFunction(300),
+		},
+		API: API{
+			AllowedContentTypes: []string{"image/png", "image/jpeg", "application/pdf", "text/plain", "text/csv", "audio/mpeg"},
+			MaxUploadBytes:      100 << 20,
+		},
+		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
+		Schedule:           Schedule{Cron: "0 0 * * ? *"},
+		AccountConcurrency: 1000,
+	}
+	switch stage {
+	case StageDev:
+		c.API.ThrottleRateLimit, c.API.ThrottleBurstLimit = 50, 100
+		c.API.CORSAllowedOrigins = []string{"*"}
+		c.Logs.RetentionDays = 7
+		c.forEachFunction(func(f *Function) { f.MemoryMB, f.LogLevel = 256, "DEBUG" })
+	case StageProd:
+		c.API.ThrottleRateLimit, c.API.ThrottleBurstLimit = 500, 1000
+		c.API.CORSAllowedOrigins = []string{"https://app.example.com"}
+		c.Bucket.Versioned = true
+		c.Logs.RetentionDays = 90
+		c.forEachFunction(func(f *Function) { f.MemoryMB = 512 })
+	default:
+		return Config{}, fmt.Errorf("stage: %q is not a known stage; allowed: %s", stage, quoteList(Stages()))
+	}
+	return c, nil
+}
+
+// Stages lists the stages that have a preset.
+func Stages() []string { return []string{StageDev, StageProd} }
+
+func defaultFunction(timeoutSeconds int) Function {
+	return Function{
+		Architecture:       ArchARM64,
+		TimeoutSeconds:     timeoutSeconds,
+		EphemeralStorageMB: 512,
+		LogLevel:           "INFO",
+		SystemLogLevel:     "WARN",
+	}
+}
+
+func (c *Config) forEachFunction(f func(*Function)) {
+	for _, fn := range []*Function{&c.Functions.API, &c.Functions.Processor, &c.Functions.Report} {
+		f(fn)
+	}
+}
+
+// StackName is the CloudFormation stack name of the stage, e.g.
+// "GoLambdaCdk-dev".
+func (c Config) StackName() string { return "GoLambdaCdk-" + c.Stage }
+
+func quoteList(values []string) string {
+	s := append([]string(nil), values...)
+	sort.Strings(s)
+	out := ""
+	for i, v := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%q", v)
+	}
+	return out
+}
