@@ -83,7 +83,9 @@ func TestValidate(t *testing.T) {
 		{"cron both days set", func(c *Config) { c.Schedule.Cron = "0 0 1 * MON *" }, []string{"schedule.cron", "exactly one of day-of-month and day-of-week"}},
 		{"cron question mark in hours", func(c *Config) { c.Schedule.Cron = "0 ? * * ? *" }, []string{"schedule.cron", "hours"}},
 		{"cron wrapper included", func(c *Config) { c.Schedule.Cron = "cron(0 0 * * ? *)" }, []string{"schedule.cron", "minutes"}},
-		{"cors https origin", func(c *Config) { c.API.CORSAllowedOrigins = []string{"https://app.example.com", "https://admin.example.com:8443"} }, nil},
+		{"cors https origin", func(c *Config) {
+			c.API.CORSAllowedOrigins = []string{"https://app.example.com", "https://admin.example.com:8443"}
+		}, nil},
 		{"cors http origin", func(c *Config) { c.API.CORSAllowedOrigins = []string{"http://app.example.com"} }, []string{"api.corsAllowedOrigins[0]", `"http://app.example.com"`, "is not https", `"*"`}},
 		{"cors origin with path", func(c *Config) { c.API.CORSAllowedOrigins = []string{"https://app.example.com/x"} }, []string{"api.corsAllowedOrigins[0]", "not an origin"}},
 		{"cors star with others", func(c *Config) { c.API.CORSAllowedOrigins = []string{"*", "https://a.example.com"} }, []string{"api.corsAllowedOrigins[0]", "only origin"}},
@@ -174,7 +176,7 @@ func TestLoad(t *testing.T) {
 		}, nil},
 		{"prod preset with command-line overrides", map[string]any{
 			"stage": "prod", "functions.api.memoryMB": "1024", "bucket.versioned": "false",
-			"api.corsAllowedOrigins": "https://a.example.com, https://b.example.com",
+			"api.corsAllowedOrigins":               "https://a.example.com, https://b.example.com",
 			"@aws-cdk/core:newStyleStackSynthesis": true, // a feature flag: ignored
 		}, func(t *testing.T, c Config) {
 			if c.Stage != "prod" || c.Functions.API.MemoryMB != 1024 || c.Bucket.Versioned {
