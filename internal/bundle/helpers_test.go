@@ -1,0 +1,126 @@
+package bundle
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// goMod is the go.mod of every generated test module: no requirements, so
+// nothing is downloaded.
+const goMod = "module example\n\ngo 1.26\n"
+
+// helloMain is a main package with no third-party import.
+const helloMain = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n"
+
+// writeFiles writes files (slash-separated path -> content) under dir.
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// newModule writes a module holding go.mod and files into a new temporary
+// folder and returns the folder.
+func newModule(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"go.mod": goMod})
+	writeFiles(t, dir, files)
+	return dir
+}
+
+// writeRandomFile writes n incompressible bytes to path. The seed is fixed,
+// so a test generates the same bytes every run and the Go build cache keeps
+// one copy of the package embedding them, not one per run.
+func writeRandomFile(t testing.TB, path string, n int64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src := rand.NewChaCha8([32]byte{'b', 'u', 'n', 'd', 'l', 'e'})
+	if _, err := io.CopyN(f, src, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// embedModule returns a module whose function lambda/<name> embeds n
+// incompressible bytes.
+func embedModule(t testing.TB, name string, n int64) string {
+	t.Helper()
+	dir := newModule(t, map[string]string{
+		"lambda/" + name + "/main.go": "package main\n\nimport _ \"embed\"\n\n//go:embed data.bin\nvar data []byte\n\nfunc main() { println(len(data), data[len(data)-1]) }\n",
+	})
+	writeRandomFile(t, filepath.Join(dir, "lambda", name, "data.bin"), n)
+	return dir
+}
+
+// helloBootstraps holds one small bootstrap per architecture, built once and
+// shared by the tests that only need a valid binary.
+var helloBootstraps = struct {
+	once  sync.Once
+	dir   string
+	paths map[string]string
+	err   error
+}{}
+
+// helloBootstrap returns the path of a bootstrap built by Build for goarch
+// from helloMain. The files live until the test binary exits.
+func helloBootstrap(t *testing.T, goarch string) string {
+	t.Helper()
+	h := &helloBootstraps
+	h.once.Do(func() {
+		h.dir, h.err = os.MkdirTemp("", "bundle-test-")
+		if h.err != nil {
+			return
+		}
+		writeFiles(t, h.dir, map[string]string{"go.mod": goMod, "lambda/hello/main.go": helloMain})
+		h.paths = make(map[string]string)
+		for _, arch := range Architectures {
+			var results []Result
+			results, h.err = Build(context.Background(), Options{
+				ModuleDir: h.dir, OutDir: filepath.Join(h.dir, "dist-"+arch), KeepBootstrap: true,
+			}, Function{Name: "hello", Dir: "lambda/hello", GOARCH: arch})
+			if h.err != nil {
+				return
+			}
+			h.paths[arch] = results[0].BootstrapPath
+		}
+	})
+	if h.err != nil {
+		t.Fatalf("build hello bootstraps: %v", h.err)
+	}
+	return h.paths[goarch]
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if helloBootstraps.dir != "" {
+		os.RemoveAll(helloBootstraps.dir)
+	}
+	os.Exit(code)
+}
+
+// otherArch returns an architecture other than goarch.
+func otherArch(goarch string) string {
+	if goarch == "arm64" {
+		return "amd64"
+	}
+	return "arm64"
+}
