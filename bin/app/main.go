@@ -1,0 +1,74 @@
+// Command app is the CDK app: `npx cdk synth` runs it (see cdk.json). It
+// loads and validates the stage's configuration from the CDK context, builds
+// every function's zip, and defines the stage's stack.
+//
+// A configuration mistake ends it with exit code 1 and one line per problem
+// on stderr, before any construct is created: no template is written.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/stacks"
+	"go-lambda-cdk/stacks/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Stderr)
+	stop()
+	jsii.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, stderr io.Writer) error {
+	app := awscdk.NewApp(nil)
+	cdkContext, _ := app.Node().GetAllContext(nil).(map[string]any)
+	cfg, err := config.Load(cdkContext)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
+	}
+	assets, err := buildAssets(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := stacks.NewAppStack(app, cfg, assets); err != nil {
+		return err
+	}
+	stacks.CheckAwsSolutions(app)
+	app.Synth(nil)
+	return nil
+}
+
+// buildAssets compiles and zips every function for its configured
+// architecture and prints the size table.
+func buildAssets(ctx context.Context, cfg config.Config, stderr io.Writer) (stacks.Assets, error) {
+	var fns []bundle.Function
+	for _, fn := range cfg.Functions.Named() {
+		fns = append(fns, bundle.Function{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: stacks.GOARCH(fn.Architecture)})
+	}
+	results, err := bundle.Build(ctx, bundle.Options{Progress: stderr}, fns...)
+	bundle.WriteTable(stderr, results)
+	if err != nil {
+		return nil, fmt.Errorf("build functions:\n%w", err)
+	}
+	assets := stacks.Assets{}
+	for _, r := range results {
+		assets[r.Function.Name] = r.ZipPath
+	}
+	return assets, nil
+}

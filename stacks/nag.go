@@ -1,0 +1,58 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// CheckAwsSolutions applies cdk-nag's AWS Solutions rules to everything
+// under scope: an unsuppressed finding becomes an error or warning
+// annotation, and `cdk synth` fails on errors. Every suppression in this
+// package states its reason.
+func CheckAwsSolutions(scope constructs.IConstruct) {
+	awscdk.Aspects_Of(scope).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// suppress records one cdk-nag rule as accepted for a construct and its
+// children, with the reason.
+func suppress(c constructs.IConstruct, rule, reason string, appliesTo ...any) {
+	s := &cdknag.NagPackSuppression{Id: jsii.String(rule), Reason: jsii.String(reason)}
+	if len(appliesTo) > 0 {
+		s.AppliesTo = &appliesTo
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
+}
+
+// suppressPrefixWildcards accepts the one kind of wildcard the functions'
+// roles hold: object ARNs under one of the bucket's key prefixes
+// ("<bucket ARN>/uploads/*"). Keys are generated per upload, so the prefix is
+// the narrowest scope that is known at deploy time.
+func suppressPrefixWildcards(role constructs.IConstruct) {
+	suppress(role, "AwsSolutions-IAM5",
+		"Object keys are generated per upload; access is scoped to one key prefix of the app's own bucket (uploads/, results/ or reports/).",
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]{8}\.Arn>\/(uploads|results|reports)\/\*$/`)})
+}
+
+// notificationHandlerID is the ID of the singleton function CDK adds to a
+// stack to configure bucket notifications.
+const notificationHandlerID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+
+// suppressNotificationHandler covers the function CDK itself provides to
+// put the bucket's notification configuration during deployment.
+func suppressNotificationHandler(stack awscdk.Stack) {
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.StackName()+"/"+notificationHandlerID+"/Role/Resource"),
+		&[]*cdknag.NagPackSuppression{
+			{
+				Id:        jsii.String("AwsSolutions-IAM4"),
+				Reason:    jsii.String("CDK's own bucket-notification handler runs only during deployment; its role and managed policy are fixed by aws-s3-notifications."),
+				AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+			},
+			{
+				Id:        jsii.String("AwsSolutions-IAM5"),
+				Reason:    jsii.String("s3:PutBucketNotification takes no narrower resource in CDK's own notification handler policy."),
+				AppliesTo: &[]any{"Resource::*"},
+			},
+		}, jsii.Bool(true))
+}
