@@ -1,0 +1,171 @@
+package template
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// refTarget returns X of {"Ref": "X"}, or "".
+func refTarget(v json.RawMessage) string {
+	var ref struct {
+		Ref string `json:"Ref"`
+	}
+	_ = json.Unmarshal(v, &ref)
+	return ref.Ref
+}
+
+// getAtt returns X and Y of {"Fn::GetAtt": ["X", "Y"]}.
+func getAtt(v json.RawMessage) (string, string, bool) {
+	var ga struct {
+		GetAtt []string `json:"Fn::GetAtt"`
+	}
+	if json.Unmarshal(v, &ga) != nil || len(ga.GetAtt) != 2 {
+		return "", "", false
+	}
+	return ga.GetAtt[0], ga.GetAtt[1], true
+}
+
+// getAttArns returns every X of {"Fn::GetAtt": ["X", "Arn"]} in v, looking
+// inside Fn::Join and other nested values.
+func getAttArns(v json.RawMessage) []string {
+	if id, attr, ok := getAtt(v); ok {
+		if attr == "Arn" {
+			return []string{id}
+		}
+		return nil
+	}
+	var ids []string
+	var arr []json.RawMessage
+	var obj map[string]json.RawMessage
+	switch {
+	case json.Unmarshal(v, &arr) == nil:
+		for _, e := range arr {
+			ids = append(ids, getAttArns(e)...)
+		}
+	case json.Unmarshal(v, &obj) == nil:
+		for _, e := range obj {
+			ids = append(ids, getAttArns(e)...)
+		}
+	}
+	return ids
+}
+
+// Local account and partition the local stand-ins report.
+const (
+	LocalAccountID = "123456789012"
+	partition      = "aws"
+)
+
+// Environment returns fn's environment variables with every reference
+// resolved to its local stand-in: a bucket's Ref to the local bucket name,
+// its Arn to arn:aws:s3:::<name>, a function's Ref to its short name, its Arn
+// to a local ARN, pseudo parameters to region and LocalAccountID, and
+// Fn::Join of those. LoggingConfig adds AWS_LAMBDA_LOG_LEVEL and
+// AWS_LAMBDA_LOG_FORMAT as Lambda does. A reference to anything else is an
+// error naming the variable.
+func (t *Template) Environment(fn Function, region string) (map[string]string, error) {
+	env := map[string]string{}
+	var errs []error
+	names := make([]string, 0, len(fn.env))
+	for k := range fn.env {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v, err := t.resolve(fn.env[k], region)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("function %s: environment variable %s: %w", fn.Name, k, err))
+			continue
+		}
+		env[k] = v
+	}
+	if fn.LogLevel != "" {
+		env["AWS_LAMBDA_LOG_LEVEL"] = fn.LogLevel
+	}
+	if fn.LogFormat != "" {
+		env["AWS_LAMBDA_LOG_FORMAT"] = fn.LogFormat
+	}
+	return env, errors.Join(errs...)
+}
+
+func (t *Template) resolve(v json.RawMessage, region string) (string, error) {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s, nil
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) == nil {
+		return n.String(), nil
+	}
+	if ref := refTarget(v); ref != "" {
+		return t.resolveRef(ref, region)
+	}
+	if id, attr, ok := getAtt(v); ok {
+		return t.resolveGetAtt(id, attr, region)
+	}
+	var join struct {
+		Join []json.RawMessage `json:"Fn::Join"`
+	}
+	if json.Unmarshal(v, &join) == nil && len(join.Join) == 2 {
+		var sep string
+		var parts []json.RawMessage
+		if json.Unmarshal(join.Join[0], &sep) != nil || json.Unmarshal(join.Join[1], &parts) != nil {
+			return "", fmt.Errorf("malformed Fn::Join %s", v)
+		}
+		out := make([]string, len(parts))
+		for i, p := range parts {
+			s, err := t.resolve(p, region)
+			if err != nil {
+				return "", err
+			}
+			out[i] = s
+		}
+		return strings.Join(out, sep), nil
+	}
+	return "", fmt.Errorf("cannot resolve %s locally", v)
+}
+
+func (t *Template) resolveRef(ref, region string) (string, error) {
+	switch ref {
+	case "AWS::Region":
+		return region, nil
+	case "AWS::AccountId":
+		return LocalAccountID, nil
+	case "AWS::Partition":
+		return partition, nil
+	case "AWS::URLSuffix":
+		return "amazonaws.com", nil
+	case "AWS::StackName":
+		return t.StackName, nil
+	}
+	for _, b := range t.Buckets {
+		if b.LogicalID == ref {
+			return b.Name, nil
+		}
+	}
+	if i, ok := t.functionByID(ref); ok {
+		return t.Functions[i].Name, nil
+	}
+	return "", fmt.Errorf("Ref %s is not a bucket, a Go function or a pseudo parameter", ref)
+}
+
+func (t *Template) resolveGetAtt(id, attr, region string) (string, error) {
+	for _, b := range t.Buckets {
+		if b.LogicalID != id {
+			continue
+		}
+		switch attr {
+		case "Arn":
+			return "arn:aws:s3:::" + b.Name, nil
+		case "DomainName", "RegionalDomainName":
+			return b.Name + ".s3." + region + ".amazonaws.com", nil
+		}
+	}
+	if i, ok := t.functionByID(id); ok && attr == "Arn" {
+		return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", partition, region, LocalAccountID, t.Functions[i].Name), nil
+	}
+	return "", fmt.Errorf("Fn::GetAtt %s.%s has no local stand-in", id, attr)
+}

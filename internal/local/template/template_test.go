@@ -1,0 +1,212 @@
+package template
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go-lambda-cdk/internal/local/apigw"
+)
+
+func readFixture(t *testing.T, name, stack string) *Template {
+	t.Helper()
+	tpl, err := ReadFile(filepath.Join("testdata", name), stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+const fixtureBucket = "golambdacdk-dev-uploadsbucket5e5e9b64"
+
+func TestParseHandwritten(t *testing.T) {
+	tpl := readFixture(t, "handwritten.template.json", "GoLambdaCdk-dev")
+
+	t.Run("functions", func(t *testing.T) {
+		var got []string
+		for _, f := range tpl.Functions {
+			got = append(got, f.Name)
+		}
+		if want := []string{"api", "processor", "report"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("functions = %v, want %v", got, want)
+		}
+		if len(tpl.Skipped) != 1 || !strings.Contains(tpl.Skipped[0], "python3.13") {
+			t.Errorf("skipped = %v, want the Python notifications handler", tpl.Skipped)
+		}
+		api, _ := tpl.Function("api")
+		if api.MemoryMB != 256 || api.Timeout != 10*time.Second || api.Handler != "bootstrap" || !reflect.DeepEqual(api.Architectures, []string{"arm64"}) {
+			t.Errorf("api = %+v", api)
+		}
+		if api.RetryAttempts != DefaultRetryAttempts {
+			t.Errorf("api retries = %d, want default %d", api.RetryAttempts, DefaultRetryAttempts)
+		}
+		report, _ := tpl.Function("report")
+		if report.MemoryMB != DefaultMemoryMB || report.Timeout != 300*time.Second || report.RetryAttempts != 0 || report.MaxEventAge != DefaultMaxEventAge {
+			t.Errorf("report = %+v", report)
+		}
+		proc, _ := tpl.Function("processor")
+		if proc.RetryAttempts != 1 || proc.MaxEventAge != 6*time.Hour {
+			t.Errorf("processor retries %d, age %s", proc.RetryAttempts, proc.MaxEventAge)
+		}
+	})
+
+	t.Run("environment", func(t *testing.T) {
+		api, _ := tpl.Function("api")
+		env, err := tpl.Environment(api, "eu-west-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{
+			"BUCKET_NAME":           fixtureBucket,
+			"BUCKET_ARN":            "arn:aws:s3:::" + fixtureBucket,
+			"ALLOWED_CONTENT_TYPES": "image/png,text/plain",
+			"MAX_UPLOAD_BYTES":      "104857600",
+			"CORS_ALLOWED_ORIGINS":  "*",
+			"SELF":                  "arn:aws:lambda:eu-west-1:123456789012:function:processor",
+			"AWS_LAMBDA_LOG_LEVEL":  "DEBUG",
+			"AWS_LAMBDA_LOG_FORMAT": "JSON",
+		}
+		if !reflect.DeepEqual(env, want) {
+			t.Errorf("env = %v\nwant  %v", env, want)
+		}
+	})
+
+	t.Run("api", func(t *testing.T) {
+		if tpl.API == nil {
+			t.Fatal("no API")
+		}
+		if tpl.API.Stage != "dev" || !reflect.DeepEqual(tpl.API.BinaryMediaTypes, []string{"image/*"}) {
+			t.Errorf("stage %q, binary %v", tpl.API.Stage, tpl.API.BinaryMediaTypes)
+		}
+		want := []apigw.Route{
+			{Path: "/health", Method: "GET", Function: "api"},
+			{Path: "/uploads", Method: "POST", Function: "api"},
+			{Path: "/uploads/{id}", Method: "GET", Function: "api"},
+			{Path: "/uploads/{id}", Method: "OPTIONS", Mock: &apigw.MockResponse{StatusCode: 204, Headers: map[string]string{
+				"Access-Control-Allow-Headers": "Content-Type,X-Amz-Date,Authorization,X-Api-Key",
+				"Access-Control-Allow-Origin":  "*",
+				"Access-Control-Allow-Methods": "OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD",
+			}}},
+		}
+		if !reflect.DeepEqual(tpl.API.Routes, want) {
+			t.Errorf("routes = %+v\nwant %+v", tpl.API.Routes, want)
+		}
+	})
+
+	t.Run("notifications and schedules", func(t *testing.T) {
+		wantN := []Notification{{Bucket: fixtureBucket, Function: "processor", Events: []string{"s3:ObjectCreated:*"}, Prefix: "uploads/"}}
+		if !reflect.DeepEqual(tpl.Notifications, wantN) {
+			t.Errorf("notifications = %+v", tpl.Notifications)
+		}
+		wantS := []Schedule{{Rule: "NightlyReportRule0A1B2C3D", Expression: "cron(0 0 * * ? *)", Function: "report", Enabled: true}}
+		if !reflect.DeepEqual(tpl.Schedules, wantS) {
+			t.Errorf("schedules = %+v", tpl.Schedules)
+		}
+	})
+}
+
+func TestShortName(t *testing.T) {
+	tests := []struct{ path, id, want string }{
+		{"GoLambdaCdk-dev/ApiFunction/Resource", "X", "api"},
+		{"GoLambdaCdk-dev/Processor/Resource", "X", "processor"},
+		{"GoLambdaCdk-dev/App/ReportFn/Resource", "X", "report"},
+		{"GoLambdaCdk-dev/Function/Resource", "X", "function"},
+		{"", "ReportHandler", "report"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+tt.id, func(t *testing.T) {
+			if got := shortName(tt.path, tt.id); got != tt.want {
+				t.Errorf("shortName(%q, %q) = %q, want %q", tt.path, tt.id, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	fn := func(id, env string) string {
+		return `"` + id + `": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023", "Environment": {"Variables": ` + env + `}}}`
+	}
+	tests := []struct {
+		name      string
+		resources string
+		want      []string
+	}{
+		{"not JSON", `x`, []string{"parse"}},
+		{"same short name", fn("ApiFunction", "{}") + "," + fn("ApiHandler", "{}"), []string{"short name \"api\""}},
+		{"unknown integration", fn("ApiFunction", "{}") + `,
+			"R": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
+			"M": {"Type": "AWS::ApiGateway::Method", "Properties": {"HttpMethod": "GET", "ResourceId": {"Fn::GetAtt": ["R", "RootResourceId"]}, "Integration": {"Type": "HTTP_PROXY"}}},
+			"N": {"Type": "AWS::ApiGateway::Method", "Properties": {"HttpMethod": "GET", "ResourceId": {"Ref": "Nope"}, "Integration": {"Type": "AWS_PROXY"}}}`,
+			[]string{`"HTTP_PROXY" is not served`, "Nope"}},
+		{"notification to a missing function", `"B": {"Type": "AWS::S3::Bucket"},
+			"C": {"Type": "Custom::S3BucketNotifications", "Properties": {"BucketName": {"Ref": "B"}, "NotificationConfiguration": {"LambdaFunctionConfigurations": [{"Events": ["s3:ObjectCreated:*"], "LambdaFunctionArn": {"Fn::GetAtt": ["Gone", "Arn"]}}]}}}`,
+			[]string{"not a Go function"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(`{"Resources": {`+tt.resources+`}}`), "S")
+			if tt.name == "not JSON" {
+				_, err = Parse([]byte(tt.resources), "S")
+			}
+			if err == nil {
+				t.Fatal("want error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestEnvironmentUnresolvable(t *testing.T) {
+	tpl, err := Parse([]byte(`{"Resources": {"ApiFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023",
+		"Environment": {"Variables": {"QUEUE": {"Ref": "SomeQueue"}, "OK": "1"}}}}}}`), "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tpl.Environment(tpl.Functions[0], "us-east-1")
+	if err == nil || !strings.Contains(err.Error(), "QUEUE") || !strings.Contains(err.Error(), "SomeQueue") {
+		t.Errorf("error = %v, want one naming QUEUE and SomeQueue", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	tplBytes, err := os.ReadFile(filepath.Join("testdata", "handwritten.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("GoLambdaCdk-dev.template.json", string(tplBytes))
+	write("manifest.json", `{"artifacts": {
+		"GoLambdaCdk-dev": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "GoLambdaCdk-dev.template.json"}},
+		"GoLambdaCdk-dev.assets": {"type": "cdk:asset-manifest", "properties": {"file": "GoLambdaCdk-dev.assets.json"}},
+		"Tree": {"type": "cdk:tree"}}}`)
+
+	tpl, err := Load(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tpl.StackName != "GoLambdaCdk-dev" || len(tpl.Functions) != 3 {
+		t.Errorf("stack %q with %d functions", tpl.StackName, len(tpl.Functions))
+	}
+	if _, err := Load(dir, "Other"); err == nil || !strings.Contains(err.Error(), "GoLambdaCdk-dev") {
+		t.Errorf("Load of a missing stack: %v, want error listing the stacks", err)
+	}
+	if _, err := Load(t.TempDir(), ""); err == nil || !strings.Contains(err.Error(), "make synth") {
+		t.Errorf("Load without manifest: %v", err)
+	}
+}
