@@ -262,12 +262,20 @@ func (t *Template) function(id string) (Function, string, error) {
 }
 
 // shortName turns the construct ID in a CDK path into the function's short
-// name: "GoLambdaCdk-dev/ApiFunction/Resource" -> "api". Without a CDK path
-// the logical ID is used the same way.
+// name: "GoLambdaCdk-dev/ApiFunction/Resource" and
+// "GoLambdaCdk-dev/Api/Function/Resource" both give "api". The last path
+// segment that is not "Resource" or "Function" is used, in lower case,
+// without a "Function", "Handler", "Lambda" or "Fn" suffix. Without a CDK
+// path the logical ID is used the same way.
 func shortName(cdkPath, logicalID string) string {
 	id := logicalID
-	if parts := strings.Split(cdkPath, "/"); len(parts) >= 3 {
-		id = parts[len(parts)-2]
+	if parts := strings.Split(cdkPath, "/"); len(parts) >= 2 {
+		for i := len(parts) - 1; i >= 1; i-- {
+			if p := parts[i]; p != "Resource" && p != "Function" {
+				id = p
+				break
+			}
+		}
 	}
 	name := strings.ToLower(id)
 	for _, suffix := range []string{"function", "handler", "lambda", "fn"} {

@@ -113,7 +113,8 @@ func TestShortName(t *testing.T) {
 		{"GoLambdaCdk-dev/ApiFunction/Resource", "X", "api"},
 		{"GoLambdaCdk-dev/Processor/Resource", "X", "processor"},
 		{"GoLambdaCdk-dev/App/ReportFn/Resource", "X", "report"},
-		{"GoLambdaCdk-dev/Function/Resource", "X", "function"},
+		{"GoLambdaCdk-dev/Api/Function/Resource", "X", "api"},
+		{"GoLambdaCdk-dev/Function/Resource", "ReportFn", "report"}, // no usable construct ID: the logical ID
 		{"", "ReportHandler", "report"},
 	}
 	for _, tt := range tests {
@@ -208,5 +209,45 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(t.TempDir(), ""); err == nil || !strings.Contains(err.Error(), "make synth") {
 		t.Errorf("Load without manifest: %v", err)
+	}
+}
+
+// TestParseSynthesized reads a template synthesized from this project's own
+// stack (copied from cdk.out; refresh it after changing the stack).
+func TestParseSynthesized(t *testing.T) {
+	tpl := readFixture(t, "cdk-synth.template.json", "GoLambdaCdk-dev")
+	var names []string
+	for _, f := range tpl.Functions {
+		names = append(names, f.Name)
+		env, err := tpl.Environment(f, "us-east-1")
+		if err != nil {
+			t.Errorf("environment of %s: %v", f.Name, err)
+		}
+		if env["BUCKET_NAME"] == "" {
+			t.Errorf("%s has no BUCKET_NAME", f.Name)
+		}
+	}
+	if want := []string{"api", "processor", "report"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("functions = %v, want %v", names, want)
+	}
+	if tpl.API == nil || tpl.API.Stage != "dev" {
+		t.Fatalf("API = %+v, want stage dev", tpl.API)
+	}
+	proxied := map[string]bool{}
+	for _, r := range tpl.API.Routes {
+		if r.Function == "api" {
+			proxied[r.Method+" "+r.Path] = true
+		}
+	}
+	for _, want := range []string{"ANY /uploads", "ANY /uploads/{id}", "ANY /health"} {
+		if !proxied[want] {
+			t.Errorf("no route %s to api; routes %v", want, proxied)
+		}
+	}
+	if len(tpl.Notifications) == 0 || tpl.Notifications[0].Function != "processor" || tpl.Notifications[0].Prefix != "uploads/" {
+		t.Errorf("notifications = %+v", tpl.Notifications)
+	}
+	if len(tpl.Schedules) != 1 || tpl.Schedules[0].Function != "report" {
+		t.Errorf("schedules = %+v", tpl.Schedules)
 	}
 }
