@@ -253,7 +253,7 @@ func (b *builder) build(ctx context.Context, r *Result) {
 		return
 	}
 	r.ZipPath = zipPath
-	b.progress.printf("build %s (%s): %s bytes zipped in %s", fn.Name, fn.GOARCH, groupDigits(r.ZipBytes), r.Duration.Round(10*time.Millisecond))
+	b.progress.printf("build %s (%s): %s bytes zipped in %s", fn.Name, fn.GOARCH, GroupDigits(r.ZipBytes), r.Duration.Round(10*time.Millisecond))
 }
 
 func (b *builder) buildZip(ctx context.Context, r *Result, zipPath string) error {

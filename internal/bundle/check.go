@@ -47,11 +47,11 @@ func (l Limit) check(size int64) error {
 	}
 	if l.Inclusive {
 		return fmt.Errorf("%s size %s bytes is over Lambda's %s limit of %s bytes by %s bytes",
-			l.Name, groupDigits(size), l.Name, groupDigits(l.Bytes), groupDigits(size-l.Bytes))
+			l.Name, GroupDigits(size), l.Name, GroupDigits(l.Bytes), GroupDigits(size-l.Bytes))
 	}
 	// size == l.Bytes is already one byte too many.
 	return fmt.Errorf("%s size %s bytes is over Lambda's %s limit (smaller than %s bytes) by %s bytes",
-		l.Name, groupDigits(size), l.Name, groupDigits(l.Bytes), groupDigits(size-l.Bytes+1))
+		l.Name, GroupDigits(size), l.Name, GroupDigits(l.Bytes), GroupDigits(size-l.Bytes+1))
 }
 
 // warning returns a line when size is WarnPercent of the limit or more, and
@@ -61,7 +61,7 @@ func (l Limit) warning(size int64) string {
 		return ""
 	}
 	return fmt.Sprintf("%s size %s bytes is %.1f%% of Lambda's %s-byte %s limit",
-		l.Name, groupDigits(size), l.Percent(size), groupDigits(l.Bytes), l.Name)
+		l.Name, GroupDigits(size), l.Percent(size), GroupDigits(l.Bytes), l.Name)
 }
 
 // elfMachines maps each GOARCH to the ELF machine Lambda runs it on.
@@ -100,8 +100,8 @@ func checkELF(path, goarch string) error {
 	return nil
 }
 
-// groupDigits formats n with a comma every three digits: 52,428,800.
-func groupDigits(n int64) string {
+// GroupDigits formats n with a comma every three digits: 52,428,800.
+func GroupDigits(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := n < 0
 	if neg {

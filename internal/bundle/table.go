@@ -63,7 +63,7 @@ func sizeCell(n int64) string {
 	if n == 0 {
 		return "-"
 	}
-	return groupDigits(n)
+	return GroupDigits(n)
 }
 
 func shareCell(l Limit, n int64) string {

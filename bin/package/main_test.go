@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// newModule writes a module with the functions a and b and, when broken,
+// one that does not compile, and makes it the working directory.
+func newModule(t *testing.T, broken bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":           "module example\n\ngo 1.26\n",
+		"lambda/a/main.go": "package main\n\nfunc main() { println(\"a\") }\n",
+		"lambda/b/main.go": "package main\n\nfunc main() { println(\"b\") }\n",
+	}
+	if broken {
+		files["lambda/broken/main.go"] = "package main\n\nfunc main() { undefinedThing() }\n"
+	}
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	return dir
+}
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name      string
+		broken    bool
+		args      []string
+		wantErr   string // "": success
+		wantUsage bool
+		wantRows  []string // function and arch of each table row
+		wantZips  []string
+	}{
+		{
+			name:     "all functions",
+			args:     []string{"-out", "out"},
+			wantRows: []string{"a  arm64", "b  arm64"},
+			wantZips: []string{"a.zip", "b.zip"},
+		},
+		{
+			name:     "named function, amd64",
+			args:     []string{"-arch", "amd64", "b"},
+			wantRows: []string{"b  amd64"},
+			wantZips: []string{"b.zip"},
+		},
+		{
+			name:     "one broken function",
+			broken:   true,
+			args:     []string{"-out", "out"},
+			wantErr:  "build broken: compile: ",
+			wantRows: []string{"a  arm64", "b  arm64", "broken  arm64"},
+			wantZips: []string{"a.zip", "b.zip"},
+		},
+		{
+			name:      "unknown architecture",
+			args:      []string{"-arch", "x86_64"},
+			wantErr:   `-arch "x86_64": allowed: arm64, amd64`,
+			wantUsage: true,
+		},
+		{
+			name:      "unknown function",
+			args:      []string{"a", "nope"},
+			wantErr:   `unknown function "nope"; known: a, b`,
+			wantUsage: true,
+		},
+		{
+			name:      "unknown flag",
+			args:      []string{"-fast"},
+			wantErr:   "flag provided but not defined: -fast",
+			wantUsage: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := newModule(t, tt.broken)
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, &stdout, &stderr)
+			if tt.wantErr == "" && err != nil {
+				t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("run = %v, want an error containing %q", err, tt.wantErr)
+			}
+			if got := errors.As(err, new(usageError)); got != tt.wantUsage {
+				t.Errorf("usage error: %v, want %v (%v)", got, tt.wantUsage, err)
+			}
+			rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")[1:]
+			if len(rows) != len(tt.wantRows) {
+				t.Fatalf("table rows %q, want %d", rows, len(tt.wantRows))
+			}
+			for i, want := range tt.wantRows {
+				if !strings.HasPrefix(strings.Join(strings.Fields(rows[i])[:2], "  "), want) {
+					t.Errorf("row %q, want it to start with %q", rows[i], want)
+				}
+			}
+			out := "dist"
+			if len(tt.args) > 1 && tt.args[0] == "-out" {
+				out = tt.args[1]
+			}
+			zips, _ := filepath.Glob(filepath.Join(dir, out, "*.zip"))
+			for i := range zips {
+				zips[i] = filepath.Base(zips[i])
+			}
+			if strings.Join(zips, ",") != strings.Join(tt.wantZips, ",") {
+				t.Errorf("zips %v, want %v", zips, tt.wantZips)
+			}
+		})
+	}
+}
