@@ -31,3 +31,9 @@ const (
 	// that the API answers CORS requests for (api only).
 	EnvCORSAllowedOrigins = "CORS_ALLOWED_ORIGINS"
 )
+
+// EnvS3ForcePathStyle, when "true", makes the functions' S3 client use
+// path-style addressing (http://host/bucket/key). Local S3 servers need it;
+// the deployed stack never sets it. The endpoint itself comes from the SDK's
+// standard AWS_ENDPOINT_URL_S3.
+const EnvS3ForcePathStyle = "S3_FORCE_PATH_STYLE"
