@@ -1,0 +1,93 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBadConfigThroughCLI runs the real CDK CLI on the app with bad context
+// values: it must fail with the config messages only (no Go panic, no jsii
+// stack trace) and write no template.
+func TestBadConfigThroughCLI(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the CDK CLI is not installed (%v); `make test` installs it", err)
+		}
+		t.Skipf("the CDK CLI is not installed (%v); run `make test`, which installs it", err)
+	}
+	tests := []struct {
+		name    string
+		context []string
+		want    []string
+	}{
+		{
+			name:    "values out of range",
+			context: []string{"functions.api.memoryMB=64", "schedule.cron=0 0 * * *", "functions.api.timeoutSeconds=60"},
+			want: []string{
+				"configuration of stage dev:",
+				"functions.api.memoryMB: 64 is out of range; allowed 128 to 10240 MB",
+				`schedule.cron: "0 0 * * *": has 5 fields; want 6`,
+				"functions.api.timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
+			},
+		},
+		{
+			name:    "unknown stage",
+			context: []string{"stage=staging"},
+			want:    []string{`stage: "staging" is not a known stage; allowed: "dev", "prod"`},
+		},
+		{
+			name:    "not a number and a misspelt key",
+			context: []string{"api.throttleRateLimit=fast", "functions.api.memory=512"},
+			want: []string{
+				`context api.throttleRateLimit: value "fast": want a number`,
+				"context functions.api.memory: not a configuration key",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := []string{"synth", "--quiet", "--no-notices", "-o", out}
+			for _, c := range tt.context {
+				args = append(args, "-c", c)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, cdk, args...)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+			var output bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &output, &output
+			err := cmd.Run()
+			text := output.String()
+			if err == nil {
+				t.Fatalf("cdk synth succeeded with bad config:\n%s", text)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("output lacks %q:\n%s", w, text)
+				}
+			}
+			for _, bad := range []string{"panic:", "goroutine ", "jsii.", "    at "} {
+				if strings.Contains(text, bad) {
+					t.Errorf("output shows a stack trace (%q):\n%s", bad, text)
+				}
+			}
+			templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
+			if len(templates) > 0 {
+				t.Errorf("templates written despite the error: %v", templates)
+			}
+		})
+	}
+}

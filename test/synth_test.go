@@ -1,0 +1,188 @@
+// Package test holds the stack tests: snapshots of each stage's template,
+// assertions on what matters in it (IAM scope, wiring, limits), cdk-nag, and
+// the app's handling of a bad configuration.
+//
+// All stack tests live in this one package so that one jsii runtime (one
+// Node.js process) serves them all.
+package test
+
+import (
+	"archive/zip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"go-lambda-cdk/stacks"
+	"go-lambda-cdk/stacks/config"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// template is a synthesized CloudFormation template as plain JSON.
+type template map[string]any
+
+// synthesized is one stack synthesized from a context, with its template.
+type synthesized struct {
+	stack    awscdk.Stack
+	template template
+}
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]synthesized{}
+)
+
+// synth synthesizes the app stack for a CDK context (as `-c` would give it)
+// with placeholder zips, and caches the result per context.
+func synth(t *testing.T, context map[string]any) synthesized {
+	t.Helper()
+	key, _ := json.Marshal(context)
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if s, ok := cache[string(key)]; ok {
+		return s
+	}
+	cfg, err := config.Load(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{})
+	stack, err := stacks.NewAppStack(app, cfg, placeholderAssets(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks.CheckAwsSolutions(app)
+	raw, err := json.Marshal(assertions.Template_FromStack(stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl template
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	s := synthesized{stack: stack, template: tpl}
+	cache[string(key)] = s
+	return s
+}
+
+var (
+	assetsOnce sync.Once
+	assets     stacks.Assets
+	assetsErr  error
+)
+
+// placeholderAssets writes one small zip per function: the stack tests are
+// about the template, and the build step has its own tests.
+func placeholderAssets(t *testing.T) stacks.Assets {
+	assetsOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "stack-assets-")
+		if err != nil {
+			assetsErr = err
+			return
+		}
+		assets = stacks.Assets{}
+		for _, fn := range []string{"api", "processor", "report"} {
+			path := filepath.Join(dir, fn+".zip")
+			f, err := os.Create(path)
+			if err != nil {
+				assetsErr = err
+				return
+			}
+			zw := zip.NewWriter(f)
+			w, _ := zw.Create("bootstrap")
+			w.Write([]byte("placeholder " + fn))
+			if err := zw.Close(); err != nil {
+				assetsErr = err
+			}
+			f.Close()
+			assets[fn] = path
+		}
+	})
+	if assetsErr != nil {
+		t.Fatal(assetsErr)
+	}
+	return assets
+}
+
+// resources returns the template's resources of one type by logical ID.
+func (tpl template) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// one returns the single resource of a type whose logical ID starts with
+// prefix (CDK logical IDs are the construct path plus a hash).
+func (tpl template) one(t *testing.T, typ, prefix string) (string, map[string]any) {
+	t.Helper()
+	var id string
+	var found map[string]any
+	for rid, r := range tpl.resources(typ) {
+		if strings.HasPrefix(rid, prefix) {
+			if found != nil {
+				t.Fatalf("more than one %s with prefix %s: %s, %s", typ, prefix, id, rid)
+			}
+			id, found = rid, r
+		}
+	}
+	if found == nil {
+		t.Fatalf("no %s with logical ID prefix %s", typ, prefix)
+	}
+	return id, found
+}
+
+// get walks a dotted path of map keys and list indexes ("Properties.Tags.0").
+func get(v any, path string) any {
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[part]
+		case []any:
+			i := -1
+			json.Unmarshal([]byte(part), &i)
+			if i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// js renders a value as compact JSON, for comparisons and messages.
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// assetKey matches the S3 key of a zip asset, which is its content hash.
+var assetKey = regexp.MustCompile(`[0-9a-f]{64}\.zip`)
+
+// masked is the template with asset hashes replaced, so that a handler
+// change does not change the snapshot and anything else does.
+func (tpl template) masked() string {
+	b, _ := json.MarshalIndent(tpl, "", "  ")
+	return assetKey.ReplaceAllString(string(b), "<asset-hash>.zip")
+}
