@@ -100,10 +100,20 @@ func (a *Async) Invoke(t Target, payload []byte) {
 	}()
 }
 
+// Outcome is the result of one asynchronous invocation with its retries.
+type Outcome struct {
+	Output   []byte // the last attempt's response or error document
+	Attempts int
+	// FunctionErr is the last attempt's error; nil when an attempt succeeded.
+	FunctionErr error
+	// FailureRecord is the path of the on-failure record; "" on success.
+	FailureRecord string
+}
+
 // Run performs one asynchronous invocation with its retries and waits for
-// it. It returns the path of the failure record ("" when an attempt
-// succeeded), or an error when the record could not be written or ctx ended.
-func (a *Async) Run(ctx context.Context, t Target, payload []byte) (string, error) {
+// it. The error is set only when ctx ended or the failure record could not
+// be written; a function that fails every attempt is reported in the Outcome.
+func (a *Async) Run(ctx context.Context, t Target, payload []byte) (Outcome, error) {
 	received := a.now()
 	requestID := uuid.NewString()
 	var out []byte
@@ -118,7 +128,7 @@ func (a *Async) Run(ctx context.Context, t Target, payload []byte) (string, erro
 			}
 			select {
 			case <-ctx.Done():
-				return "", ctx.Err()
+				return Outcome{}, ctx.Err()
 			case <-time.After(a.delay(attempt)):
 			}
 			a.logger.Warn("async invocation: retrying", "function", t.Function, "attempt", attempt+1, "requestId", requestID)
@@ -126,20 +136,20 @@ func (a *Async) Run(ctx context.Context, t Target, payload []byte) (string, erro
 		attempts++
 		out, err = a.invoker.Invoke(ctx, t.Function, payload)
 		if err == nil {
-			return "", nil
+			return Outcome{Output: out, Attempts: attempts}, nil
 		}
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return Outcome{}, ctx.Err()
 		}
 		a.logger.Warn("async invocation failed", "function", t.Function, "attempt", attempts, "requestId", requestID, "error", err)
 	}
 	path, werr := a.writeFailure(t, requestID, condition, attempts, payload, out, err)
 	if werr != nil {
-		return "", fmt.Errorf("write failure record of %s: %w", t.Function, werr)
+		return Outcome{}, fmt.Errorf("write failure record of %s: %w", t.Function, werr)
 	}
 	a.logger.Error("async invocation failed after every attempt; event kept", "function", t.Function,
 		"attempts", attempts, "condition", condition, "record", path)
-	return path, nil
+	return Outcome{Output: out, Attempts: attempts, FunctionErr: err, FailureRecord: path}, nil
 }
 
 // FailureRecord is what Lambda sends to an on-failure destination.

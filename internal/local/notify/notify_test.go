@@ -168,9 +168,13 @@ func TestAsyncRetries(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			path, err := a.Run(context.Background(), tt.target, []byte(`{"Records":[]}`))
+			out, err := a.Run(context.Background(), tt.target, []byte(`{"Records":[]}`))
 			if err != nil {
 				t.Fatal(err)
+			}
+			path := out.FailureRecord
+			if out.Attempts != tt.wantCalls || (out.FunctionErr != nil) != tt.wantRecord {
+				t.Errorf("outcome = %+v", out)
 			}
 			if inv.calls != tt.wantCalls {
 				t.Errorf("calls = %d, want %d", inv.calls, tt.wantCalls)
