@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -237,6 +238,23 @@ func TestKeysCoverEveryLeaf(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("Keys() lacks %q", want)
+		}
+	}
+}
+
+// TestReadmeDocumentsEveryKey keeps the README's configuration reference in
+// step with the Config type.
+func TestReadmeDocumentsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range append(Keys(), StageKey) {
+		for _, fn := range (Functions{}).Named() {
+			key = strings.Replace(key, "functions."+fn.Name+".", "functions.<name>.", 1)
+		}
+		if !strings.Contains(string(readme), "`"+key+"`") {
+			t.Errorf("README.md does not document the configuration key `%s`", key)
 		}
 	}
 }
