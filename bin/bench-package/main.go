@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if report.sizes, err = b.compareSizes(ctx); err != nil {
 		return err
 	}
+	if report.naiveSame, report.bundleSame, err = b.reproducibility(ctx, moduleDir); err != nil {
+		return err
+	}
 	section := report.markdown()
 	if *out == "-" {
 		_, err := io.WriteString(stdout, section)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	"go-lambda-cdk/internal/bundle"
 )
@@ -35,32 +36,80 @@ func (b *bench) compareSizes(ctx context.Context) ([]sizes, error) {
 	}
 	var all []sizes
 	for _, r := range results {
-		dir := filepath.Join(b.tmp, "naive", r.Function.Name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		bootstrap, zipPath, err := b.naiveBuild(ctx, zipCmd, b.moduleDir, r.Function, filepath.Join(b.tmp, "naive", r.Function.Name))
+		if err != nil {
 			return nil, err
-		}
-		build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "bootstrap"), "./"+filepath.ToSlash(r.Function.Dir))
-		build.Dir = b.moduleDir
-		build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+b.arch, "CGO_ENABLED=0")
-		if err := runQuiet(build); err != nil {
-			return nil, fmt.Errorf("naive build %s: %w", r.Function.Name, err)
-		}
-		zip := exec.CommandContext(ctx, zipCmd, "-q", "bootstrap.zip", "bootstrap")
-		zip.Dir = dir
-		if err := runQuiet(zip); err != nil {
-			return nil, fmt.Errorf("naive zip %s: %w", r.Function.Name, err)
 		}
 		s := sizes{name: r.Function.Name, bundleBootstrap: r.BootstrapBytes, bundleZip: r.ZipBytes}
-		if s.naiveBootstrap, err = fileSize(filepath.Join(dir, "bootstrap")); err != nil {
+		if s.naiveBootstrap, err = fileSize(bootstrap); err != nil {
 			return nil, err
 		}
-		if s.naiveZip, err = fileSize(filepath.Join(dir, "bootstrap.zip")); err != nil {
+		if s.naiveZip, err = fileSize(zipPath); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(b.log, "bench: %s: naive zip %d bytes, bundle zip %d bytes\n", s.name, s.naiveZip, s.bundleZip)
 		all = append(all, s)
 	}
 	return all, nil
+}
+
+// naiveBuild builds fn in moduleDir the naive way into dir and returns the
+// paths of the bootstrap and of the zip.
+func (b *bench) naiveBuild(ctx context.Context, zipCmd, moduleDir string, fn bundle.Function, dir string) (bootstrap, zipPath string, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	bootstrap, zipPath = filepath.Join(dir, "bootstrap"), filepath.Join(dir, "bootstrap.zip")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bootstrap, "./"+filepath.ToSlash(fn.Dir))
+	build.Dir = moduleDir
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+b.arch, "CGO_ENABLED=0")
+	if err := runQuiet(build); err != nil {
+		return "", "", fmt.Errorf("naive build %s: %w", fn.Name, err)
+	}
+	zip := exec.CommandContext(ctx, zipCmd, "-q", "bootstrap.zip", "bootstrap")
+	zip.Dir = dir
+	if err := runQuiet(zip); err != nil {
+		return "", "", fmt.Errorf("naive zip %s: %w", fn.Name, err)
+	}
+	return bootstrap, zipPath, nil
+}
+
+// reproducibility builds the first function from a second copy of the
+// module, at another path and a few seconds later, both ways, and reports
+// whether each way gave the same zip bytes as from the first copy.
+func (b *bench) reproducibility(ctx context.Context, src string) (naiveSame, bundleSame bool, err error) {
+	zipCmd, err := exec.LookPath("zip")
+	if err != nil {
+		return false, false, fmt.Errorf("naive build: the zip command is needed: %w", err)
+	}
+	fn := b.real[0]
+	other := filepath.Join(b.tmp, "second", "checkout", "at", "another", "path")
+	if err := copySources(src, other); err != nil {
+		return false, false, fmt.Errorf("copy module: %w", err)
+	}
+	var naive, bundled [2][]byte
+	for i, moduleDir := range []string{b.moduleDir, other} {
+		if i == 1 {
+			time.Sleep(2 * time.Second) // zip's timestamps have a 2 s resolution
+		}
+		_, zipPath, err := b.naiveBuild(ctx, zipCmd, moduleDir, fn, filepath.Join(b.tmp, "repro", fmt.Sprint(i)))
+		if err != nil {
+			return false, false, err
+		}
+		if naive[i], err = os.ReadFile(zipPath); err != nil {
+			return false, false, err
+		}
+		results, err := bundle.Build(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: filepath.Join(b.tmp, "repro-dist", fmt.Sprint(i))}, fn)
+		if err != nil {
+			return false, false, err
+		}
+		if bundled[i], err = os.ReadFile(results[0].ZipPath); err != nil {
+			return false, false, err
+		}
+	}
+	naiveSame, bundleSame = bytes.Equal(naive[0], naive[1]), bytes.Equal(bundled[0], bundled[1])
+	fmt.Fprintf(b.log, "bench: %s from two checkouts: naive zips equal %v, bundle zips equal %v\n", fn.Name, naiveSame, bundleSame)
+	return naiveSame, bundleSame, nil
 }
 
 func runQuiet(cmd *exec.Cmd) error {

@@ -150,9 +150,7 @@ func Build(ctx context.Context, opts Options, fns ...Function) ([]Result, error)
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
-			case <-ctx.Done():
-				r.Err = fmt.Errorf("build %s: %w", r.Function.Name, ctx.Err())
-				return
+			case <-ctx.Done(): // build fails at once, removing a stale zip
 			}
 			setup.build(ctx, r)
 		}()
@@ -257,6 +255,9 @@ func (b *builder) build(ctx context.Context, r *Result) {
 }
 
 func (b *builder) buildZip(ctx context.Context, r *Result, zipPath string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	fn := r.Function
 	dir := fn.Dir
 	if !filepath.IsAbs(dir) {

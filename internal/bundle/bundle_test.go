@@ -519,3 +519,18 @@ func TestWriteTable(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildCanceled(t *testing.T) {
+	moduleDir := newModule(t, map[string]string{"lambda/fn/main.go": helloMain})
+	outDir := t.TempDir()
+	writeFiles(t, outDir, map[string]string{"fn.zip": "stale"})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Build(ctx, Options{ModuleDir: moduleDir, OutDir: outDir}, Function{Name: "fn", Dir: "lambda/fn"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Build = %v, want context.Canceled", err)
+	}
+	if left, _ := os.ReadDir(outDir); len(left) > 0 {
+		t.Errorf("output folder holds %s after a canceled build, want nothing", left[0].Name())
+	}
+}
