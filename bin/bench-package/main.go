@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(b.tmp)
 
-	report := &report{arch: *arch, warmRuns: *warmRuns, cold: *cold}
+	report := &report{arch: *arch, warmRuns: *warmRuns, cold: *cold, loadAvg: loadAverage()}
 	for _, n := range []int{1, 8} {
 		timing, err := b.timeBuilds(ctx, n, *cold, *warmRuns)
 		if err != nil {

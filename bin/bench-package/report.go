@@ -21,6 +21,7 @@ type report struct {
 	cold     bool
 	timings  []timing
 	sizes    []sizes
+	loadAvg  string // from /proc/loadavg, "unknown" elsewhere
 	// whether two checkouts at different paths gave the same zip bytes
 	naiveSame, bundleSame bool
 }
@@ -29,8 +30,9 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("%s\n\n", sectionHeading)
-	p("Measured by `go run ./bin/bench-package` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host), building for linux/%s.\n\n",
+	p("Measured by `go run ./bin/bench-package` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host), building for linux/%s; ",
 		time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, r.arch)
+	p("1-minute load average before the run: %s. Cold times depend most on other load, since compiling the standard library dominates them.\n\n", r.loadAvg)
 
 	p("### Build + zip time\n\n")
 	p("Wall time of `bundle.Build` (compile, ELF check, zip, limit check; builds run in parallel, one per CPU). ")
@@ -114,4 +116,14 @@ func replaceSection(path, section string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+// loadAverage returns the 1-minute load average of the machine, or
+// "unknown".
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }

@@ -113,20 +113,22 @@ type Result struct {
 // that does not match the sources.
 func Build(ctx context.Context, opts Options, fns ...Function) ([]Result, error) {
 	results := make([]Result, len(fns))
+	seen := make(map[string]bool)
 	for i, fn := range fns {
 		if fn.GOARCH == "" {
 			fn.GOARCH = DefaultGOARCH
 		}
 		results[i].Function = fn
+		err := fn.validate()
+		if err == nil && seen[fn.Name] {
+			err = fmt.Errorf("function name given twice; each writes %s.zip", fn.Name)
+		}
+		seen[fn.Name] = true
+		if err != nil {
+			results[i].Err = fmt.Errorf("build %s: %w", fn.Name, err)
+		}
 	}
 	setup, err := newBuilder(opts)
-	if err != nil {
-		for i := range results {
-			results[i].Err = fmt.Errorf("build %s: %w", results[i].Function.Name, err)
-		}
-		return results, joinErrors(results)
-	}
-	seen := make(map[string]bool)
 	parallel := opts.Parallel
 	if parallel <= 0 {
 		parallel = runtime.NumCPU()
@@ -135,25 +137,21 @@ func Build(ctx context.Context, opts Options, fns ...Function) ([]Result, error)
 	var wg sync.WaitGroup
 	for i := range results {
 		r := &results[i]
-		if err := r.Function.validate(); err != nil {
+		switch {
+		case r.Err != nil:
+			continue
+		case err != nil:
 			r.Err = fmt.Errorf("build %s: %w", r.Function.Name, err)
 			continue
 		}
-		if seen[r.Function.Name] {
-			r.Err = fmt.Errorf("build %s: function name given twice; each writes %s.zip", r.Function.Name, r.Function.Name)
-			continue
-		}
-		seen[r.Function.Name] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 			case <-ctx.Done(): // build fails at once, removing a stale zip
 			}
 			setup.build(ctx, r)
-		}()
+		})
 	}
 	wg.Wait()
 	return results, joinErrors(results)
