@@ -1,8 +1,33 @@
-// Command api is the api Lambda function (placeholder until its handler lands).
+// Command api is the upload API Lambda function (API Gateway REST proxy
+// events); the logic is in package go-lambda-cdk/internal/api.
 package main
 
-import "github.com/aws/aws-lambda-go/lambda"
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"go-lambda-cdk/internal/api"
+	"go-lambda-cdk/internal/lambdaenv"
+)
 
 func main() {
-	lambda.Start(func() error { return nil })
+	lambdaenv.Main("api", build)
+}
+
+func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
+	cfg, err := api.ConfigFromEnv(lookup)
+	if err != nil {
+		return nil, err
+	}
+	client, err := lambdaenv.S3Client(ctx, lookup)
+	if err != nil {
+		return nil, err
+	}
+	h, err := api.New(cfg, s3.NewPresignClient(client), client, lambdacontext.NewLogger())
+	if err != nil {
+		return nil, err
+	}
+	return h.Handle, nil
 }

@@ -1,8 +1,24 @@
-// Command processor is the processor Lambda function (placeholder until its handler lands).
+// Command processor is the Lambda function invoked by S3 for every upload;
+// the logic is in package go-lambda-cdk/internal/processor.
 package main
 
-import "github.com/aws/aws-lambda-go/lambda"
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"go-lambda-cdk/internal/lambdaenv"
+	"go-lambda-cdk/internal/processor"
+)
 
 func main() {
-	lambda.Start(func() error { return nil })
+	lambdaenv.Main("processor", build)
+}
+
+func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
+	bucket, client, err := lambdaenv.BucketClient(ctx, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return processor.New(client, bucket, lambdacontext.NewLogger()).Handle, nil
 }

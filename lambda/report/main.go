@@ -1,8 +1,24 @@
-// Command report is the report Lambda function (placeholder until its handler lands).
+// Command report is the nightly report Lambda function (EventBridge
+// scheduled events); the logic is in package go-lambda-cdk/internal/report.
 package main
 
-import "github.com/aws/aws-lambda-go/lambda"
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"go-lambda-cdk/internal/lambdaenv"
+	"go-lambda-cdk/internal/report"
+)
 
 func main() {
-	lambda.Start(func() error { return nil })
+	lambdaenv.Main("report", build)
+}
+
+func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
+	bucket, client, err := lambdaenv.BucketClient(ctx, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return report.New(client, bucket, lambdacontext.NewLogger()).Handle, nil
 }

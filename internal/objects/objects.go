@@ -1,0 +1,104 @@
+// Package objects holds the small S3 interfaces the handlers depend on,
+// satisfied by *s3.Client, and JSON helpers over them.
+package objects
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// Getter reads objects.
+type Getter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Putter writes objects.
+type Putter interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// Lister lists objects; s3.NewListObjectsV2Paginator accepts it.
+type Lister = s3.ListObjectsV2APIClient
+
+var (
+	_ Getter = (*s3.Client)(nil)
+	_ Putter = (*s3.Client)(nil)
+	_ Lister = (*s3.Client)(nil)
+)
+
+// Errors GetJSON and GetBytes wrap, to tell a bad object from a failed call.
+var (
+	ErrTooLarge  = errors.New("object too large")
+	ErrMalformed = errors.New("object is not the expected JSON")
+)
+
+// IsNotFound reports whether err says the object does not exist.
+func IsNotFound(err error) bool {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	if errors.As(err, &nsk) || errors.As(err, &nf) {
+		return true
+	}
+	var api smithy.APIError
+	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
+}
+
+// GetJSON reads the object bucket/key, at most limit bytes, and decodes it
+// into v. Errors wrap the SDK's, so IsNotFound works on them.
+func GetJSON(ctx context.Context, g Getter, bucket, key string, limit int64, v any) error {
+	data, err := GetBytes(ctx, g, bucket, key, limit)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("decode s3://%s/%s: %w: %w", bucket, key, ErrMalformed, err)
+	}
+	return nil
+}
+
+// GetBytes reads the object bucket/key, at most limit bytes.
+func GetBytes(ctx context.Context, g Getter, bucket, key string, limit int64) ([]byte, error) {
+	out, err := g.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read s3://%s/%s: %w: more than %d bytes", bucket, key, ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// PutJSON writes v as indented JSON to bucket/key with content type
+// application/json. The same v always gives the same bytes.
+func PutJSON(ctx context.Context, p Putter, bucket, key string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode s3://%s/%s: %w", bucket, key, err)
+	}
+	data = append(data, '\n')
+	_, err = p.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(bucket),
+		Key:           aws.String(key),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentType:   aws.String("application/json"),
+	})
+	if err != nil {
+		return fmt.Errorf("put s3://%s/%s: %w", bucket, key, err)
+	}
+	return nil
+}
