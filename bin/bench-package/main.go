@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if report.sizes, err = b.compareSizes(ctx); err != nil {
 		return err
 	}
-	if report.naiveSame, report.bundleSame, err = b.reproducibility(ctx, moduleDir); err != nil {
+	if report.naiveSame, report.bundleSame, err = b.reproducibility(ctx); err != nil {
 		return err
 	}
 	section := report.markdown()

@@ -75,16 +75,17 @@ func (b *bench) naiveBuild(ctx context.Context, zipCmd, moduleDir string, fn bun
 }
 
 // reproducibility builds the first function from a second copy of the
-// module, at another path and a few seconds later, both ways, and reports
-// whether each way gave the same zip bytes as from the first copy.
-func (b *bench) reproducibility(ctx context.Context, src string) (naiveSame, bundleSame bool, err error) {
+// module copy (the same sources, even if the working tree changes
+// meanwhile), at another path and a few seconds later, both ways, and
+// reports whether each way gave the same zip bytes as from the first copy.
+func (b *bench) reproducibility(ctx context.Context) (naiveSame, bundleSame bool, err error) {
 	zipCmd, err := exec.LookPath("zip")
 	if err != nil {
 		return false, false, fmt.Errorf("naive build: the zip command is needed: %w", err)
 	}
 	fn := b.real[0]
 	other := filepath.Join(b.tmp, "second", "checkout", "at", "another", "path")
-	if err := copySources(src, other); err != nil {
+	if err := copySources(b.moduleDir, other); err != nil {
 		return false, false, fmt.Errorf("copy module: %w", err)
 	}
 	var naive, bundled [2][]byte
