@@ -1,0 +1,299 @@
+package e2e_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"go-lambda-cdk/internal/api"
+	"go-lambda-cdk/internal/e2e"
+	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/processor"
+	"go-lambda-cdk/internal/report"
+	"go-lambda-cdk/internal/rie"
+	"go-lambda-cdk/internal/s3local"
+)
+
+var built struct {
+	once  sync.Once
+	dir   string
+	paths map[string]string
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// bootstrap returns the bootstrap of function name, building all of them
+// once per test binary.
+func bootstrap(t *testing.T, name string) string {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "e2e-bootstraps-"); built.err == nil {
+			built.paths, built.err = e2e.Build(context.Background(), built.dir)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.paths[name]
+}
+
+// syncBuffer collects a function's output; the emulator writes it from
+// its own goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type fn struct {
+	*rie.Emulator
+	logs *syncBuffer
+}
+
+func start(t *testing.T, name string, env []string) fn {
+	t.Helper()
+	logs := &syncBuffer{}
+	e, err := e2e.Start(context.Background(), bootstrap(t, name), name, env, logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Close()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", name, logs)
+		}
+	})
+	return fn{e, logs}
+}
+
+func invoke(t *testing.T, f fn, payload []byte, err error) rie.Response {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := f.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func callAPI(t *testing.T, f fn, method, path, resource, body string, wantStatus int, into any) {
+	t.Helper()
+	payload, err := e2e.APIPayload(method, path, resource, body)
+	resp, err := e2e.APIResponse(invoke(t, f, payload, err))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, wantStatus, resp.Body)
+	}
+	if resp.Headers["Access-Control-Allow-Origin"] != e2e.Origin {
+		t.Errorf("%s %s: no CORS header for %s: %v", method, path, e2e.Origin, resp.Headers)
+	}
+	if into != nil {
+		if err := json.Unmarshal([]byte(resp.Body), into); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, resp.Body)
+		}
+	}
+}
+
+func startS3(t *testing.T) (*s3local.Server, <-chan s3local.ObjectCreated) {
+	t.Helper()
+	created := make(chan s3local.ObjectCreated, 10)
+	srv, err := s3local.Start(s3local.Options{Buckets: []string{e2e.Bucket}, OnObjectCreated: func(o s3local.ObjectCreated) { created <- o }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, created
+}
+
+// TestUploadCycle drives the three functions the way the deployed app runs:
+// the API presigns, the client uploads, S3 invokes the processor, the API
+// serves the result, and the nightly report counts it.
+func TestUploadCycle(t *testing.T) {
+	srv, created := startS3(t)
+	env := e2e.Env(srv)
+	apiFn, procFn, reportFn := start(t, "api", env), start(t, "processor", env), start(t, "report", env)
+
+	content := []byte("hello from the end-to-end test\n")
+	var up api.CreateResponse
+	callAPI(t, apiFn, "POST", "/uploads", "", fmt.Sprintf(`{"filename":"my song été.txt","contentType":"text/plain","size":%d}`, len(content)), http.StatusCreated, &up)
+	if up.Key != layout.UploadKey(up.ID, "my song été.txt") {
+		t.Fatalf("upload key %q for id %q", up.Key, up.ID)
+	}
+	callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusNotFound, nil)
+	// The signature pins the content type and length: S3 refuses a PUT
+	// whose headers differ (s3local checks no signatures, so this is the
+	// check).
+	u, err := url.Parse(up.UploadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signed := u.Query().Get("X-Amz-SignedHeaders"); signed != "content-length;content-type;host" {
+		t.Errorf("X-Amz-SignedHeaders = %q, want content-length;content-type;host", signed)
+	}
+	if exp := u.Query().Get("X-Amz-Expires"); exp != "900" {
+		t.Errorf("X-Amz-Expires = %q, want 900 (15 minutes)", exp)
+	}
+
+	// The client PUTs with exactly the signed headers.
+	req, err := http.NewRequest(up.Method, up.UploadURL, bytes.NewReader(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range up.Headers {
+		req.Header.Set(k, v)
+	}
+	req.ContentLength = int64(len(content))
+	put, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put.Body.Close()
+	if put.StatusCode != http.StatusOK {
+		t.Fatalf("PUT to the presigned URL: %s", put.Status)
+	}
+	head, err := srv.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(up.Key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(head.ContentType) != "text/plain" || aws.ToInt64(head.ContentLength) != int64(len(content)) {
+		t.Errorf("uploaded object is %s, %d bytes; want text/plain, %d", aws.ToString(head.ContentType), aws.ToInt64(head.ContentLength), len(content))
+	}
+
+	// S3 notifies the processor.
+	var obj s3local.ObjectCreated
+	select {
+	case obj = <-created:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the upload fired no object-created event")
+	}
+	if obj.Key != up.Key {
+		t.Fatalf("object created at %q, want %q", obj.Key, up.Key)
+	}
+	payload, err := e2e.S3Payload(obj.Key, obj.Size, obj.Time)
+	if resp := invoke(t, procFn, payload, err); resp.StatusCode != http.StatusOK || resp.ErrorType != "" {
+		t.Fatalf("processor: %d %s %s", resp.StatusCode, resp.ErrorType, resp.Body)
+	}
+	procFn.Close() // flushes its output
+	assertJSONLog(t, procFn, "processed")
+
+	var res processor.Result
+	callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusOK, &res)
+	sum := sha256.Sum256(content)
+	if res.ID != up.ID || res.Key != up.Key || res.Size != int64(len(content)) || res.SHA256 != hex.EncodeToString(sum[:]) || res.ContentType != "text/plain; charset=utf-8" {
+		t.Errorf("result %+v does not describe the upload", res)
+	}
+
+	payload, err = e2e.SchedulePayload(time.Now().Add(time.Minute))
+	if resp := invoke(t, reportFn, payload, err); resp.StatusCode != http.StatusOK || resp.ErrorType != "" {
+		t.Fatalf("report: %d %s %s", resp.StatusCode, resp.ErrorType, resp.Body)
+	}
+	var rep report.Report
+	key := layout.ReportKey(time.Now().Add(time.Minute - report.Window))
+	out, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("report %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	if err := json.NewDecoder(out.Body).Decode(&rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Count != 1 || rep.TotalBytes != int64(len(content)) || rep.ByContentType["text/plain; charset=utf-8"].Count != 1 {
+		t.Errorf("report %+v, want the one upload", rep)
+	}
+}
+
+// assertJSONLog checks that the function logged message as a JSON line
+// carrying the Lambda request id.
+func assertJSONLog(t *testing.T, f fn, message string) {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(f.logs.String()))
+	for sc.Scan() {
+		var line struct {
+			Message   string `json:"message"`
+			RequestID string `json:"requestId"`
+			Level     string `json:"level"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == message {
+			if line.RequestID == "" || line.Level == "" {
+				t.Errorf("log line %s has no requestId or level", sc.Text())
+			}
+			return
+		}
+	}
+	t.Errorf("no JSON log line with message %q", message)
+}
+
+func TestErrors(t *testing.T) {
+	srv, _ := startS3(t)
+	env := e2e.Env(srv)
+
+	t.Run("processor returns a failure for Lambda to retry", func(t *testing.T) {
+		key := layout.UploadKey(layout.NewUploadID(), "gone.txt")
+		payload, err := e2e.S3Payload(key, 10, time.Now())
+		resp := invoke(t, start(t, "processor", env), payload, err)
+		if resp.StatusCode != http.StatusOK || resp.ErrorType == "" || !strings.Contains(resp.ErrorMessage, key) {
+			t.Errorf("got %d errorType %q errorMessage %q, want a function error naming %s", resp.StatusCode, resp.ErrorType, resp.ErrorMessage, key)
+		}
+	})
+	t.Run("api without its configuration fails to start", func(t *testing.T) {
+		var partial []string
+		for _, kv := range env {
+			if !strings.HasPrefix(kv, layout.EnvMaxUploadBytes+"=") {
+				partial = append(partial, kv)
+			}
+		}
+		f := start(t, "api", partial)
+		payload, err := e2e.APIPayload("GET", "/health", "", "")
+		resp := invoke(t, f, payload, err)
+		f.Close() // flushes its output
+		// Lambda reports Runtime.ExitError; the emulator answers 502.
+		if resp.StatusCode != http.StatusBadGateway {
+			t.Errorf("got %d %s, want 502 for the failed init", resp.StatusCode, resp.Body)
+		}
+		if !strings.Contains(f.logs.String(), layout.EnvMaxUploadBytes+" is not set") {
+			t.Errorf("log does not name %s", layout.EnvMaxUploadBytes)
+		}
+	})
+	t.Run("report on an event without time", func(t *testing.T) {
+		resp := invoke(t, start(t, "report", env), []byte(`{"detail-type":"Scheduled Event","source":"aws.events"}`), nil)
+		if resp.ErrorType == "" || !strings.Contains(resp.ErrorMessage, "no time") {
+			t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+		}
+	})
+}
