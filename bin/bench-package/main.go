@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(b.tmp)
 
-	report := &report{arch: *arch, warmRuns: *warmRuns, cold: *cold, loadAvg: loadAverage()}
+	report := &report{arch: *arch, warmRuns: *warmRuns, cold: *cold, loadBefore: loadAverage()}
 	for _, n := range []int{1, 8} {
 		timing, err := b.timeBuilds(ctx, n, *cold, *warmRuns)
 		if err != nil {
@@ -84,6 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if report.naiveSame, report.bundleSame, err = b.reproducibility(ctx); err != nil {
 		return err
 	}
+	report.loadAfter = loadAverage()
 	section := report.markdown()
 	if *out == "-" {
 		_, err := io.WriteString(stdout, section)

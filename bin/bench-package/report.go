@@ -21,7 +21,8 @@ type report struct {
 	cold     bool
 	timings  []timing
 	sizes    []sizes
-	loadAvg  string // from /proc/loadavg, "unknown" elsewhere
+	// 1-minute load averages from /proc/loadavg, "unknown" elsewhere
+	loadBefore, loadAfter string
 	// whether two checkouts at different paths gave the same zip bytes
 	naiveSame, bundleSame bool
 }
@@ -32,7 +33,7 @@ func (r *report) markdown() string {
 	p("%s\n\n", sectionHeading)
 	p("Measured by `go run ./bin/bench-package` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host), building for linux/%s; ",
 		time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, r.arch)
-	p("1-minute load average before the run: %s. Cold times depend most on other load, since compiling the standard library dominates them.\n\n", r.loadAvg)
+	p("1-minute load average %s before the run and %s after it. Times depend much on other load on the machine (2 CPUs shared with other work), cold ones most.\n\n", r.loadBefore, r.loadAfter)
 
 	p("### Build + zip time\n\n")
 	p("Wall time of `bundle.Build` (compile, ELF check, zip, limit check; builds run in parallel, one per CPU). ")
@@ -63,6 +64,9 @@ func (r *report) markdown() string {
 		bundleZip += s.bundleZip
 		naiveBin += s.naiveBootstrap
 		bundleBin += s.bundleBootstrap
+	}
+	if sameBootstrapSizes(r.sizes) {
+		p("\nThe bundle bootstraps all have the same size although their contents differ (see the zips): the arm64 and amd64 linkers align segments to 64 KiB, and the symbol-less files end where the last segment does.\n")
 	}
 	p("\nOver all functions the bundle's bootstraps are %.2f× smaller and its zips %.2f× smaller (%.0f %% of the naive zip bytes).\n",
 		ratio(naiveBin, bundleBin), ratio(naiveZip, bundleZip), 100*float64(bundleZip)/float64(naiveZip))
@@ -126,4 +130,13 @@ func loadAverage() string {
 		return f[0]
 	}
 	return "unknown"
+}
+
+func sameBootstrapSizes(all []sizes) bool {
+	for _, s := range all {
+		if s.bundleBootstrap != all[0].bundleBootstrap {
+			return false
+		}
+	}
+	return len(all) > 1
 }
