@@ -66,7 +66,7 @@ func (r *report) markdown() string {
 		bundleBin += s.bundleBootstrap
 	}
 	if sameBootstrapSizes(r.sizes) {
-		p("\nThe bundle bootstraps all have the same size although their contents differ (see the zips): the arm64 and amd64 linkers align segments to 64 KiB, and the symbol-less files end where the last segment does.\n")
+		p("\nThe bundle bootstraps all have the same size although their contents differ (see the zips): the linker aligns segments (to 64 KiB for arm64), and the files, without symbols, end where the last segment does.\n")
 	}
 	p("\nOver all functions the bundle's bootstraps are %.2f× smaller and its zips %.2f× smaller (%.0f %% of the naive zip bytes).\n",
 		ratio(naiveBin, bundleBin), ratio(naiveZip, bundleZip), 100*float64(bundleZip)/float64(naiveZip))
