@@ -14,6 +14,10 @@
 // whatever the checkout's directory, the user or the time: the CDK asset
 // hash is stable and an unchanged function is not redeployed.
 //
+// Sizes are checked against Lambda's limits ([MaxZippedBytes],
+// [MaxUnzippedBytes]): over one the function fails and no zip is written;
+// from [WarnPercent] of one a warning is reported and the build goes on.
+//
 // The package is plain Go with no CDK import: the CDK app calls [Build]
 // during synth and `go run ./bin/package` calls it alone.
 package bundle
