@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -29,10 +30,27 @@ func BenchmarkAPIRequest(b *testing.B) {
 	defer app.Close()
 	url := app.APIURL() + "/health"
 	do(b, "GET", url, "", nil) // cold start
+	var d durations
 	for b.Loop() {
+		start := time.Now()
 		if status, body := do(b, "GET", url, "", nil); status != http.StatusOK {
 			b.Fatalf("GET /health = %d %s", status, body)
 		}
+		d = append(d, time.Since(start))
+	}
+	d.report(b)
+}
+
+// durations collects one duration per iteration and reports p50 and p99.
+type durations []time.Duration
+
+func (d durations) report(b *testing.B) {
+	slices.Sort(d)
+	for _, q := range []struct {
+		name string
+		p    float64
+	}{{"p50-ms", 0.50}, {"p99-ms", 0.99}} {
+		b.ReportMetric(float64(d[int(q.p*float64(len(d)-1))].Microseconds())/1000, q.name)
 	}
 }
 
@@ -44,6 +62,7 @@ func BenchmarkUploadToResult(b *testing.B) {
 	defer app.Close()
 	api := app.APIURL()
 	content := []byte("benchmark upload\n")
+	var d durations
 	for b.Loop() {
 		b.StopTimer()
 		status, resp := do(b, "POST", api+"/uploads", "application/json",
@@ -53,12 +72,14 @@ func BenchmarkUploadToResult(b *testing.B) {
 			b.Fatalf("POST /uploads = %d %s", status, resp)
 		}
 		b.StartTimer()
+		start := time.Now()
 		if status, resp := do(b, "PUT", created.UploadURL, "text/plain", content); status != http.StatusOK {
 			b.Fatalf("PUT = %d %s", status, resp)
 		}
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			if status, _ := do(b, "GET", api+"/uploads/"+created.ID, "", nil); status == http.StatusOK {
+				d = append(d, time.Since(start))
 				break
 			}
 			if time.Now().After(deadline) {
@@ -67,4 +88,5 @@ func BenchmarkUploadToResult(b *testing.B) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	d.report(b)
 }
