@@ -251,3 +251,20 @@ func TestParseSynthesized(t *testing.T) {
 		t.Errorf("schedules = %+v", tpl.Schedules)
 	}
 }
+
+// TestBucketNotificationConfiguration reads notifications written as the
+// bucket's own NotificationConfiguration (CloudFormation's way, not CDK's).
+func TestBucketNotificationConfiguration(t *testing.T) {
+	tpl, err := Parse([]byte(`{"Resources": {
+		"ProcessorFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"}},
+		"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "my-bucket", "NotificationConfiguration": {"LambdaConfigurations": [
+			{"Event": "s3:ObjectCreated:Put", "Filter": {"S3Key": {"Rules": [{"Name": "suffix", "Value": ".csv"}, {"Name": "prefix", "Value": "in/"}]}},
+			 "Function": {"Fn::GetAtt": ["ProcessorFunction", "Arn"]}}]}}}}}`), "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Notification{{Bucket: "my-bucket", Function: "processor", Events: []string{"s3:ObjectCreated:Put"}, Prefix: "in/", Suffix: ".csv"}}
+	if !reflect.DeepEqual(tpl.Notifications, want) {
+		t.Errorf("notifications = %+v, want %+v", tpl.Notifications, want)
+	}
+}
