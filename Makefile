@@ -53,6 +53,19 @@ update-snapshots: setup ## rewrite the stack snapshots after an intended change
 bench: setup ## run the benchmarks and write docs/benchmarks.md
 	@echo "bench: nothing yet"
 
+.PHONY: local
+local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, no Docker (Ctrl-C stops)
+	go run ./bin/local serve -stack GoLambdaCdk-$(STAGE)
+
+.PHONY: invoke
+invoke: synth ## run one function once under the emulator: make invoke FN=api EVENT=event.json
+	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<api|processor|report> EVENT=<file> (sample events: go run ./bin/local event s3-put|api|schedule)" >&2; exit 2; fi
+	go run ./bin/local invoke -stack GoLambdaCdk-$(STAGE) -fn $(FN) -event $(EVENT)
+
+.PHONY: invoke-schedule
+invoke-schedule: synth ## fire the nightly report's schedule now (EventBridge scheduled event, async retries)
+	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE)
+
 .PHONY: bootstrap
 bootstrap: setup ## cdk bootstrap the target account and region (needs AWS credentials)
 	npx cdk bootstrap -c stage=$(STAGE)
@@ -70,5 +83,5 @@ destroy: setup ## delete the STAGE stack (retained resources stay)
 	npx cdk destroy -c stage=$(STAGE)
 
 .PHONY: clean
-clean: ## remove build output (cdk.out, dist)
-	rm -rf cdk.out dist
+clean: ## remove build output and local state (cdk.out, dist, .local)
+	rm -rf cdk.out dist .local
