@@ -35,7 +35,7 @@ setup: $(NPM_STAMP) ## install the pinned CDK CLI and Node.js, download Go modul
 
 .PHONY: package
 package: ## build every function's bootstrap zip into dist/ and print the size table
-	go run ./bin/package
+	go run ./bin/package -stage $(STAGE)
 
 .PHONY: synth
 synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS account needed)

@@ -122,15 +122,6 @@ func architecture(name string) awslambda.Architecture {
 	return awslambda.Architecture_ARM_64()
 }
 
-// GOARCH is the Go architecture that a function's configured Lambda
-// architecture needs.
-func GOARCH(lambdaArchitecture string) string {
-	if lambdaArchitecture == config.ArchX86_64 {
-		return "amd64"
-	}
-	return "arm64"
-}
-
 // retention maps a validated number of days to CloudWatch's enum.
 func retention(days int) awslogs.RetentionDays {
 	return map[int]awslogs.RetentionDays{

@@ -59,7 +59,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 func buildAssets(ctx context.Context, cfg config.Config, stderr io.Writer) (stacks.Assets, error) {
 	var fns []bundle.Function
 	for _, fn := range cfg.Functions.Named() {
-		fns = append(fns, bundle.Function{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: stacks.GOARCH(fn.Architecture)})
+		fns = append(fns, bundle.Function{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: fn.GOARCH()})
 	}
 	results, err := bundle.Build(ctx, bundle.Options{Progress: stderr}, fns...)
 	bundle.WriteTable(stderr, results)

@@ -4,24 +4,30 @@
 //
 // Usage:
 //
-//	go run ./bin/package [-out dir] [-arch arm64|amd64] [function ...]
+//	go run ./bin/package [-out dir] [-stage dev|prod] [-arch arm64|amd64] [function ...]
 //
 // With no function names it builds every lambda/<name> folder that holds a
-// main package. It exits 1 when any function fails and 2 on a usage error.
+// main package. Each function is built for the architecture the stage's
+// configuration gives it (the preset plus cdk.json's context, as synth
+// reads them; default arm64); -arch overrides that for all of them. It exits 1 when any function fails and 2 on a usage error.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/stacks/config"
 )
 
 func main() {
@@ -45,9 +51,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("package", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	out := flags.String("out", "dist", "output `folder` for <function>.zip")
-	arch := flags.String("arch", bundle.DefaultGOARCH, "`GOARCH` of every function: "+strings.Join(bundle.Architectures, " or "))
+	stage := flags.String("stage", config.DefaultStage, "`stage` whose configuration gives each function's architecture")
+	arch := flags.String("arch", "", "`GOARCH` of every function, instead of the stage's configuration: "+strings.Join(bundle.Architectures, " or "))
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: package [-out dir] [-arch arm64|amd64] [function ...]")
+		fmt.Fprintln(stderr, "usage: package [-out dir] [-stage dev|prod] [-arch arm64|amd64] [function ...]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -56,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{err}
 	}
-	if !slices.Contains(bundle.Architectures, *arch) {
+	if *arch != "" && !slices.Contains(bundle.Architectures, *arch) {
 		return usageError{fmt.Errorf("-arch %q: allowed: %s", *arch, strings.Join(bundle.Architectures, ", "))}
 	}
 	moduleDir, err := bundle.FindModuleDir()
@@ -71,10 +78,50 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	archs, err := stageArchitectures(moduleDir, *stage)
+	if err != nil {
+		return err
+	}
 	for i := range fns {
-		fns[i].GOARCH = *arch
+		fns[i].GOARCH = archs[fns[i].Name]
+		if *arch != "" {
+			fns[i].GOARCH = *arch
+		}
 	}
 	return buildAll(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: *out, Progress: stderr}, fns, stdout)
+}
+
+// stageArchitectures maps each configured function to its GOARCH for a
+// stage, reading cdk.json's context as the CDK app does. Functions that are
+// not in the configuration get the default.
+func stageArchitectures(moduleDir, stage string) (map[string]string, error) {
+	context := map[string]any{}
+	raw, err := os.ReadFile(filepath.Join(moduleDir, "cdk.json"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		var file struct {
+			Context map[string]any `json:"context"`
+		}
+		if err := json.Unmarshal(raw, &file); err != nil {
+			return nil, fmt.Errorf("cdk.json: %w", err)
+		}
+		if file.Context != nil {
+			context = file.Context
+		}
+	}
+	context[config.StageKey] = stage
+	cfg, err := config.Load(context)
+	if err != nil {
+		return nil, err
+	}
+	archs := map[string]string{}
+	for _, fn := range cfg.Functions.Named() {
+		archs[fn.Name] = fn.GOARCH()
+	}
+	return archs, nil
 }
 
 // selectFunctions returns the functions named, in the order given, or all

@@ -23,6 +23,14 @@ func newModule(t *testing.T, broken bool) string {
 	if broken {
 		files["lambda/broken/main.go"] = "package main\n\nfunc main() { undefinedThing() }\n"
 	}
+	writeFiles(t, dir, files)
+	t.Chdir(dir)
+	return dir
+}
+
+// writeFiles writes files (path relative to dir -> content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, content := range files {
 		path := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -32,14 +40,13 @@ func newModule(t *testing.T, broken bool) string {
 			t.Fatal(err)
 		}
 	}
-	t.Chdir(dir)
-	return dir
 }
 
 func TestRun(t *testing.T) {
 	tests := []struct {
 		name      string
 		broken    bool
+		extra     map[string]string // more files in the module
 		args      []string
 		wantErr   string // "": success
 		wantUsage bool
@@ -67,6 +74,26 @@ func TestRun(t *testing.T) {
 			wantZips: []string{"a.zip", "b.zip"},
 		},
 		{
+			name: "architecture from the stage's configuration in cdk.json",
+			extra: map[string]string{
+				"lambda/report/main.go": "package main\n\nfunc main() {}\n",
+				"cdk.json":              `{"app": "go run ./bin/app", "context": {"functions.report.architecture": "x86_64"}}`,
+			},
+			args:     []string{"-stage", "prod", "report", "a"},
+			wantRows: []string{"report  amd64", "a  arm64"},
+			wantZips: []string{"a.zip", "report.zip"},
+		},
+		{
+			name:    "unknown stage",
+			args:    []string{"-stage", "qa"},
+			wantErr: `stage: "qa" is not a known stage; allowed: "dev", "prod"`,
+		},
+		{
+			name:    "bad architecture in cdk.json",
+			extra:   map[string]string{"cdk.json": `{"context": {"functions.api.architecture": 64}}`},
+			wantErr: "context functions.api.architecture: value 64",
+		},
+		{
 			name:      "unknown architecture",
 			args:      []string{"-arch", "x86_64"},
 			wantErr:   `-arch "x86_64": allowed: arm64, amd64`,
@@ -88,6 +115,7 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := newModule(t, tt.broken)
+			writeFiles(t, dir, tt.extra)
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), tt.args, &stdout, &stderr)
 			if tt.wantErr == "" && err != nil {

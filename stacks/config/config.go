@@ -77,6 +77,15 @@ type NamedFunction struct {
 	Function
 }
 
+// GOARCH is the Go architecture the function's Lambda architecture needs:
+// "arm64" or "amd64".
+func (f Function) GOARCH() string {
+	if f.Architecture == ArchX86_64 {
+		return "amd64"
+	}
+	return "arm64"
+}
+
 // Function configures one Lambda function.
 type Function struct {
 	// Architecture is "arm64" or "x86_64". Default "arm64".
