@@ -15,6 +15,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 NPM_STAMP := node_modules/.ci-stamp
 GO_PKGS := ./...
+# TESTFLAGS adds `go test` flags, e.g. make test TESTFLAGS='-run Stack -v'.
+TESTFLAGS ?=
 
 .PHONY: help
 help: ## list the targets
@@ -43,15 +45,22 @@ synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS a
 
 .PHONY: test
 test: setup ## run every test (no AWS account, no Docker)
-	go test $(GO_PKGS)
+	go test $(TESTFLAGS) $(GO_PKGS)
 
 .PHONY: update-snapshots
 update-snapshots: setup ## rewrite the stack snapshots after an intended change
 	UPDATE_SNAPS=true go test ./test/...
 
 .PHONY: bench
-bench: setup ## run the benchmarks and write docs/benchmarks.md
-	@echo "bench: nothing yet"
+bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several minutes)
+	@echo "bench: build step (cold and warm Go build cache, sizes against a naive build)"
+	go run ./bin/bench-package
+	@echo "bench: handlers under the Lambda Runtime Interface Emulator"
+	go run ./internal/e2e/cmd/bench
+	@echo "bench: local run"
+	go test -run '^$$' -bench . ./internal/local/
+	@echo "bench: warm make synth and make test"
+	go run ./bin/bench-make
 
 .PHONY: local
 local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, no Docker (Ctrl-C stops)

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/bundle"
 )
 
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(b.tmp)
 
-	report := &report{arch: *arch, warmRuns: *warmRuns, cold: *cold, loadBefore: loadAverage()}
+	report := &report{arch: *arch, warmRuns: *warmRuns, cold: *cold, loadBefore: benchdoc.LoadAverage()}
 	for _, n := range []int{1, 8} {
 		timing, err := b.timeBuilds(ctx, n, *cold, *warmRuns)
 		if err != nil {
@@ -84,13 +85,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if report.naiveSame, report.bundleSame, err = b.reproducibility(ctx); err != nil {
 		return err
 	}
-	report.loadAfter = loadAverage()
+	report.loadAfter = benchdoc.LoadAverage()
 	section := report.markdown()
 	if *out == "-" {
 		_, err := io.WriteString(stdout, section)
 		return err
 	}
-	if err := replaceSection(*out, section); err != nil {
+	if err := benchdoc.ReplaceSection(*out, sectionHeading, section); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote the %q section of %s\n", sectionHeading, *out)

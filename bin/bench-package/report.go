@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -88,49 +86,6 @@ func yesNo(ok bool) string {
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
 
 func ratio(a, b int64) float64 { return float64(a) / float64(b) }
-
-// replaceSection replaces the section starting at sectionHeading in the
-// markdown file at path (up to the next "## " heading) with section, or
-// appends it; the file is created when missing.
-func replaceSection(path, section string) error {
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		data, err = []byte("# Benchmarks\n"), nil
-	}
-	if err != nil {
-		return err
-	}
-	doc := string(data)
-	start := strings.Index(doc, "\n"+sectionHeading+"\n")
-	if start < 0 {
-		doc = strings.TrimRight(doc, "\n") + "\n\n" + section
-	} else {
-		start++ // keep the newline before the heading
-		end := len(doc)
-		if next := strings.Index(doc[start+len(sectionHeading):], "\n## "); next >= 0 {
-			end = start + len(sectionHeading) + next + 1
-		}
-		sep := ""
-		if end < len(doc) {
-			sep = "\n"
-		}
-		doc = doc[:start] + section + sep + doc[end:]
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(doc), 0o644)
-}
-
-// loadAverage returns the 1-minute load average of the machine, or
-// "unknown".
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
-		return f[0]
-	}
-	return "unknown"
-}
 
 func sameBootstrapSizes(all []sizes) bool {
 	for _, s := range all {

@@ -1,0 +1,79 @@
+// Package benchdoc keeps docs/benchmarks.md: each benchmark command owns one
+// "## " section of it and replaces only that section.
+package benchdoc
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// DefaultPath is where `make bench` writes, relative to the module root.
+const DefaultPath = "docs/benchmarks.md"
+
+// ReplaceSection replaces the section that starts with the line heading
+// (e.g. "## Build step") up to the next "## " heading, or appends it when
+// missing, in the markdown file at path. The file is created with a
+// "# Benchmarks" title when missing, and written through a temporary file
+// and a rename, so a failed write leaves the old file whole.
+func ReplaceSection(path, heading, section string) error {
+	if !strings.HasPrefix(heading, "## ") || strings.Contains(heading, "\n") {
+		return fmt.Errorf("benchdoc: heading %q must be one line starting with \"## \"", heading)
+	}
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		data, err = []byte("# Benchmarks\n"), nil
+	}
+	if err != nil {
+		return err
+	}
+	section = strings.TrimRight(section, "\n") + "\n"
+	if !strings.HasPrefix(section, heading+"\n") {
+		section = heading + "\n\n" + section
+	}
+	doc := string(data)
+	start := strings.Index(doc, "\n"+heading+"\n")
+	if start < 0 {
+		doc = strings.TrimRight(doc, "\n") + "\n\n" + section
+	} else {
+		start++ // keep the newline before the heading
+		rest := doc[start+len(heading):]
+		end := len(doc)
+		if next := strings.Index(rest, "\n## "); next >= 0 {
+			end = start + len(heading) + next + 1
+			section += "\n"
+		}
+		doc = doc[:start] + section + doc[end:]
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*.md")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(doc); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// LoadAverage returns the machine's 1-minute load average from
+// /proc/loadavg, or "unknown": benchmark numbers on a busy machine need it
+// next to them.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
