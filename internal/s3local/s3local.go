@@ -64,7 +64,8 @@ type Options struct {
 	// OnObjectCreated, if set, is called once for every object stored by a
 	// PUT (plain or presigned), a form POST, a copy or a completed multipart
 	// upload. Each call runs in its own goroutine, after the object is
-	// stored, so calls may overlap; Close waits for calls in flight.
+	// stored, so calls may overlap. Close waits for calls in flight, so a
+	// call must not block forever.
 	OnObjectCreated func(ObjectCreated)
 }
 
