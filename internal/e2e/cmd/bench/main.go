@@ -1,10 +1,10 @@
 // Command bench measures the three functions under the Lambda Runtime
 // Interface Emulator: cold start (emulator start to first response), warm
 // invoke latency (p50, p99 over sequential invokes) and the processor's peak
-// memory on a large object. It prints a Markdown section "## Handlers" and,
-// with -write, puts it into a file in place of the old one.
+// memory on a large object. It prints a Markdown section "## Handlers" and
+// puts it into docs/benchmarks.md (-o) in place of the old one.
 //
-//	go run ./internal/e2e/cmd/bench [-warm 500] [-cold 5] [-big-mib 200] [-write docs/benchmarks.md]
+//	go run ./internal/e2e/cmd/bench [-warm 500] [-cold 5] [-big-mib 200] [-o docs/benchmarks.md]
 package main
 
 import (
@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/e2e"
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/objects"
@@ -51,6 +52,8 @@ func main() {
 
 type usageError struct{ error }
 
+const heading = "## Handlers"
+
 type options struct {
 	warm, cold, bigMiB, reportResults int
 	write                             string
@@ -64,12 +67,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.cold, "cold", 5, "cold starts per function (the median is reported)")
 	fs.IntVar(&o.bigMiB, "big-mib", 200, "size of the large object for the processor's memory, in MiB")
 	fs.IntVar(&o.reportResults, "report-results", 20, "results in the bucket when the report runs")
-	fs.StringVar(&o.write, "write", "", "Markdown file whose \"## Handlers\" section is replaced (or appended)")
+	fs.StringVar(&o.write, "o", benchdoc.DefaultPath, "Markdown `file` whose \""+heading+"\" section is replaced (or appended); \"\" only prints it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || o.warm < 1 || o.cold < 1 || o.bigMiB < 1 || o.reportResults < 0 {
-		return usageError{fmt.Errorf("usage: bench [-warm N>0] [-cold N>0] [-big-mib N>0] [-report-results N>=0] [-write FILE]")}
+		return usageError{fmt.Errorf("usage: bench [-warm N>0] [-cold N>0] [-big-mib N>0] [-report-results N>=0] [-o FILE]")}
 	}
 	section, err := measure(ctx, o, stderr)
 	if err != nil {
@@ -77,13 +80,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, section)
 	if o.write != "" {
-		return replaceSection(o.write, "## Handlers", section)
+		return benchdoc.ReplaceSection(o.write, heading, section)
 	}
 	return nil
 }
 
 type bench struct {
 	o     options
+	load  string // load average at the start
 	log   io.Writer
 	boots map[string]string
 	srv   *s3local.Server
@@ -97,7 +101,7 @@ func measure(ctx context.Context, o options, log io.Writer) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintln(log, "bench: building bootstraps")
-	b := &bench{o: o, log: log}
+	b := &bench{o: o, log: log, load: benchdoc.LoadAverage()}
 	if b.boots, err = e2e.Build(ctx, filepath.Join(tmp, "dist")); err != nil {
 		return "", err
 	}
@@ -338,11 +342,11 @@ func mib(n int64) string {
 func (b *bench) markdown(latency, mem []string) string {
 	rieVersion, _ := exec.Command("go", "list", "-m", "-f", "{{.Version}}", rie.Module).Output()
 	var s strings.Builder
-	fmt.Fprintf(&s, "## Handlers\n\n")
-	fmt.Fprintf(&s, "Measured by `go run ./internal/e2e/cmd/bench` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host). "+
+	fmt.Fprintf(&s, "%s\n\n", heading)
+	fmt.Fprintf(&s, "Measured by `go run ./internal/e2e/cmd/bench` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host), load average %s at the start. "+
 		"Each function is the bootstrap `bundle.Build` makes for the host architecture, run under aws-lambda-rie %s (the version pinned in go.mod) on 127.0.0.1, "+
 		"with s3local (gofakes3, objects on disk) as S3 on 127.0.0.1. The emulator does not limit memory or CPU the way Lambda does, so these numbers compare versions of this code on one machine; they are not Lambda's.\n\n",
-		time.Now().UTC().Format(time.DateOnly), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(rieVersion)))
+		time.Now().UTC().Format(time.DateOnly), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.load, strings.TrimSpace(string(rieVersion)))
 	fmt.Fprintf(&s, "### Cold start and warm invoke latency\n\n")
 	fmt.Fprintf(&s, "Cold start: from starting the emulator to the first response (emulator start, function process start and init, clients built once, first invocation), median of %d. "+
 		"Warm: %d sequential invocations of one function process after its first, timed by the caller over HTTP, so the emulator's own overhead is included.\n\n", b.o.cold, b.o.warm)
@@ -359,29 +363,4 @@ func (b *bench) markdown(latency, mem []string) string {
 	}
 	s.WriteString("\n")
 	return s.String()
-}
-
-// replaceSection replaces the section that starts with heading (up to the
-// next "## " heading) in file with section, or appends it.
-func replaceSection(file, heading, section string) error {
-	data, err := os.ReadFile(file)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	text := string(data)
-	if text == "" {
-		text = "# Benchmarks\n\n"
-	}
-	start := strings.Index(text, "\n"+heading+"\n")
-	if start < 0 {
-		text = strings.TrimRight(text, "\n") + "\n\n" + section
-	} else {
-		start++
-		end := len(text)
-		if next := strings.Index(text[start+len(heading):], "\n## "); next >= 0 {
-			end = start + len(heading) + next + 1
-		}
-		text = text[:start] + section + text[end:]
-	}
-	return os.WriteFile(file, []byte(strings.TrimRight(text, "\n")+"\n"), 0o644)
 }
