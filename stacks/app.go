@@ -70,12 +70,18 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	report := fn("Report", "report", "Summarizes the day's results into "+layout.ReportsPrefix, cfg.Functions.Report, map[string]*string{})
 
 	objects := func(prefix string) string { return *bucket.ArnForObjects(jsii.String(prefix + "*")) }
+	// Listing results/ also lets S3 tell the api "no such key" (404) for a
+	// result not written yet; without it S3 answers 403.
+	listResults := func(f *GoFunction) {
+		f.Grant("ListResults", []string{"s3:ListBucket"}, []string{*bucket.BucketArn()},
+			map[string]any{"StringLike": map[string]any{"s3:prefix": []string{layout.ResultsPrefix, layout.ResultsPrefix + "*"}}})
+	}
 	api.Grant("PresignUploads", []string{"s3:PutObject"}, []string{objects(layout.UploadsPrefix)}, nil)
+	listResults(api)
 	api.Grant("ReadResults", []string{"s3:GetObject"}, []string{objects(layout.ResultsPrefix)}, nil)
 	processor.Grant("ReadUploads", []string{"s3:GetObject"}, []string{objects(layout.UploadsPrefix)}, nil)
 	processor.Grant("WriteResults", []string{"s3:PutObject"}, []string{objects(layout.ResultsPrefix)}, nil)
-	report.Grant("ListResults", []string{"s3:ListBucket"}, []string{*bucket.BucketArn()},
-		map[string]any{"StringLike": map[string]any{"s3:prefix": []string{layout.ResultsPrefix, layout.ResultsPrefix + "*"}}})
+	listResults(report)
 	report.Grant("ReadResults", []string{"s3:GetObject"}, []string{objects(layout.ResultsPrefix)}, nil)
 	report.Grant("WriteReports", []string{"s3:PutObject"}, []string{objects(layout.ReportsPrefix)}, nil)
 	for _, f := range []*GoFunction{api, processor, report} {

@@ -135,10 +135,12 @@ func TestRoles(t *testing.T) {
 	objects := func(prefix string) string {
 		return `{"Fn::Join":["",[` + bucket + `,"/` + prefix + `*"]]}`
 	}
+	listResults := statement{"ListResults", []string{"s3:ListBucket"}, bucket, `{"StringLike":{"s3:prefix":["results/","results/*"]}}`}
 	queueSend := statement{"", []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, `{"Fn::GetAtt":["FailureQueue4F308C52","Arn"]}`, ""}
 	want := map[string][]statement{
 		"Api": {
 			{"PresignUploads", []string{"s3:PutObject"}, objects("uploads/"), ""},
+			listResults,
 			{"ReadResults", []string{"s3:GetObject"}, objects("results/"), ""},
 		},
 		"Processor": {
@@ -147,7 +149,7 @@ func TestRoles(t *testing.T) {
 			queueSend,
 		},
 		"Report": {
-			{"ListResults", []string{"s3:ListBucket"}, bucket, `{"StringLike":{"s3:prefix":["results/","results/*"]}}`},
+			listResults,
 			{"ReadResults", []string{"s3:GetObject"}, objects("results/"), ""},
 			{"WriteReports", []string{"s3:PutObject"}, objects("reports/"), ""},
 			queueSend,

@@ -52,14 +52,22 @@ var _ Presigner = (*s3.PresignClient)(nil)
 type Handler struct {
 	cfg     Config
 	presign Presigner
-	results objects.Getter
+	results ResultStore
 	log     *slog.Logger
 	now     func() time.Time
 }
 
+// ResultStore reads results. Listing is needed to tell a missing result
+// from a denied one: the api's role may list results/ only, and S3 answers a
+// GET of a missing key with 403 to a role that cannot list the whole bucket.
+type ResultStore interface {
+	objects.Getter
+	objects.Lister
+}
+
 // New validates cfg and returns a Handler that presigns with presign and
 // reads results with results.
-func New(cfg Config, presign Presigner, results objects.Getter, log *slog.Logger) (*Handler, error) {
+func New(cfg Config, presign Presigner, results ResultStore, log *slog.Logger) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("api config: %w", err)
 	}
@@ -280,7 +288,13 @@ func (h *Handler) result(ctx context.Context, _ *events.APIGatewayProxyRequest, 
 	if !layout.ValidUploadID(id) {
 		return 0, nil, fail(http.StatusBadRequest, "invalid_id", "upload id must be %d lower-case hex digits", layout.UploadIDLen)
 	}
-	data, err := objects.GetBytes(ctx, h.results, h.cfg.Bucket, layout.ResultKey(id), maxResultBytes)
+	key := layout.ResultKey(id)
+	data, err := objects.GetBytes(ctx, h.results, h.cfg.Bucket, key, maxResultBytes)
+	if objects.IsAccessDenied(err) {
+		if exists, lerr := objects.Exists(ctx, h.results, h.cfg.Bucket, key); lerr == nil && !exists {
+			return 0, nil, fail(http.StatusNotFound, "not_found", "upload %s has no result yet", id)
+		}
+	}
 	switch {
 	case objects.IsNotFound(err):
 		return 0, nil, fail(http.StatusNotFound, "not_found", "upload %s has no result yet", id)

@@ -224,6 +224,9 @@ func TestGetUpload(t *testing.T) {
 		{"dot dot", &objectstest.Store{}, "..", 400, "invalid_id"},
 		{"short", &objectstest.Store{}, "abc", 400, "invalid_id"},
 		{"s3 fails", &objectstest.Store{GetErr: boom}, "", 500, "internal"},
+		// With s3:ListBucket on results/ only, S3 answers 403 for a missing key.
+		{"not yet, role cannot list the bucket", &objectstest.Store{DenyMissing: true}, "0123456789abcdef0123456789abcde0", 404, "not_found"},
+		{"denied and listing fails too", &objectstest.Store{DenyMissing: true, ListErr: boom}, "0123456789abcdef0123456789abcde0", 500, "internal"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,6 +52,25 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
 }
 
+// IsAccessDenied reports whether err is S3's 403 AccessDenied. S3 also
+// answers a GET of a missing key that way when the caller may not list the
+// bucket without conditions; see Exists.
+func IsAccessDenied(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "AccessDenied"
+}
+
+// Exists reports whether bucket holds key, by listing at most one key with
+// key as the prefix, which a role allowed s3:ListBucket on that prefix only
+// may do.
+func Exists(ctx context.Context, l Lister, bucket, key string) (bool, error) {
+	out, err := l.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(key), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return false, fmt.Errorf("list s3://%s/%s: %w", bucket, key, err)
+	}
+	return len(out.Contents) > 0 && aws.ToString(out.Contents[0].Key) == key, nil
+}
+
 // GetJSON reads the object bucket/key, at most limit bytes, and decodes it
 // into v. Errors wrap the SDK's, so IsNotFound works on them.
 func GetJSON(ctx context.Context, g Getter, bucket, key string, limit int64, v any) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 
 	"go-lambda-cdk/internal/objects"
 )
@@ -39,6 +40,9 @@ type Store struct {
 	// GetErr, PutErr and ListErr, when set, are returned by every call of
 	// that kind.
 	GetErr, PutErr, ListErr error
+	// DenyMissing makes GetObject of a missing key answer 403 AccessDenied,
+	// as S3 does when the caller lacks an unconditioned s3:ListBucket.
+	DenyMissing bool
 
 	mu      sync.Mutex
 	objects map[string]Object
@@ -88,6 +92,9 @@ func (s *Store) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s
 		return nil, s.GetErr
 	}
 	o, ok := s.Get(aws.ToString(in.Key))
+	if !ok && s.DenyMissing {
+		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
+	}
 	if !ok {
 		return nil, &types.NoSuchKey{Message: aws.String("The specified key does not exist.")}
 	}
