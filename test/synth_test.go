@@ -61,7 +61,13 @@ func synth(t *testing.T, context map[string]any) synthesized {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{})
+	// The feature flags in cdk.json change the template (e.g. how server
+	// access logs are granted): synthesize with them, as the CLI does.
+	appContext := cdkJSONContext(t)
+	for k, v := range context {
+		appContext[k] = v
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext})
 	stack, err := stacks.NewAppStack(app, cfg, placeholderAssets(t))
 	if err != nil {
 		t.Fatal(err)
@@ -185,4 +191,20 @@ var assetKey = regexp.MustCompile(`[0-9a-f]{64}\.zip`)
 func (tpl template) masked() string {
 	b, _ := json.MarshalIndent(tpl, "", "  ")
 	return assetKey.ReplaceAllString(string(b), "<asset-hash>.zip")
+}
+
+// cdkJSONContext returns the "context" object of the project's cdk.json.
+func cdkJSONContext(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	return file.Context
 }
