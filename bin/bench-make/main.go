@@ -17,33 +17,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"go-lambda-cdk/internal/cli"
 
 	"go-lambda-cdk/internal/benchdoc"
 )
 
 const heading = "## Synth and test"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench-make:", err)
-		if errors.As(err, new(usageError)) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
-
-type usageError struct{ error }
+func main() { cli.Main("bench-make", run) }
 
 // command is one measured make invocation.
 type command struct {
@@ -65,10 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	if *runs < 1 || flags.NArg() > 0 {
-		return usageError{errors.New("usage: bench-make [-o file] [-runs n>=1]")}
+		return cli.UsageError{Err: errors.New("usage: bench-make [-o file] [-runs n>=1]")}
 	}
 	var rows []string
 	for _, c := range commands {

@@ -24,28 +24,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
+
+	"go-lambda-cdk/internal/cli"
 
 	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/bundle"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench-package:", err)
-		if _, ok := err.(usageError); ok {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
-
-type usageError struct{ error }
+func main() { cli.Main("bench-package", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("bench-package", flag.ContinueOnError)
@@ -55,11 +43,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	warmRuns := flags.Int("warm-runs", 3, "warm-cache runs per case; the median is reported")
 	cold := flags.Bool("cold", true, "also measure with a cold Go build cache (slow: compiles the standard library)")
 	if err := flags.Parse(args); err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	if flags.NArg() > 0 || *warmRuns < 1 || !slices.Contains(bundle.Architectures, *arch) {
 		flags.Usage()
-		return usageError{fmt.Errorf("bad arguments: want no positional arguments, -warm-runs >= 1, -arch in %v", bundle.Architectures)}
+		return cli.UsageError{Err: fmt.Errorf("bad arguments: want no positional arguments, -warm-runs >= 1, -arch in %v", bundle.Architectures)}
 	}
 	moduleDir, err := bundle.FindModuleDir()
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go-lambda-cdk/internal/cli"
+
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/local/events"
 	"go-lambda-cdk/internal/local/template"
@@ -37,7 +39,7 @@ func (c *common) options() (local.Options, error) {
 		return local.Options{}, err
 	}
 	if c.concurrency < 1 {
-		return local.Options{}, usageError{fmt.Sprintf("-concurrency must be at least 1, got %d", c.concurrency)}
+		return local.Options{}, cli.Usagef("-concurrency must be at least 1, got %d", c.concurrency)
 	}
 	return local.Options{Template: tpl, StateDir: c.state, Concurrency: c.concurrency}, nil
 }
@@ -49,10 +51,10 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (bool, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return false, nil
 		}
-		return false, usageError{err.Error()}
+		return false, cli.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
-		return false, usageError{fmt.Sprintf("%s: unexpected arguments %q", fs.Name(), fs.Args())}
+		return false, cli.Usagef("%s: unexpected arguments %q", fs.Name(), fs.Args())
 	}
 	return true, nil
 }
@@ -118,7 +120,7 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	if *fn == "" || *eventFile == "" {
-		return usageError{"invoke: -fn and -event are required"}
+		return cli.Usagef("invoke: -fn and -event are required")
 	}
 	payload, err := readEvent(*eventFile, stdin)
 	if err != nil {
@@ -221,7 +223,7 @@ func invokeSchedule(ctx context.Context, args []string, stdout, stderr io.Writer
 
 func event(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"event: which one? s3-put, api or schedule"}
+		return cli.Usagef("event: which one? s3-put, api or schedule")
 	}
 	var v any
 	now := time.Now()
@@ -251,7 +253,7 @@ func event(args []string, stdout, stderr io.Writer) error {
 		r.Headers = headers
 		ev, err := events.API(r, now)
 		if err != nil {
-			return usageError{"event api: " + err.Error()}
+			return cli.Usagef("event api: %v", err)
 		}
 		v = ev
 	case "schedule":
@@ -262,7 +264,7 @@ func event(args []string, stdout, stderr io.Writer) error {
 		}
 		v = events.Schedule(*stack, *rule, *region, now)
 	default:
-		return usageError{fmt.Sprintf("event: unknown event %q; want s3-put, api or schedule", args[0])}
+		return cli.Usagef("event: unknown event %q; want s3-put, api or schedule", args[0])
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {

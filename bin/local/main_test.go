@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"go-lambda-cdk/internal/cli"
+
 	"github.com/aws/aws-lambda-go/events"
 )
 
@@ -29,7 +31,7 @@ func TestRunUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			err := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
-			if !errors.As(err, new(usageError)) || !strings.Contains(err.Error()+errOut.String(), tt.want) {
+			if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error()+errOut.String(), tt.want) {
 				t.Errorf("err = %v (stderr %q), want a usage error mentioning %q", err, errOut.String(), tt.want)
 			}
 		})
@@ -40,7 +42,7 @@ func TestRunFailures(t *testing.T) {
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"serve", "-cdk-out", dir}, strings.NewReader(""), &out, &errOut)
-	if err == nil || errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "make synth") {
+	if err == nil || errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error(), "make synth") {
 		t.Errorf("serve without cdk.out: err = %v, want a failure telling to run make synth", err)
 	}
 }

@@ -21,31 +21,17 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"go-lambda-cdk/internal/cli"
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks/config"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "package:", err)
-		var usage usageError
-		if errors.As(err, &usage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
-
-// usageError is an error in the command line.
-type usageError struct{ error }
+func main() { cli.Main("package", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("package", flag.ContinueOnError)
@@ -61,10 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	if *arch != "" && !slices.Contains(bundle.Architectures, *arch) {
-		return usageError{fmt.Errorf("-arch %q: allowed: %s", *arch, strings.Join(bundle.Architectures, ", "))}
+		return cli.UsageError{Err: fmt.Errorf("-arch %q: allowed: %s", *arch, strings.Join(bundle.Architectures, ", "))}
 	}
 	moduleDir, err := bundle.FindModuleDir()
 	if err != nil {
@@ -76,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fns, err := selectFunctions(all, flags.Args())
 	if err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	archs, err := stageArchitectures(moduleDir, *stage)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/internal/cli"
 )
 
 // newModule writes a module with the functions a and b and, when broken,
@@ -124,7 +126,7 @@ func TestRun(t *testing.T) {
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("run = %v, want an error containing %q", err, tt.wantErr)
 			}
-			if got := errors.As(err, new(usageError)); got != tt.wantUsage {
+			if got := errors.As(err, new(cli.UsageError)); got != tt.wantUsage {
 				t.Errorf("usage error: %v, want %v (%v)", got, tt.wantUsage, err)
 			}
 			rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")[1:]

@@ -9,7 +9,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go-lambda-cdk/internal/cli"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -34,23 +35,7 @@ import (
 	"go-lambda-cdk/internal/s3local"
 )
 
-func main() {
-	ctx := context.Background()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		var usage usageError
-		if errors.As(err, &usage) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
-
-type usageError struct{ error }
+func main() { cli.Main("bench", run) }
 
 const heading = "## Handlers"
 
@@ -69,10 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.reportResults, "report-results", 20, "results in the bucket when the report runs")
 	fs.StringVar(&o.write, "o", benchdoc.DefaultPath, "Markdown `file` whose \""+heading+"\" section is replaced (or appended); \"\" only prints it")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return cli.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 || o.warm < 1 || o.cold < 1 || o.bigMiB < 1 || o.reportResults < 0 {
-		return usageError{fmt.Errorf("usage: bench [-warm N>0] [-cold N>0] [-big-mib N>0] [-report-results N>=0] [-o FILE]")}
+		return cli.UsageError{Err: fmt.Errorf("usage: bench [-warm N>0] [-cold N>0] [-big-mib N>0] [-report-results N>=0] [-o FILE]")}
 	}
 	section, err := measure(ctx, o, stderr)
 	if err != nil {
