@@ -27,6 +27,9 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	if assetsDir != "" {
+		os.RemoveAll(assetsDir)
+	}
 	os.Exit(code)
 }
 
@@ -88,6 +91,7 @@ func synth(t *testing.T, context map[string]any) synthesized {
 
 var (
 	assetsOnce sync.Once
+	assetsDir  string // removed by TestMain
 	assets     stacks.Assets
 	assetsErr  error
 )
@@ -101,6 +105,7 @@ func placeholderAssets(t *testing.T) stacks.Assets {
 			assetsErr = err
 			return
 		}
+		assetsDir = dir
 		assets = stacks.Assets{}
 		for _, fn := range []string{"api", "processor", "report"} {
 			path := filepath.Join(dir, fn+".zip")
