@@ -35,6 +35,23 @@ $(NPM_STAMP): package.json package-lock.json
 setup: $(NPM_STAMP) ## install the pinned CDK CLI and Node.js, download Go modules
 	@go mod download
 
+# The tests' Python tools (moto's AWS API emulator, cfn-lint), pinned in
+# requirements-dev.txt, live in the project's own virtual environment .venv.
+# It sees the machine's site-packages, so when those already hold the pinned
+# versions nothing is downloaded; otherwise pip installs them from the index.
+VENV := .venv
+PY_STAMP := $(VENV)/.stamp
+$(PY_STAMP): requirements-dev.txt
+	@echo "setup: Python tools (moto server, cfn-lint) into $(VENV)"
+	@command -v python3 >/dev/null || { echo "setup: python3 not found; install Python 3.9 or later (with venv)" >&2; exit 1; }
+	@python3 -m venv --system-site-packages $(VENV)
+	@$(VENV)/bin/python -m pip install --disable-pip-version-check -q --no-index -r requirements-dev.txt 2>/dev/null \
+	  || $(VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+.PHONY: pytools
+pytools: $(PY_STAMP) ## install the tests' Python tools (moto server, cfn-lint) into .venv
+
 .PHONY: package
 package: ## build every function's bootstrap zip into dist/ and print the size table
 	go run ./bin/package -stage $(STAGE)
@@ -44,7 +61,7 @@ synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS a
 	npx cdk synth -c stage=$(STAGE) --quiet
 
 .PHONY: test
-test: setup ## run every test (no AWS account, no Docker)
+test: setup pytools ## run every test (no AWS account, no Docker)
 	go test $(TESTFLAGS) $(GO_PKGS)
 
 .PHONY: update-snapshots
