@@ -7,29 +7,27 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/stacks/functions"
 )
 
-// Assets maps a function name ("api", "processor", "report") to the path of
-// its zip.
+// Assets maps a function's name to the path of its zip.
 type Assets map[string]string
 
-// NewAppStack defines one stage of the app: the three functions, the REST
-// API, the bucket with its notification, the failure queue and its alarm,
-// and the schedule. cfg must have passed Validate; every function in it
-// must have an entry in assets.
+// NewAppStack defines one stage of the app: the bucket, the failure queue
+// and its alarm, then every declared function (package functions) with its
+// role, log group and triggers — the REST API, bucket notifications and
+// schedules. cfg must have passed Validate; every function in it must have
+// an entry in assets.
 //
 // The stack is environment-agnostic unless CDK_DEFAULT_ACCOUNT is set.
 func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (awscdk.Stack, error) {
@@ -37,6 +35,10 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		if assets[fn.Name] == "" {
 			return nil, fmt.Errorf("function %s: no asset (zip) was built for it", fn.Name)
 		}
+	}
+	logRetention, err := retention(cfg.Logs.RetentionDays)
+	if err != nil {
+		return nil, err
 	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
 		Env:         environment(),
@@ -49,77 +51,92 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	if cfg.Stage == config.StageDev {
 		removal = awscdk.RemovalPolicy_DESTROY
 	}
-	logRetention := retention(cfg.Logs.RetentionDays)
-
-	bucket := newBucket(stack, cfg, removal, logRetention)
-	queue := newFailureQueue(stack, removal)
-
-	fn := func(id, name, description string, c config.Function, env map[string]*string) *GoFunction {
-		env[layout.EnvBucketName] = bucket.BucketName()
-		return NewGoFunction(stack, id, GoFunctionProps{
-			Name: name, Description: description, Asset: assets[name], Config: c,
-			Environment: env, Retention: logRetention, RemovalPolicy: removal,
-		})
-	}
-	apiEnv := map[string]*string{}
-	for k, v := range cfg.APIEnvironment() {
-		apiEnv[k] = jsii.String(v)
-	}
-	api := fn("Api", "api", "REST API: presigns uploads and serves processing results", cfg.Functions.API, apiEnv)
-	processor := fn("Processor", "processor", "Hashes and inspects each object uploaded under "+layout.UploadsPrefix, cfg.Functions.Processor, map[string]*string{})
-	report := fn("Report", "report", "Summarizes the day's results into "+layout.ReportsPrefix, cfg.Functions.Report, map[string]*string{})
-
-	objects := func(prefix string) string { return *bucket.ArnForObjects(jsii.String(prefix + "*")) }
-	// Listing results/ also lets S3 tell the api "no such key" (404) for a
-	// result not written yet; without it S3 answers 403.
-	listResults := func(f *GoFunction) {
-		f.Grant("ListResults", []string{"s3:ListBucket"}, []string{*bucket.BucketArn()},
-			map[string]any{"StringLike": map[string]any{"s3:prefix": []string{layout.ResultsPrefix, layout.ResultsPrefix + "*"}}})
-	}
-	api.Grant("PresignUploads", []string{"s3:PutObject"}, []string{objects(layout.UploadsPrefix)}, nil)
-	listResults(api)
-	api.Grant("ReadResults", []string{"s3:GetObject"}, []string{objects(layout.ResultsPrefix)}, nil)
-	processor.Grant("ReadUploads", []string{"s3:GetObject"}, []string{objects(layout.UploadsPrefix)}, nil)
-	processor.Grant("WriteResults", []string{"s3:PutObject"}, []string{objects(layout.ResultsPrefix)}, nil)
-	listResults(report)
-	report.Grant("ReadResults", []string{"s3:GetObject"}, []string{objects(layout.ResultsPrefix)}, nil)
-	report.Grant("WriteReports", []string{"s3:PutObject"}, []string{objects(layout.ReportsPrefix)}, nil)
-	for _, f := range []*GoFunction{api, processor, report} {
-		suppressPrefixWildcards(f.Role)
-	}
-
-	restAPI := newRestAPI(stack, cfg, api.Function, logRetention, removal)
-
-	for _, f := range []*GoFunction{processor, report} {
-		f.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
-			RetryAttempts: jsii.Number(cfg.Async.RetryAttempts),
-			MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(cfg.Async.MaxEventAgeSeconds)),
-			OnFailure:     awslambdadestinations.NewSqsDestination(queue),
-		})
-	}
-
-	filters := []*awss3.NotificationKeyFilter{{Prefix: jsii.String(layout.UploadsPrefix)}}
-	if len(cfg.Bucket.NotificationSuffixes) > 0 {
-		filters = nil
-		for _, s := range cfg.Bucket.NotificationSuffixes {
-			filters = append(filters, &awss3.NotificationKeyFilter{Prefix: jsii.String(layout.UploadsPrefix), Suffix: jsii.String(s)})
+	a := &app{stack: stack, cfg: cfg, removal: removal, logRetention: logRetention}
+	a.bucket = newBucket(stack, cfg, removal, logRetention)
+	a.queue = newFailureQueue(stack, removal)
+	for _, fn := range cfg.Functions.Named() {
+		if err := a.addFunction(fn, assets[fn.Name]); err != nil {
+			return nil, err
 		}
 	}
-	for _, f := range filters {
-		bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(processor.Function), f)
+
+	if a.restAPI != nil {
+		output(stack, "ApiUrl", a.restAPI.Url(), "Base URL of the REST API")
 	}
-	suppressNotificationHandler(stack)
-
-	awsevents.NewRule(stack, jsii.String("NightlyReport"), &awsevents.RuleProps{
-		Description: jsii.String("Invokes the report function on schedule"),
-		Schedule:    awsevents.Schedule_Expression(jsii.String("cron(" + cfg.Schedule.Cron + ")")),
-		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(report.Function, nil)},
-	})
-
-	output(stack, "ApiUrl", restAPI.Url(), "Base URL of the REST API")
-	output(stack, "BucketName", bucket.BucketName(), "Bucket that holds uploads, results and reports")
-	output(stack, "FailureQueueUrl", queue.QueueUrl(), "Queue that receives events the processor or report failed on")
+	output(stack, "BucketName", a.bucket.BucketName(), "Bucket that holds uploads, results and reports")
+	output(stack, "FailureQueueUrl", a.queue.QueueUrl(), "Queue that receives the asynchronous events a function failed on after its retries")
 	return stack, nil
+}
+
+// app holds what every function's constructs share.
+type app struct {
+	stack        awscdk.Stack
+	cfg          config.Config
+	removal      awscdk.RemovalPolicy
+	logRetention awslogs.RetentionDays
+	bucket       awss3.Bucket
+	queue        awssqs.Queue
+	restAPI      awsapigateway.RestApi // created for the first api trigger
+	notifying    bool                  // an S3 trigger exists
+}
+
+// addFunction creates one declared function with its role statements, its
+// asynchronous invocation settings and its triggers. Per-function
+// resources go here.
+func (a *app) addFunction(fn config.NamedFunction, asset string) error {
+	d := fn.Declaration
+	env := map[string]*string{layout.EnvBucketName: a.bucket.BucketName()}
+	if _, ok := d.API(); ok {
+		for k, v := range a.cfg.APIEnvironment() {
+			env[k] = jsii.String(v)
+		}
+	}
+	arch, err := architecture(fn.Architecture)
+	if err != nil {
+		return fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
+	}
+	f := NewGoFunction(a.stack, d.ConstructID(), GoFunctionProps{
+		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.Function, Architecture: arch,
+		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal,
+	})
+	a.grantBucketAccess(f, d)
+	if d.Async() {
+		f.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+			RetryAttempts: jsii.Number(a.cfg.Async.RetryAttempts),
+			MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(a.cfg.Async.MaxEventAgeSeconds)),
+			OnFailure:     awslambdadestinations.NewSqsDestination(a.queue),
+		})
+	}
+	for _, t := range d.Triggers {
+		switch t := t.(type) {
+		case functions.API:
+			a.routeAPI(f, t)
+		case functions.ObjectCreated:
+			a.notifyOnObjectCreated(f, t.Prefix, fn.NotificationSuffixes)
+		case functions.Schedule:
+			a.schedule(f, fn.Schedule)
+		default:
+			return fmt.Errorf("function %s: unknown trigger type %T", fn.Name, t)
+		}
+	}
+	return nil
+}
+
+// grantBucketAccess adds the role statements of the declaration's Access,
+// each scoped to its key prefix, and accepts cdk-nag's finding on the
+// prefix wildcards with the reason.
+func (a *app) grantBucketAccess(f *GoFunction, d functions.Function) {
+	for _, s := range d.Statements() {
+		if s.OnBucket {
+			f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucket.BucketArn()},
+				map[string]any{"StringLike": map[string]any{"s3:prefix": []string{s.Prefix, s.Prefix + "*"}}})
+			continue
+		}
+		f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucket.ArnForObjects(jsii.String(s.Prefix + "*"))}, nil)
+	}
+	if prefixes := d.ObjectPrefixes(); len(prefixes) > 0 {
+		suppressPrefixWildcards(f.Role, prefixes, d.WildcardReason())
+	}
 }
 
 // environment pins the stack to an account and region only when the CLI
@@ -181,12 +198,9 @@ func newFailureQueue(stack awscdk.Stack, removal awscdk.RemovalPolicy) awssqs.Qu
 	return queue
 }
 
-// apiRoutes are the REST API's resources. Each takes ANY method so that the
-// function answers a wrong method with 405 and an Allow header; a path that
-// is not here gets API Gateway's own 403.
-var apiRoutes = []string{"health", "uploads", "uploads/{id}"}
-
-func newRestAPI(stack awscdk.Stack, cfg config.Config, fn awslambda.IFunction, logRetention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awsapigateway.RestApi {
+// newRestAPI creates the stage's REST API with JSON access logs and CORS;
+// each function with an api trigger adds its routes (app.routeAPI).
+func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awsapigateway.RestApi {
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     logRetention,
 		RemovalPolicy: removal,
@@ -213,14 +227,8 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, fn awslambda.IFunction, l
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 		},
 	})
-	integration := awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
-	for _, route := range apiRoutes {
-		api.Root().ResourceForPath(jsii.String(route)).AddMethod(jsii.String("ANY"), integration, nil)
-	}
-	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: the api function validates every request body and parameter itself and answers 400/413 with a JSON error.")
+	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: each function behind the API validates every request body and parameter itself and answers 400/413 with a JSON error.")
 	suppress(api, "AwsSolutions-APIG3", "A WAF web ACL is account-specific and billed separately; associate one per deployment. The stage throttle bounds load in the meantime.")
-	suppress(api, "AwsSolutions-APIG4", "The upload API is public by design in this template (the front end presigns uploads anonymously); add an authorizer for your users before production.")
-	suppress(api, "AwsSolutions-COG4", "No Cognito user pool in this template; see the AwsSolutions-APIG4 reason.")
 	suppress(api, "AwsSolutions-APIG6", "Execution logging needs the account-wide API Gateway CloudWatch role, which uses an AWS managed policy; JSON access logs cover every request instead.")
 	return api
 }

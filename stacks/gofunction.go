@@ -23,9 +23,11 @@ type GoFunctionProps struct {
 	Description string
 	// Asset is the path of the function's zip, built by internal/bundle.
 	Asset string
-	// Config holds memory, timeout, storage, architecture, log levels,
-	// extra environment and reserved concurrency.
+	// Config holds memory, timeout, storage, log levels, extra environment
+	// and reserved concurrency.
 	Config config.Function
+	// Architecture is the function's; see architecture(). Default arm64.
+	Architecture awslambda.Architecture
 	// Environment is what the stack sets (may hold tokens); Config's
 	// environment is added to it.
 	Environment map[string]*string
@@ -37,9 +39,11 @@ type GoFunctionProps struct {
 
 // GoFunction is a Go Lambda function on provided.al2023 with its own
 // execution role and log group. The role can write to that log group only;
-// grant everything else explicitly with Grant.
+// add every other permission explicitly with AddToRolePolicy.
 type GoFunction struct {
 	constructs.Construct
+	// Name is the function's name, as in GoFunctionProps.
+	Name     string
 	Function awslambda.Function
 	Role     awsiam.Role
 	LogGroup awslogs.LogGroup
@@ -79,11 +83,15 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 		env[k] = jsii.String(v)
 	}
 	cfg := props.Config
+	arch := props.Architecture
+	if arch == nil {
+		arch = awslambda.Architecture_ARM_64()
+	}
 	fnProps := &awslambda.FunctionProps{
 		Description:           jsii.String(props.Description),
 		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
 		Handler:               jsii.String("bootstrap"),
-		Architecture:          architecture(cfg.Architecture),
+		Architecture:          arch,
 		Code:                  awslambda.Code_FromAsset(jsii.String(props.Asset), nil),
 		MemorySize:            jsii.Number(cfg.MemoryMB),
 		Timeout:               awscdk.Duration_Seconds(jsii.Number(cfg.TimeoutSeconds)),
@@ -99,11 +107,12 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 		fnProps.ReservedConcurrentExecutions = jsii.Number(cfg.ReservedConcurrency)
 	}
 	fn := awslambda.NewFunction(c, jsii.String("Function"), fnProps)
-	return &GoFunction{Construct: c, Function: fn, Role: role, LogGroup: logGroup}
+	return &GoFunction{Construct: c, Name: props.Name, Function: fn, Role: role, LogGroup: logGroup}
 }
 
-// Grant adds one statement to the function's role.
-func (g *GoFunction) Grant(sid string, actions []string, resources []string, conditions map[string]any) {
+// AddToRolePolicy adds one Allow statement to the function's role: the
+// actions on the resources, under the conditions when not nil.
+func (g *GoFunction) AddToRolePolicy(sid string, actions []string, resources []string, conditions map[string]any) {
 	props := &awsiam.PolicyStatementProps{
 		Sid:       jsii.String(sid),
 		Actions:   jsii.Strings(actions...),
@@ -115,23 +124,24 @@ func (g *GoFunction) Grant(sid string, actions []string, resources []string, con
 	g.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
 }
 
-func architecture(name string) awslambda.Architecture {
-	if name == config.ArchX86_64 {
-		return awslambda.Architecture_X86_64()
+// architecture maps a Lambda architecture name (config.ArchARM64,
+// config.ArchX86_64) to the CDK's, refusing any other.
+func architecture(name string) (awslambda.Architecture, error) {
+	switch name {
+	case config.ArchARM64:
+		return awslambda.Architecture_ARM_64(), nil
+	case config.ArchX86_64:
+		return awslambda.Architecture_X86_64(), nil
 	}
-	return awslambda.Architecture_ARM_64()
+	return nil, fmt.Errorf("%q is not a Lambda architecture; allowed: %q, %q", name, config.ArchARM64, config.ArchX86_64)
 }
 
-// retention maps a validated number of days to CloudWatch's enum.
-func retention(days int) awslogs.RetentionDays {
-	return map[int]awslogs.RetentionDays{
-		1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
-		7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-		60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
-		150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-		400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
-		1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
-		2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
-		3653: awslogs.RetentionDays_TEN_YEARS,
-	}[days]
+// retention maps a number of days to CloudWatch's enum, refusing a value
+// that config.Retentions does not list.
+func retention(days int) (awslogs.RetentionDays, error) {
+	name, err := config.RetentionName(days)
+	if err != nil {
+		return "", fmt.Errorf("logs.retentionDays: %w", err)
+	}
+	return awslogs.RetentionDays(name), nil
 }

@@ -1,6 +1,9 @@
 package stacks
 
 import (
+	"regexp"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -25,14 +28,23 @@ func suppress(c constructs.IConstruct, rule, reason string, appliesTo ...any) {
 	cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{s}, jsii.Bool(true))
 }
 
-// suppressPrefixWildcards accepts the one kind of wildcard the functions'
-// roles hold: object ARNs under one of the bucket's key prefixes
-// ("<bucket ARN>/uploads/*"). Keys are generated per upload, so the prefix is
-// the narrowest scope that is known at deploy time.
-func suppressPrefixWildcards(role constructs.IConstruct) {
-	suppress(role, "AwsSolutions-IAM5",
-		"Object keys are generated per upload; access is scoped to one key prefix of the app's own bucket (uploads/, results/ or reports/).",
-		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]{8}\.Arn>\/(uploads|results|reports)\/\*$/`)})
+// suppressPrefixWildcards accepts the one kind of wildcard a function's
+// role holds: object ARNs under one of the given key prefixes of the app's
+// bucket ("<bucket ARN>/uploads/*"), with the reason. The suppression
+// applies to exactly those prefixes.
+func suppressPrefixWildcards(role constructs.IConstruct, prefixes []string, reason string) {
+	quoted := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(p), "/", `\/`)
+	}
+	suppress(role, "AwsSolutions-IAM5", reason,
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]{8}\.Arn>\/(` + strings.Join(quoted, "|") + `)\*$/`)})
+}
+
+// suppressPublicMethod accepts that a REST API method has no authorizer.
+func suppressPublicMethod(method constructs.IConstruct) {
+	suppress(method, "AwsSolutions-APIG4", "The upload API is public by design in this template (the front end presigns uploads anonymously); add an authorizer for your users before production.")
+	suppress(method, "AwsSolutions-COG4", "No Cognito user pool in this template; see the AwsSolutions-APIG4 reason.")
 }
 
 // notificationHandlerID is the ID of the singleton function CDK adds to a

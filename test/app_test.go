@@ -33,11 +33,11 @@ func TestBadConfigThroughCLI(t *testing.T) {
 	}{
 		{
 			name:    "values out of range",
-			context: []string{"functions.api.memoryMB=64", "schedule.cron=0 0 * * *", "functions.api.timeoutSeconds=60"},
+			context: []string{"functions.api.memoryMB=64", "functions.report.schedule=0 0 * * *", "functions.api.timeoutSeconds=60"},
 			want: []string{
 				"configuration of stage dev:",
 				"functions.api.memoryMB: 64 is out of range; allowed 128 to 10240 MB",
-				`schedule.cron: "0 0 * * *": has 5 fields; want 6`,
+				`functions.report.schedule: "0 0 * * *": has 5 fields; want 6`,
 				"functions.api.timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
 			},
 		},
@@ -51,7 +51,15 @@ func TestBadConfigThroughCLI(t *testing.T) {
 			context: []string{"api.throttleRateLimit=fast", "functions.api.memory=512"},
 			want: []string{
 				`context api.throttleRateLimit: value "fast": want a number`,
-				"context functions.api.memory: not a configuration key",
+				"context functions.api.memory: not a configuration key; did you mean functions.api.memoryMB?",
+			},
+		},
+		{
+			name:    "a key that is not ours, and an undeclared function",
+			context: []string{"timeoutSeconds=901", "functions.thumbnail.memoryMB=512"},
+			want: []string{
+				"context timeoutSeconds: not a configuration key; did you mean functions.<name>.timeoutSeconds (<name>: api, processor, report)?",
+				`context functions.thumbnail.memoryMB: no function "thumbnail" is declared; declared: api, processor, report`,
 			},
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -14,7 +15,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gkampitakis/go-snaps/snaps"
 
+	localtemplate "go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/stacks"
+	"go-lambda-cdk/stacks/functions"
 )
 
 var stages = []string{"dev", "prod"}
@@ -29,72 +32,85 @@ func TestSnapshot(t *testing.T) {
 }
 
 // TestSnapshotIgnoresHandlerCode: the snapshot masks asset hashes, so two
-// different zips give the same masked template, while a config change does
-// not.
+// different sets of zips give the same masked template (and different
+// unmasked ones), while a config change does not.
 func TestSnapshotIgnoresHandlerCode(t *testing.T) {
 	dev := synth(t, map[string]any{"stage": "dev"}).template
-	if n := len(assetKey.FindAllString(js(dev), -1)); n != 3 {
-		t.Fatalf("%d asset keys found in the template, want 3 (one per function)", n)
+	if n, want := len(assetKey.FindAllString(js(dev), -1)), len(functions.Names()); n != want {
+		t.Fatalf("%d asset keys found in the template, want %d (one per declared function)", n, want)
 	}
 	if assetKey.MatchString(dev.masked()) {
 		t.Fatal("masked template still holds an asset hash")
 	}
-	other := synth(t, map[string]any{"stage": "dev", "functions.api.memoryMB": "1024"}).template
+	otherCode := synthWith(t, map[string]any{"stage": "dev"}, "other handler code").template
+	if js(dev) == js(otherCode) {
+		t.Fatal("different zips gave the same unmasked template: the test compares nothing")
+	}
+	if dev.masked() != otherCode.masked() {
+		t.Error("different zips gave different masked templates (snapshots)")
+	}
+	other := synth(t, map[string]any{"stage": "dev", "functions." + functions.Names()[0] + ".memoryMB": "1024"}).template
 	if dev.masked() == other.masked() {
 		t.Fatal("a memory change did not change the masked template")
 	}
 }
 
+// declaredWith returns the first declared function with a trigger of kind.
+func declaredWith(t *testing.T, kind string) functions.Function {
+	t.Helper()
+	for _, d := range functions.All() {
+		if slices.Contains(d.Kinds(), kind) {
+			return d
+		}
+	}
+	t.Fatalf("no declared function has a %s trigger", kind)
+	return functions.Function{}
+}
+
+// TestFunctions: every declared function gets its settings, its own log
+// group and role, and the environment its triggers need.
 func TestFunctions(t *testing.T) {
 	tpl := synth(t, map[string]any{"stage": "dev"}).template
-	want := map[string]struct {
-		timeout    float64
-		logGroup   string
-		role       string
-		envKeys    []string
-		descPrefix string
-	}{
-		"Api":       {10, "ApiLogGroup", "ApiRole", []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES"}, "REST API"},
-		"Processor": {60, "ProcessorLogGroup", "ProcessorRole", []string{"BUCKET_NAME"}, "Hashes"},
-		"Report":    {300, "ReportLogGroup", "ReportRole", []string{"BUCKET_NAME"}, "Summarizes"},
-	}
 	bucketID, _ := tpl.one(t, "AWS::S3::Bucket", "Bucket")
-	for name, w := range want {
-		t.Run(name, func(t *testing.T) {
-			_, fn := tpl.one(t, "AWS::Lambda::Function", name+"Function")
+	for _, d := range functions.All() {
+		t.Run(d.Name, func(t *testing.T) {
+			id := d.ConstructID()
+			_, fn := tpl.one(t, "AWS::Lambda::Function", id+"Function")
 			checks := map[string]any{
 				"Properties.Runtime":                           "provided.al2023",
 				"Properties.Handler":                           "bootstrap",
 				"Properties.Architectures":                     []any{"arm64"},
 				"Properties.MemorySize":                        256.0,
-				"Properties.Timeout":                           w.timeout,
+				"Properties.Timeout":                           float64(d.TimeoutSeconds),
 				"Properties.EphemeralStorage.Size":             512.0,
 				"Properties.LoggingConfig.LogFormat":           "JSON",
 				"Properties.LoggingConfig.ApplicationLogLevel": "DEBUG",
 				"Properties.LoggingConfig.SystemLogLevel":      "WARN",
 				"Properties.Environment.Variables.BUCKET_NAME": map[string]any{"Ref": bucketID},
+				"Properties.Description":                       d.Description,
 			}
 			for path, v := range checks {
 				if got := get(fn, path); js(got) != js(v) {
 					t.Errorf("%s = %s, want %s", path, js(got), js(v))
 				}
 			}
-			if ref := js(get(fn, "Properties.LoggingConfig.LogGroup")); !strings.Contains(ref, `"`+w.logGroup) {
-				t.Errorf("log group %s, want a Ref to %s*", ref, w.logGroup)
+			if ref := js(get(fn, "Properties.LoggingConfig.LogGroup")); !strings.Contains(ref, `"`+id+"LogGroup") {
+				t.Errorf("log group %s, want a Ref to %sLogGroup*", ref, id)
 			}
-			if role := js(get(fn, "Properties.Role")); !strings.Contains(role, `"`+w.role) {
-				t.Errorf("role %s, want its own %s*", role, w.role)
+			if role := js(get(fn, "Properties.Role")); !strings.Contains(role, `"`+id+"Role") {
+				t.Errorf("role %s, want its own %sRole*", role, id)
 			}
 			var keys []string
 			for k := range get(fn, "Properties.Environment.Variables").(map[string]any) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			if !slices.Equal(keys, w.envKeys) {
-				t.Errorf("environment keys %v, want %v", keys, w.envKeys)
+			want := []string{"BUCKET_NAME"}
+			if slices.Contains(d.Kinds(), functions.KindAPI) {
+				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES"}
 			}
-			if d, _ := get(fn, "Properties.Description").(string); !strings.HasPrefix(d, w.descPrefix) {
-				t.Errorf("description %q", d)
+			if !slices.Equal(keys, want) {
+				t.Errorf("environment keys %v, want %v", keys, want)
 			}
 			if get(fn, "Properties.ReservedConcurrentExecutions") != nil {
 				t.Error("reserved concurrency set although config leaves it 0")
@@ -104,85 +120,104 @@ func TestFunctions(t *testing.T) {
 }
 
 func TestFunctionOverridesFromContext(t *testing.T) {
+	scheduled, notified, api := declaredWith(t, functions.KindSchedule), declaredWith(t, functions.KindS3), declaredWith(t, functions.KindAPI)
 	tpl := synth(t, map[string]any{
-		"stage": "prod", "functions.report.architecture": "x86_64", "functions.processor.reservedConcurrency": "20",
-		"functions.api.environment": `{"FEATURE_X":"on"}`, "functions.processor.ephemeralStorageMB": 2048.0,
+		"stage": "prod", "functions." + scheduled.Name + ".architecture": "x86_64", "functions." + notified.Name + ".reservedConcurrency": "20",
+		"functions." + api.Name + ".environment": `{"FEATURE_X":"on"}`, "functions." + notified.Name + ".ephemeralStorageMB": 2048.0,
 	}).template
-	_, report := tpl.one(t, "AWS::Lambda::Function", "ReportFunction")
-	if got := js(get(report, "Properties.Architectures")); got != `["x86_64"]` {
-		t.Errorf("report architectures %s", got)
+	_, fn := tpl.one(t, "AWS::Lambda::Function", scheduled.ConstructID()+"Function")
+	if got := js(get(fn, "Properties.Architectures")); got != `["x86_64"]` {
+		t.Errorf("%s architectures %s", scheduled.Name, got)
 	}
-	_, processor := tpl.one(t, "AWS::Lambda::Function", "ProcessorFunction")
-	if got := get(processor, "Properties.ReservedConcurrentExecutions"); got != 20.0 {
-		t.Errorf("processor reserved concurrency %v", got)
+	_, fn = tpl.one(t, "AWS::Lambda::Function", notified.ConstructID()+"Function")
+	if got := get(fn, "Properties.ReservedConcurrentExecutions"); got != 20.0 {
+		t.Errorf("%s reserved concurrency %v", notified.Name, got)
 	}
-	if got := get(processor, "Properties.EphemeralStorage.Size"); got != 2048.0 {
-		t.Errorf("processor ephemeral storage %v", got)
+	if got := get(fn, "Properties.EphemeralStorage.Size"); got != 2048.0 {
+		t.Errorf("%s ephemeral storage %v", notified.Name, got)
 	}
-	if got := get(processor, "Properties.MemorySize"); got != 512.0 {
-		t.Errorf("processor memory %v, want the prod preset's 512", got)
+	if got := get(fn, "Properties.MemorySize"); got != 512.0 {
+		t.Errorf("%s memory %v, want the prod preset's 512", notified.Name, got)
 	}
-	_, api := tpl.one(t, "AWS::Lambda::Function", "ApiFunction")
-	if got := get(api, "Properties.Environment.Variables.FEATURE_X"); got != "on" {
-		t.Errorf("api FEATURE_X %v", got)
+	_, fn = tpl.one(t, "AWS::Lambda::Function", api.ConstructID()+"Function")
+	if got := get(fn, "Properties.Environment.Variables.FEATURE_X"); got != "on" {
+		t.Errorf("%s FEATURE_X %v", api.Name, got)
 	}
-	if got := get(api, "Properties.LoggingConfig.ApplicationLogLevel"); got != "INFO" {
+	if got := get(fn, "Properties.LoggingConfig.ApplicationLogLevel"); got != "INFO" {
 		t.Errorf("prod application log level %v", got)
 	}
 }
 
+// TestRoles: each declared function's role holds exactly its own log
+// statement, one statement per flag of its bucket access, scoped to the
+// prefix, and, when invoked asynchronously, the failure queue's.
 func TestRoles(t *testing.T) {
 	tpl := synth(t, map[string]any{"stage": "dev"}).template
 	bucket := `{"Fn::GetAtt":["Bucket83908E77","Arn"]}`
 	objects := func(prefix string) string {
 		return `{"Fn::Join":["",[` + bucket + `,"/` + prefix + `*"]]}`
 	}
-	listResults := statement{"ListResults", []string{"s3:ListBucket"}, bucket, `{"StringLike":{"s3:prefix":["results/","results/*"]}}`}
 	queueSend := statement{"", []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, `{"Fn::GetAtt":["FailureQueue4F308C52","Arn"]}`, ""}
-	want := map[string][]statement{
-		"Api": {
-			{"PresignUploads", []string{"s3:PutObject"}, objects("uploads/"), ""},
-			listResults,
-			{"ReadResults", []string{"s3:GetObject"}, objects("results/"), ""},
-		},
-		"Processor": {
-			{"ReadUploads", []string{"s3:GetObject"}, objects("uploads/"), ""},
-			{"WriteResults", []string{"s3:PutObject"}, objects("results/"), ""},
-			queueSend,
-		},
-		"Report": {
-			listResults,
-			{"ReadResults", []string{"s3:GetObject"}, objects("results/"), ""},
-			{"WriteReports", []string{"s3:PutObject"}, objects("reports/"), ""},
-			queueSend,
-		},
-	}
-	for name, extra := range want {
-		t.Run(name, func(t *testing.T) {
-			roleID, role := tpl.one(t, "AWS::IAM::Role", name+"Role")
-			trust := js(get(role, "Properties.AssumeRolePolicyDocument.Statement"))
-			if trust != `[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}]` {
-				t.Errorf("trust policy %s", trust)
-			}
-			if get(role, "Properties.ManagedPolicyArns") != nil {
-				t.Errorf("managed policies attached: %s", js(get(role, "Properties.ManagedPolicyArns")))
-			}
-			_, policy := tpl.one(t, "AWS::IAM::Policy", name+"RoleDefaultPolicy")
-			if got := js(get(policy, "Properties.Roles")); got != `[{"Ref":"`+roleID+`"}]` {
-				t.Errorf("policy attached to %s", got)
-			}
-			logGroupID, _ := tpl.one(t, "AWS::Logs::LogGroup", name+"LogGroup")
-			all := append([]statement{{"WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, `{"Fn::GetAtt":["` + logGroupID + `","Arn"]}`, ""}}, extra...)
-			got := statements(t, policy)
-			if len(got) != len(all) {
-				t.Fatalf("%d statements, want %d:\n%s", len(got), len(all), js(get(policy, "Properties.PolicyDocument.Statement")))
-			}
-			for i := range all {
-				if got[i].String() != all[i].String() {
-					t.Errorf("statement %d:\n got %s\nwant %s", i, got[i], all[i])
+	for _, d := range functions.All() {
+		t.Run(d.Name, func(t *testing.T) {
+			var extra []statement
+			for _, a := range d.Access {
+				p := sidPart(a.Prefix)
+				if a.List {
+					extra = append(extra, statement{"List" + p, []string{"s3:ListBucket"}, bucket, `{"StringLike":{"s3:prefix":["` + a.Prefix + `","` + a.Prefix + `*"]}}`})
+				}
+				if a.Read {
+					extra = append(extra, statement{"Read" + p, []string{"s3:GetObject"}, objects(a.Prefix), ""})
+				}
+				if a.Write {
+					extra = append(extra, statement{"Write" + p, []string{"s3:PutObject"}, objects(a.Prefix), ""})
 				}
 			}
+			if !slices.Equal(d.Kinds(), []string{functions.KindAPI}) {
+				extra = append(extra, queueSend)
+			}
+			checkRole(t, tpl, d.ConstructID(), extra)
 		})
+	}
+}
+
+// sidPart is a key prefix as it appears in statement IDs: "results/" gives
+// "Results".
+func sidPart(prefix string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(prefix, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+// checkRole asserts that the role of the function construct id is trusted
+// by Lambda only, has no managed policy, and that its policy holds exactly
+// the statement on its own log group followed by extra.
+func checkRole(t *testing.T, tpl template, id string, extra []statement) {
+	t.Helper()
+	roleID, role := tpl.one(t, "AWS::IAM::Role", id+"Role")
+	trust := js(get(role, "Properties.AssumeRolePolicyDocument.Statement"))
+	if trust != `[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"}}]` {
+		t.Errorf("trust policy %s", trust)
+	}
+	if get(role, "Properties.ManagedPolicyArns") != nil {
+		t.Errorf("managed policies attached: %s", js(get(role, "Properties.ManagedPolicyArns")))
+	}
+	_, policy := tpl.one(t, "AWS::IAM::Policy", id+"RoleDefaultPolicy")
+	if got := js(get(policy, "Properties.Roles")); got != `[{"Ref":"`+roleID+`"}]` {
+		t.Errorf("policy attached to %s", got)
+	}
+	logGroupID, _ := tpl.one(t, "AWS::Logs::LogGroup", id+"LogGroup")
+	all := append([]statement{{"WriteOwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, `{"Fn::GetAtt":["` + logGroupID + `","Arn"]}`, ""}}, extra...)
+	got := statements(t, policy)
+	if len(got) != len(all) {
+		t.Fatalf("%d statements, want %d:\n%s", len(got), len(all), js(get(policy, "Properties.PolicyDocument.Statement")))
+	}
+	for i := range all {
+		if got[i].String() != all[i].String() {
+			t.Errorf("statement %d:\n got %s\nwant %s", i, got[i], all[i])
+		}
 	}
 }
 
@@ -257,8 +292,8 @@ func TestLogGroups(t *testing.T) {
 	}{"dev": {7, "Delete"}, "prod": {90, "Retain"}} {
 		tpl := synth(t, map[string]any{"stage": stage}).template
 		groups := tpl.resources("AWS::Logs::LogGroup")
-		if len(groups) != 4 {
-			t.Errorf("%s: %d log groups, want 4 (3 functions + API access logs)", stage, len(groups))
+		if want := len(functions.Names()) + 1; len(groups) != want {
+			t.Errorf("%s: %d log groups, want %d (one per declared function + API access logs)", stage, len(groups), want)
 		}
 		for id, g := range groups {
 			if got := get(g, "Properties.RetentionInDays"); got != want.days {
@@ -311,8 +346,15 @@ func TestRestAPI(t *testing.T) {
 			for id := range resources {
 				paths[id] = pathOf(id)
 			}
-			var routes []string
-			apiFnID, _ := tpl.one(t, "AWS::Lambda::Function", "ApiFunction")
+			var routes, want []string
+			for _, d := range functions.All() {
+				if a, ok := d.API(); ok {
+					fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
+					for _, p := range a.Paths {
+						want = append(want, "ANY "+p+" -> "+fnID)
+					}
+				}
+			}
 			for id, m := range tpl.resources("AWS::ApiGateway::Method") {
 				method := get(m, "Properties.HttpMethod").(string)
 				ref, _ := get(m, "Properties.ResourceId.Ref").(string)
@@ -328,16 +370,15 @@ func TestRestAPI(t *testing.T) {
 					}
 					continue
 				}
-				routes = append(routes, method+" "+path)
 				if got := get(m, "Properties.Integration.Type"); got != "AWS_PROXY" {
 					t.Errorf("%s %s: integration %v, want AWS_PROXY", method, path, got)
 				}
-				if uri := js(get(m, "Properties.Integration.Uri")); !strings.Contains(uri, apiFnID) {
-					t.Errorf("%s %s: integration targets %s, want %s", method, path, uri, apiFnID)
-				}
+				target, _ := get(m, "Properties.Integration.Uri.Fn::Join.1.5.Fn::GetAtt.0").(string)
+				routes = append(routes, method+" "+path+" -> "+target)
 			}
 			slices.Sort(routes)
-			if want := []string{"ANY /health", "ANY /uploads", "ANY /uploads/{id}"}; !slices.Equal(routes, want) {
+			slices.Sort(want)
+			if !slices.Equal(routes, want) {
 				t.Errorf("routes %v, want %v", routes, want)
 			}
 		})
@@ -371,8 +412,14 @@ func TestBucket(t *testing.T) {
 				t.Errorf("first bucket policy statement does not deny plain HTTP: %s", st)
 			}
 			_, n := tpl.one(t, "Custom::S3BucketNotifications", "BucketNotifications")
-			processorID, _ := tpl.one(t, "AWS::Lambda::Function", "ProcessorFunction")
-			want := `[{"Events":["s3:ObjectCreated:*"],"Filter":{"Key":{"FilterRules":[{"Name":"prefix","Value":"uploads/"}]}},"LambdaFunctionArn":{"Fn::GetAtt":["` + processorID + `","Arn"]}}]`
+			var configs []string
+			for _, d := range functions.All() {
+				if o, ok := d.ObjectCreated(); ok {
+					fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
+					configs = append(configs, `{"Events":["s3:ObjectCreated:*"],"Filter":{"Key":{"FilterRules":[{"Name":"prefix","Value":"`+o.Prefix+`"}]}},"LambdaFunctionArn":{"Fn::GetAtt":["`+fnID+`","Arn"]}}`)
+				}
+			}
+			want := "[" + strings.Join(configs, ",") + "]"
 			if got := js(get(n, "Properties.NotificationConfiguration.LambdaFunctionConfigurations")); got != want {
 				t.Errorf("notification\n got %s\nwant %s", got, want)
 			}
@@ -381,15 +428,17 @@ func TestBucket(t *testing.T) {
 }
 
 func TestNotificationSuffixes(t *testing.T) {
-	tpl := synth(t, map[string]any{"stage": "dev", "bucket.notificationSuffixes": ".csv,.txt"}).template
+	d := declaredWith(t, functions.KindS3)
+	o, _ := d.ObjectCreated()
+	tpl := synth(t, map[string]any{"stage": "dev", "functions." + d.Name + ".notificationSuffixes": ".csv,.txt"}).template
 	_, n := tpl.one(t, "Custom::S3BucketNotifications", "BucketNotifications")
 	var filters []string
 	for _, c := range get(n, "Properties.NotificationConfiguration.LambdaFunctionConfigurations").([]any) {
 		filters = append(filters, js(get(c, "Filter.Key.FilterRules")))
 	}
 	want := []string{
-		`[{"Name":"suffix","Value":".csv"},{"Name":"prefix","Value":"uploads/"}]`,
-		`[{"Name":"suffix","Value":".txt"},{"Name":"prefix","Value":"uploads/"}]`,
+		`[{"Name":"suffix","Value":".csv"},{"Name":"prefix","Value":"` + o.Prefix + `"}]`,
+		`[{"Name":"suffix","Value":".txt"},{"Name":"prefix","Value":"` + o.Prefix + `"}]`,
 	}
 	if !slices.Equal(filters, want) {
 		t.Errorf("filters\n got %v\nwant %v", filters, want)
@@ -409,11 +458,17 @@ func TestAsyncInvocation(t *testing.T) {
 	if st := js(get(qp, "Properties.PolicyDocument.Statement.0")); !strings.Contains(st, `"aws:SecureTransport":"false"`) || !strings.Contains(st, "Deny") {
 		t.Errorf("queue policy does not enforce TLS: %s", st)
 	}
-	configs := tpl.resources("AWS::Lambda::EventInvokeConfig")
-	if len(configs) != 2 {
-		t.Fatalf("%d event invoke configs, want 2 (processor, report)", len(configs))
+	var async []string
+	for _, d := range functions.All() {
+		if !slices.Equal(d.Kinds(), []string{functions.KindAPI}) {
+			async = append(async, d.ConstructID())
+		}
 	}
-	for _, name := range []string{"Processor", "Report"} {
+	configs := tpl.resources("AWS::Lambda::EventInvokeConfig")
+	if len(configs) != len(async) {
+		t.Fatalf("%d event invoke configs, want %d (%v)", len(configs), len(async), async)
+	}
+	for _, name := range async {
 		fnID, _ := tpl.one(t, "AWS::Lambda::Function", name+"Function")
 		_, c := tpl.one(t, "AWS::Lambda::EventInvokeConfig", name+"FunctionEventInvokeConfig")
 		checks := map[string]string{
@@ -444,18 +499,20 @@ func TestAsyncInvocation(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
-	for context, want := range map[string]string{"": "cron(0 0 * * ? *)", "30 6 ? * MON-FRI *": "cron(30 6 ? * MON-FRI *)"} {
+	d := declaredWith(t, functions.KindSchedule)
+	declared, _ := d.Schedule()
+	for context, want := range map[string]string{"": "cron(" + declared.Cron + ")", "30 6 ? * MON-FRI *": "cron(30 6 ? * MON-FRI *)"} {
 		ctx := map[string]any{"stage": "dev"}
 		if context != "" {
-			ctx["schedule.cron"] = context
+			ctx["functions."+d.Name+".schedule"] = context
 		}
 		tpl := synth(t, ctx).template
-		_, rule := tpl.one(t, "AWS::Events::Rule", "NightlyReport")
+		_, rule := tpl.one(t, "AWS::Events::Rule", d.ConstructID()+"Schedule")
 		if got := get(rule, "Properties.ScheduleExpression"); got != want {
 			t.Errorf("schedule %v, want %s", got, want)
 		}
-		reportID, _ := tpl.one(t, "AWS::Lambda::Function", "ReportFunction")
-		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Fn::GetAtt":["`+reportID+`","Arn"]}` {
+		fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
+		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Fn::GetAtt":["`+fnID+`","Arn"]}` {
 			t.Errorf("rule target %s", got)
 		}
 	}
@@ -512,7 +569,9 @@ func TestCdkNagCatchesFindings(t *testing.T) {
 
 // TestLocalFixtureMatchesStack: the local run's end-to-end test reads a
 // committed copy of the dev template; it must hold the same resources (and
-// the same function environments) as the stack synthesizes now. Refresh it
+// the same function environments and policies) as the stack synthesizes
+// now, and give the local run the same functions (timeouts, memory, async
+// settings), routes, notifications and schedules. Refresh it
 // with `make synth && cp cdk.out/GoLambdaCdk-dev.template.json
 // internal/local/template/testdata/cdk-synth.template.json`.
 func TestLocalFixtureMatchesStack(t *testing.T) {
@@ -547,6 +606,33 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 	for id := range got {
 		if _, ok := want[id]; !ok {
 			t.Errorf("%s: in the fixture, not in the stack", id)
+		}
+	}
+
+	// The local run names functions after their construct paths, which
+	// only a synth with path metadata (as the CLI does it) records.
+	withPaths, _ := json.Marshal(synth(t, map[string]any{"stage": "dev", "aws:cdk:enable-path-metadata": true}).template)
+	local := func(data []byte) map[string]string {
+		tpl, err := localtemplate.Parse(data, "GoLambdaCdk-dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{"routes": js(tpl.API.Routes), "notifications": js(tpl.Notifications), "schedules": js(tpl.Schedules)}
+		for _, f := range tpl.Functions {
+			out["function "+f.Name] = fmt.Sprintf("timeout %v memory %d retries %d max event age %v log level %s architectures %v",
+				f.Timeout, f.MemoryMB, f.RetryAttempts, f.MaxEventAge, f.LogLevel, f.Architectures)
+		}
+		return out
+	}
+	wantLocal, gotLocal := local(withPaths), local(raw)
+	for k, w := range wantLocal {
+		if gotLocal[k] != w {
+			t.Errorf("local run's %s: fixture gives %s, stack gives %s", k, gotLocal[k], w)
+		}
+	}
+	for k := range gotLocal {
+		if _, ok := wantLocal[k]; !ok {
+			t.Errorf("local run's %s: in the fixture, not in the stack", k)
 		}
 	}
 }

@@ -22,13 +22,14 @@ import (
 
 	"go-lambda-cdk/stacks"
 	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/stacks/functions"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
-	if assetsDir != "" {
-		os.RemoveAll(assetsDir)
+	for _, dir := range assetDirs {
+		os.RemoveAll(dir)
 	}
 	os.Exit(code)
 }
@@ -51,7 +52,14 @@ var (
 // with placeholder zips, and caches the result per context.
 func synth(t *testing.T, context map[string]any) synthesized {
 	t.Helper()
-	key, _ := json.Marshal(context)
+	return synthWith(t, context, "placeholder")
+}
+
+// synthWith is synth with placeholder zips whose bootstrap holds content
+// followed by the function's name.
+func synthWith(t *testing.T, context map[string]any, content string) synthesized {
+	t.Helper()
+	key, _ := json.Marshal([]any{context, content})
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if s, ok := cache[string(key)]; ok {
@@ -71,7 +79,7 @@ func synth(t *testing.T, context map[string]any) synthesized {
 		appContext[k] = v
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext})
-	stack, err := stacks.NewAppStack(app, cfg, placeholderAssets(t))
+	stack, err := stacks.NewAppStack(app, cfg, placeholderAssets(t, content))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,43 +98,41 @@ func synth(t *testing.T, context map[string]any) synthesized {
 }
 
 var (
-	assetsOnce sync.Once
-	assetsDir  string // removed by TestMain
-	assets     stacks.Assets
-	assetsErr  error
+	assetDirs []string // removed by TestMain; guarded by cacheMu
+	assetSets = map[string]stacks.Assets{}
 )
 
-// placeholderAssets writes one small zip per function: the stack tests are
-// about the template, and the build step has its own tests.
-func placeholderAssets(t *testing.T) stacks.Assets {
-	assetsOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "stack-assets-")
-		if err != nil {
-			assetsErr = err
-			return
-		}
-		assetsDir = dir
-		assets = stacks.Assets{}
-		for _, fn := range []string{"api", "processor", "report"} {
-			path := filepath.Join(dir, fn+".zip")
-			f, err := os.Create(path)
-			if err != nil {
-				assetsErr = err
-				return
-			}
-			zw := zip.NewWriter(f)
-			w, _ := zw.Create("bootstrap")
-			w.Write([]byte("placeholder " + fn))
-			if err := zw.Close(); err != nil {
-				assetsErr = err
-			}
-			f.Close()
-			assets[fn] = path
-		}
-	})
-	if assetsErr != nil {
-		t.Fatal(assetsErr)
+// placeholderAssets writes one small zip per declared function, whose
+// bootstrap holds content and the function's name: the stack tests are
+// about the template, and the build step has its own tests. The caller
+// holds cacheMu.
+func placeholderAssets(t *testing.T, content string) stacks.Assets {
+	t.Helper()
+	if a, ok := assetSets[content]; ok {
+		return a
 	}
+	dir, err := os.MkdirTemp("", "stack-assets-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assetDirs = append(assetDirs, dir)
+	assets := stacks.Assets{}
+	for _, fn := range functions.Names() {
+		path := filepath.Join(dir, fn+".zip")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw := zip.NewWriter(f)
+		w, _ := zw.Create("bootstrap")
+		w.Write([]byte(content + " " + fn))
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		assets[fn] = path
+	}
+	assetSets[content] = assets
 	return assets
 }
 

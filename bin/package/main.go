@@ -6,8 +6,8 @@
 //
 //	go run ./bin/package [-out dir] [-stage dev|prod] [-arch arm64|amd64] [function ...]
 //
-// With no function names it builds every lambda/<name> folder that holds a
-// main package. Each function is built for the architecture the stage's
+// With no function names it builds every declared function (package
+// stacks/functions) from its lambda/<name> folder. Each function is built for the architecture the stage's
 // configuration gives it (the preset plus cdk.json's context, as synth
 // reads them; default arm64); -arch overrides that for all of them. It exits 1 when any function fails and 2 on a usage error.
 package main
@@ -21,6 +21,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,11 +30,17 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/stacks/functions"
 )
 
-func main() { cli.Main("package", run) }
+func main() {
+	cli.Main("package", func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return run(ctx, args, functions.Names(), stdout, stderr)
+	})
+}
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run builds the declared functions, or those of them named in args.
+func run(ctx context.Context, args []string, declared []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("package", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	out := flags.String("out", "dist", "output `folder` for <function>.zip")
@@ -56,9 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	all, err := bundle.Discover(moduleDir)
-	if err != nil {
-		return err
+	all := make([]bundle.Function, len(declared))
+	for i, name := range declared {
+		all[i] = bundle.Function{Name: name, Dir: path.Join(bundle.LambdaDir, name)}
 	}
 	fns, err := selectFunctions(all, flags.Args())
 	if err != nil {
@@ -115,7 +122,7 @@ func stageArchitectures(moduleDir, stage string) (map[string]string, error) {
 func selectFunctions(all []bundle.Function, names []string) ([]bundle.Function, error) {
 	if len(names) == 0 {
 		if len(all) == 0 {
-			return nil, fmt.Errorf("no functions found under %s/", bundle.LambdaDir)
+			return nil, errors.New("no functions are declared")
 		}
 		return all, nil
 	}

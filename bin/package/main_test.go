@@ -49,6 +49,7 @@ func TestRun(t *testing.T) {
 		name      string
 		broken    bool
 		extra     map[string]string // more files in the module
+		declared  []string          // default a, b (and broken)
 		args      []string
 		wantErr   string // "": success
 		wantUsage bool
@@ -81,6 +82,7 @@ func TestRun(t *testing.T) {
 				"lambda/report/main.go": "package main\n\nfunc main() {}\n",
 				"cdk.json":              `{"app": "go run ./bin/app", "context": {"functions.report.architecture": "x86_64"}}`,
 			},
+			declared: []string{"a", "b", "report"},
 			args:     []string{"-stage", "prod", "report", "a"},
 			wantRows: []string{"report  amd64", "a  arm64"},
 			wantZips: []string{"a.zip", "report.zip"},
@@ -119,7 +121,14 @@ func TestRun(t *testing.T) {
 			dir := newModule(t, tt.broken)
 			writeFiles(t, dir, tt.extra)
 			var stdout, stderr bytes.Buffer
-			err := run(context.Background(), tt.args, &stdout, &stderr)
+			declared := tt.declared
+			if declared == nil {
+				declared = []string{"a", "b"}
+				if tt.broken {
+					declared = append(declared, "broken")
+				}
+			}
+			err := run(context.Background(), tt.args, declared, &stdout, &stderr)
 			if tt.wantErr == "" && err != nil {
 				t.Fatalf("run: %v\nstderr:\n%s", err, &stderr)
 			}

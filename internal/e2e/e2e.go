@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"runtime"
 	"strconv"
 	"time"
@@ -20,6 +21,7 @@ import (
 	localevents "go-lambda-cdk/internal/local/events"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
+	"go-lambda-cdk/stacks/functions"
 )
 
 // Settings the tests give the functions, as the stack would.
@@ -30,15 +32,14 @@ const (
 	ContentTypes   = "text/plain,image/png,audio/mpeg,application/octet-stream"
 )
 
-// Functions are the folders under lambda/ that Build builds.
-var Functions = []string{"api", "processor", "report"}
-
-// Build compiles every function in Functions for the host GOARCH into
-// outDir and returns the path of each bootstrap by function name.
+// Build compiles every declared function (package stacks/functions) for
+// the host GOARCH into outDir and returns the path of each bootstrap by
+// function name.
 func Build(ctx context.Context, outDir string) (map[string]string, error) {
-	fns := make([]bundle.Function, len(Functions))
-	for i, name := range Functions {
-		fns[i] = bundle.Function{Name: name, Dir: "lambda/" + name, GOARCH: runtime.GOARCH}
+	names := functions.Names()
+	fns := make([]bundle.Function, len(names))
+	for i, name := range names {
+		fns[i] = bundle.Function{Name: name, Dir: path.Join(bundle.LambdaDir, name), GOARCH: runtime.GOARCH}
 	}
 	results, err := bundle.Build(ctx, bundle.Options{OutDir: outDir, KeepBootstrap: true}, fns...)
 	if err != nil {

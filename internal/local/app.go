@@ -88,25 +88,8 @@ type App struct {
 // Start builds the functions for this machine and starts everything. On
 // error nothing is left running.
 func Start(ctx context.Context, opts Options) (_ *App, err error) {
-	if opts.Template == nil {
-		return nil, errors.New("local: no template")
-	}
-	if opts.ModuleDir == "" {
-		if opts.ModuleDir, err = moduleDir(); err != nil {
-			return nil, err
-		}
-	}
-	if opts.StateDir == "" {
-		opts.StateDir = filepath.Join(opts.ModuleDir, DefaultStateDir)
-	}
-	if opts.S3Addr == "" {
-		opts.S3Addr = DefaultS3Addr
-	}
-	if opts.APIAddr == "" {
-		opts.APIAddr = DefaultAPIAddr
-	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 1
+	if opts, err = opts.withDefaults(); err != nil {
+		return nil, err
 	}
 	logs := &syncWriter{w: orDiscard(opts.Logs)}
 	a := &App{tpl: opts.Template, pools: map[string]*pool{}, targets: map[string]notify.Target{},
@@ -127,34 +110,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.async, err = notify.NewAsync(notify.AsyncOptions{
-		Invoker: a, FailedDir: a.failed, Region: s3local.Region, RetryDelay: opts.RetryDelay, Logger: a.logger,
-	}); err != nil {
-		return nil, err
-	}
-	var rules []template.Notification
-	for _, n := range opts.Template.Notifications {
-		if slices.ContainsFunc(fns, func(f template.Function) bool { return f.Name == n.Function }) {
-			rules = append(rules, n)
-		}
-	}
-	for _, f := range fns {
-		a.targets[f.Name] = notify.Target{Function: f.Name, RetryAttempts: f.RetryAttempts, MaxEventAge: f.MaxEventAge}
-	}
-	notifier, err := notify.NewNotifier(rules, a.targets, a.async, s3local.Region, a.logger)
-	if err != nil {
-		return nil, err
-	}
-	var buckets []string
-	for _, b := range opts.Template.Buckets {
-		buckets = append(buckets, b.Name)
-	}
-	if a.s3, err = s3local.Start(s3local.Options{
-		Addr: opts.S3Addr, Dir: filepath.Join(opts.StateDir, "s3"), Buckets: buckets,
-		OnObjectCreated: func(o s3local.ObjectCreated) {
-			notifier.ObjectCreated(notify.Object{Bucket: o.Bucket, Key: o.Key, Size: o.Size, ETag: o.ETag, EventName: o.EventName, Time: o.Time})
-		},
-	}); err != nil {
+	if err := a.startS3(opts, fns); err != nil {
 		return nil, err
 	}
 	for _, f := range fns {
@@ -168,6 +124,68 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 		}
 	}
 	return a, nil
+}
+
+// withDefaults checks opts and fills in the defaults.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Template == nil {
+		return opts, errors.New("local: no template")
+	}
+	if opts.ModuleDir == "" {
+		dir, err := bundle.FindModuleDir()
+		if err != nil {
+			return opts, fmt.Errorf("local: %w", err)
+		}
+		opts.ModuleDir = dir
+	}
+	if opts.StateDir == "" {
+		opts.StateDir = filepath.Join(opts.ModuleDir, DefaultStateDir)
+	}
+	if opts.S3Addr == "" {
+		opts.S3Addr = DefaultS3Addr
+	}
+	if opts.APIAddr == "" {
+		opts.APIAddr = DefaultAPIAddr
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 1
+	}
+	return opts, nil
+}
+
+// startS3 starts the local S3 server with the template's buckets, and the
+// notifications that invoke fns asynchronously, with their retries.
+func (a *App) startS3(opts Options, fns []template.Function) error {
+	var err error
+	if a.async, err = notify.NewAsync(notify.AsyncOptions{
+		Invoker: a, FailedDir: a.failed, Region: s3local.Region, RetryDelay: opts.RetryDelay, Logger: a.logger,
+	}); err != nil {
+		return err
+	}
+	var rules []template.Notification
+	for _, n := range opts.Template.Notifications {
+		if slices.ContainsFunc(fns, func(f template.Function) bool { return f.Name == n.Function }) {
+			rules = append(rules, n)
+		}
+	}
+	for _, f := range fns {
+		a.targets[f.Name] = notify.Target{Function: f.Name, RetryAttempts: f.RetryAttempts, MaxEventAge: f.MaxEventAge}
+	}
+	notifier, err := notify.NewNotifier(rules, a.targets, a.async, s3local.Region, a.logger)
+	if err != nil {
+		return err
+	}
+	var buckets []string
+	for _, b := range opts.Template.Buckets {
+		buckets = append(buckets, b.Name)
+	}
+	a.s3, err = s3local.Start(s3local.Options{
+		Addr: opts.S3Addr, Dir: filepath.Join(opts.StateDir, "s3"), Buckets: buckets,
+		OnObjectCreated: func(o s3local.ObjectCreated) {
+			notifier.ObjectCreated(notify.Object{Bucket: o.Bucket, Key: o.Key, Size: o.Size, ETag: o.ETag, EventName: o.EventName, Time: o.Time})
+		},
+	})
+	return err
 }
 
 func (a *App) writer(out *syncWriter, name string) *lineWriter {
@@ -399,24 +417,6 @@ func Build(ctx context.Context, moduleDir, outDir string, fns []template.Functio
 		paths[r.Function.Name] = r.BootstrapPath
 	}
 	return paths, nil
-}
-
-// moduleDir walks up from the working directory to the folder with go.mod.
-func moduleDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("local: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("local: no go.mod in the working directory or above")
-		}
-		dir = parent
-	}
 }
 
 func orDiscard(w io.Writer) io.Writer {

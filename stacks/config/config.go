@@ -9,6 +9,8 @@ package config
 import (
 	"fmt"
 	"sort"
+
+	"go-lambda-cdk/stacks/functions"
 )
 
 // Stages with a preset. Select one with `-c stage=NAME`; default dev.
@@ -33,16 +35,16 @@ type Config struct {
 	Project string `json:"project"`
 	// Stage is "dev" or "prod". It picks the preset and is the API stage name.
 	Stage string `json:"stage"`
-	// Functions configures each Lambda function.
+	// Functions configures each declared Lambda function, by name (see
+	// package functions).
 	Functions Functions `json:"functions"`
 	// API configures the REST API in front of the api function.
 	API API `json:"api"`
 	// Bucket configures the upload bucket and its notification.
 	Bucket Bucket `json:"bucket"`
-	// Async configures asynchronous invocation of processor and report.
+	// Async configures asynchronous invocation of every function that S3,
+	// EventBridge or another function invokes.
 	Async Async `json:"async"`
-	// Schedule configures the rule that invokes report.
-	Schedule Schedule `json:"schedule"`
 	// Logs configures every log group of the stage (functions, API access).
 	Logs Logs `json:"logs"`
 	// Peak, when set, declares the expected peak load on the API so that the
@@ -54,27 +56,29 @@ type Config struct {
 	AccountConcurrency int `json:"accountConcurrency"`
 }
 
-// Functions holds the three functions of the app. Each has a folder of the
-// same name under lambda/.
-type Functions struct {
-	API       Function `json:"api"`
-	Processor Function `json:"processor"`
-	Report    Function `json:"report"`
-}
+// Functions configures each declared function by its name, the folder
+// under lambda/ (see package functions). ForStage fills in every declared
+// function; a key of no declared function is an error.
+type Functions map[string]Function
 
-// Named returns the functions with their names, in a fixed order.
+// Named returns the declared functions that f configures with their names
+// and declarations, in declaration order.
 func (f Functions) Named() []NamedFunction {
-	return []NamedFunction{
-		{Name: "api", Function: f.API},
-		{Name: "processor", Function: f.Processor},
-		{Name: "report", Function: f.Report},
+	var out []NamedFunction
+	for _, d := range functions.All() {
+		if c, ok := f[d.Name]; ok {
+			out = append(out, NamedFunction{Name: d.Name, Function: c, Declaration: d})
+		}
 	}
+	return out
 }
 
-// NamedFunction is a Function with the name of its folder under lambda/.
+// NamedFunction is a Function's configuration with its name and
+// declaration.
 type NamedFunction struct {
 	Name string
 	Function
+	Declaration functions.Function
 }
 
 // GOARCH is the Go architecture the function's Lambda architecture needs:
@@ -92,9 +96,9 @@ type Function struct {
 	Architecture string `json:"architecture"`
 	// MemoryMB is the memory size, 128 to 10240 MB. Default 256 (dev), 512 (prod).
 	MemoryMB int `json:"memoryMB"`
-	// TimeoutSeconds is 1 to 900 s, and at most 29 s for the api function
-	// (the REST API's integration timeout). Defaults: api 10, processor 60,
-	// report 300.
+	// TimeoutSeconds is 1 to 900 s, and at most 29 s for a function behind
+	// the REST API (its integration timeout). Default: the declaration's
+	// (api 10, processor 60, report 300).
 	TimeoutSeconds int `json:"timeoutSeconds"`
 	// EphemeralStorageMB is the size of /tmp, 512 to 10240 MB. Default 512.
 	EphemeralStorageMB int `json:"ephemeralStorageMB"`
@@ -111,6 +115,15 @@ type Function struct {
 	// SystemLogLevel is the Lambda platform's log level: DEBUG, INFO or
 	// WARN. Default WARN.
 	SystemLogLevel string `json:"systemLogLevel"`
+	// Schedule is the EventBridge cron expression of a function with a
+	// schedule trigger: six fields (minutes hours day-of-month month
+	// day-of-week year), without the "cron(...)" wrapper. Default: the
+	// declaration's (report: "0 0 * * ? *", daily at 00:00 UTC).
+	Schedule string `json:"schedule" trigger:"schedule"`
+	// NotificationSuffixes restricts the S3 trigger of a function that has
+	// one to keys under its prefix ending with one of these literal
+	// suffixes (".csv"). Default: the declaration's (none: every key).
+	NotificationSuffixes []string `json:"notificationSuffixes" trigger:"s3"`
 }
 
 // API configures the REST API.
@@ -137,9 +150,6 @@ type API struct {
 type Bucket struct {
 	// Versioned turns on object versioning. Default false (dev), true (prod).
 	Versioned bool `json:"versioned"`
-	// NotificationSuffixes restricts the processor's trigger to keys under
-	// uploads/ that end with one of these. Default: none (every key).
-	NotificationSuffixes []string `json:"notificationSuffixes"`
 }
 
 // Async configures asynchronous invocation (S3 and EventBridge invoke this way).
@@ -148,14 +158,6 @@ type Async struct {
 	RetryAttempts int `json:"retryAttempts"`
 	// MaxEventAgeSeconds is 60 to 21600 (6 h). Default 21600.
 	MaxEventAgeSeconds int `json:"maxEventAgeSeconds"`
-}
-
-// Schedule configures the report's rule.
-type Schedule struct {
-	// Cron is an EventBridge cron expression with six fields
-	// (minutes hours day-of-month month day-of-week year), without the
-	// "cron(...)" wrapper. Default "0 0 * * ? *" (daily at 00:00 UTC).
-	Cron string `json:"cron"`
 }
 
 // Logs configures log groups.
@@ -178,20 +180,18 @@ type Peak struct {
 // ForStage returns the preset for a stage.
 func ForStage(stage string) (Config, error) {
 	c := Config{
-		Project: "go-lambda-cdk",
-		Stage:   stage,
-		Functions: Functions{
-			API:       defaultFunction(10),
-			Processor: defaultFunction(60),
-			Report:    defaultFunction(300),
-		},
+		Project:   "go-lambda-cdk",
+		Stage:     stage,
+		Functions: Functions{},
 		API: API{
 			AllowedContentTypes: []string{"image/png", "image/jpeg", "application/pdf", "text/plain", "text/csv", "audio/mpeg"},
 			MaxUploadBytes:      100 << 20,
 		},
 		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
-		Schedule:           Schedule{Cron: "0 0 * * ? *"},
 		AccountConcurrency: 1000,
+	}
+	for _, d := range functions.All() {
+		c.Functions[d.Name] = defaultFunction(d)
 	}
 	switch stage {
 	case StageDev:
@@ -214,19 +214,29 @@ func ForStage(stage string) (Config, error) {
 // Stages lists the stages that have a preset.
 func Stages() []string { return []string{StageDev, StageProd} }
 
-func defaultFunction(timeoutSeconds int) Function {
-	return Function{
+// defaultFunction is a declared function's configuration before the
+// stage's presets.
+func defaultFunction(d functions.Function) Function {
+	f := Function{
 		Architecture:       ArchARM64,
-		TimeoutSeconds:     timeoutSeconds,
+		TimeoutSeconds:     d.TimeoutSeconds,
 		EphemeralStorageMB: 512,
 		LogLevel:           "INFO",
 		SystemLogLevel:     "WARN",
 	}
+	if s, ok := d.Schedule(); ok {
+		f.Schedule = s.Cron
+	}
+	if o, ok := d.ObjectCreated(); ok {
+		f.NotificationSuffixes = append([]string(nil), o.Suffixes...)
+	}
+	return f
 }
 
 func (c *Config) forEachFunction(f func(*Function)) {
-	for _, fn := range []*Function{&c.Functions.API, &c.Functions.Processor, &c.Functions.Report} {
-		f(fn)
+	for name, fn := range c.Functions {
+		f(&fn)
+		c.Functions[name] = fn
 	}
 }
 

@@ -1,9 +1,13 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/stacks/functions"
 )
 
 func TestPresetsAreValid(t *testing.T) {
@@ -43,31 +47,35 @@ func TestValidate(t *testing.T) {
 		mutate func(*Config)
 		want   []string // nil: valid
 	}{
-		{"memory at minimum", func(c *Config) { c.Functions.API.MemoryMB = 128 }, nil},
-		{"memory at maximum", func(c *Config) { c.Functions.Report.MemoryMB = 10240 }, nil},
-		{"memory below minimum", func(c *Config) { c.Functions.API.MemoryMB = 127 }, []string{"functions.api.memoryMB", "127", "128 to 10240 MB"}},
-		{"memory above maximum (old 1536 MB limit is long gone, 10240 is the limit)", func(c *Config) { c.Functions.Processor.MemoryMB = 10241 }, []string{"functions.processor.memoryMB", "10241"}},
-		{"timeout 900 s on processor", func(c *Config) { c.Functions.Processor.TimeoutSeconds = 900 }, nil},
-		{"timeout over 900 s", func(c *Config) { c.Functions.Report.TimeoutSeconds = 901 }, []string{"functions.report.timeoutSeconds", "901", "1 to 900 seconds"}},
-		{"timeout zero", func(c *Config) { c.Functions.Report.TimeoutSeconds = 0 }, []string{"functions.report.timeoutSeconds", "0"}},
-		{"api timeout 29 s", func(c *Config) { c.Functions.API.TimeoutSeconds = 29 }, nil},
-		{"api timeout 30 s behind the REST API", func(c *Config) { c.Functions.API.TimeoutSeconds = 30 }, []string{"functions.api.timeoutSeconds", "30", "1 to 29 seconds", "29 s"}},
-		{"ephemeral storage below 512", func(c *Config) { c.Functions.API.EphemeralStorageMB = 511 }, []string{"functions.api.ephemeralStorageMB", "511", "512 to 10240 MB"}},
-		{"ephemeral storage at 10240", func(c *Config) { c.Functions.API.EphemeralStorageMB = 10240 }, nil},
-		{"ephemeral storage over 10240", func(c *Config) { c.Functions.API.EphemeralStorageMB = 10241 }, []string{"functions.api.ephemeralStorageMB", "10241"}},
-		{"unknown architecture", func(c *Config) { c.Functions.API.Architecture = "amd64" }, []string{"functions.api.architecture", `"amd64"`, `"arm64", "x86_64"`}},
-		{"x86_64 architecture", func(c *Config) { c.Functions.Report.Architecture = ArchX86_64 }, nil},
+		{"memory at minimum", withFunction("api", func(f *Function) { f.MemoryMB = 128 }), nil},
+		{"memory at maximum", withFunction("report", func(f *Function) { f.MemoryMB = 10240 }), nil},
+		{"memory below minimum", withFunction("api", func(f *Function) { f.MemoryMB = 127 }), []string{"functions.api.memoryMB", "127", "128 to 10240 MB"}},
+		{"memory above maximum (old 1536 MB limit is long gone, 10240 is the limit)", withFunction("processor", func(f *Function) { f.MemoryMB = 10241 }), []string{"functions.processor.memoryMB", "10241"}},
+		{"timeout 900 s on processor", withFunction("processor", func(f *Function) { f.TimeoutSeconds = 900 }), nil},
+		{"timeout over 900 s", withFunction("report", func(f *Function) { f.TimeoutSeconds = 901 }), []string{"functions.report.timeoutSeconds", "901", "1 to 900 seconds"}},
+		{"timeout zero", withFunction("report", func(f *Function) { f.TimeoutSeconds = 0 }), []string{"functions.report.timeoutSeconds", "0"}},
+		{"api timeout 29 s", withFunction("api", func(f *Function) { f.TimeoutSeconds = 29 }), nil},
+		{"api timeout 30 s behind the REST API", withFunction("api", func(f *Function) { f.TimeoutSeconds = 30 }), []string{"functions.api.timeoutSeconds", "30", "1 to 29 seconds", "29 s"}},
+		{"ephemeral storage below 512", withFunction("api", func(f *Function) { f.EphemeralStorageMB = 511 }), []string{"functions.api.ephemeralStorageMB", "511", "512 to 10240 MB"}},
+		{"ephemeral storage at 10240", withFunction("api", func(f *Function) { f.EphemeralStorageMB = 10240 }), nil},
+		{"ephemeral storage over 10240", withFunction("api", func(f *Function) { f.EphemeralStorageMB = 10241 }), []string{"functions.api.ephemeralStorageMB", "10241"}},
+		{"unknown architecture", withFunction("api", func(f *Function) { f.Architecture = "amd64" }), []string{"functions.api.architecture", `"amd64"`, `"arm64", "x86_64"`}},
+		{"x86_64 architecture", withFunction("report", func(f *Function) { f.Architecture = ArchX86_64 }), nil},
 		{"environment within 4096 bytes", func(c *Config) {
-			c.Functions.Report.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63)}
+			setFunction(c, "report", func(f *Function) {
+				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63)}
+			})
 		}, nil},
 		{"environment over 4096 bytes counting the stack's variables", func(c *Config) {
-			c.Functions.Report.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63+1)}
+			setFunction(c, "report", func(f *Function) {
+				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63+1)}
+			})
 		}, []string{"functions.report.environment", "4097 bytes", "at most 4096"}},
-		{"environment key overriding the stack", func(c *Config) { c.Functions.API.Environment = map[string]string{"BUCKET_NAME": "x"} }, []string{"functions.api.environment", `"BUCKET_NAME"`, "set by the stack"}},
-		{"environment key reserved by Lambda", func(c *Config) { c.Functions.API.Environment = map[string]string{"AWS_REGION": "x"} }, []string{"functions.api.environment", `"AWS_REGION"`, "reserved"}},
-		{"environment key not a name", func(c *Config) { c.Functions.API.Environment = map[string]string{"1-X": "x"} }, []string{"functions.api.environment", `"1-X"`}},
-		{"log level", func(c *Config) { c.Functions.API.LogLevel = "VERBOSE" }, []string{"functions.api.logLevel", `"VERBOSE"`, `"DEBUG"`}},
-		{"system log level", func(c *Config) { c.Functions.API.SystemLogLevel = "ERROR" }, []string{"functions.api.systemLogLevel", `"ERROR"`, `"WARN"`}},
+		{"environment key overriding the stack", withFunction("api", func(f *Function) { f.Environment = map[string]string{"BUCKET_NAME": "x"} }), []string{"functions.api.environment", `"BUCKET_NAME"`, "set by the stack"}},
+		{"environment key reserved by Lambda", withFunction("api", func(f *Function) { f.Environment = map[string]string{"AWS_REGION": "x"} }), []string{"functions.api.environment", `"AWS_REGION"`, "reserved"}},
+		{"environment key not a name", withFunction("api", func(f *Function) { f.Environment = map[string]string{"1-X": "x"} }), []string{"functions.api.environment", `"1-X"`}},
+		{"log level", withFunction("api", func(f *Function) { f.LogLevel = "VERBOSE" }), []string{"functions.api.logLevel", `"VERBOSE"`, `"DEBUG"`}},
+		{"system log level", withFunction("api", func(f *Function) { f.SystemLogLevel = "ERROR" }), []string{"functions.api.systemLogLevel", `"ERROR"`, `"WARN"`}},
 		{"retries 0", func(c *Config) { c.Async.RetryAttempts = 0 }, nil},
 		{"retries 3", func(c *Config) { c.Async.RetryAttempts = 3 }, []string{"async.retryAttempts", "3", "0 to 2"}},
 		{"retries negative", func(c *Config) { c.Async.RetryAttempts = -1 }, []string{"async.retryAttempts", "-1"}},
@@ -76,14 +84,14 @@ func TestValidate(t *testing.T) {
 		{"event age over 6 h", func(c *Config) { c.Async.MaxEventAgeSeconds = 21601 }, []string{"async.maxEventAgeSeconds", "21601"}},
 		{"throttle rate zero", func(c *Config) { c.API.ThrottleRateLimit = 0 }, []string{"api.throttleRateLimit", "0", "positive"}},
 		{"throttle burst negative", func(c *Config) { c.API.ThrottleBurstLimit = -5 }, []string{"api.throttleBurstLimit", "-5", "positive"}},
-		{"cron weekdays 08:30", func(c *Config) { c.Schedule.Cron = "30 8 ? * MON-FRI *" }, nil},
-		{"cron last day of month", func(c *Config) { c.Schedule.Cron = "0 12 L * ? *" }, nil},
-		{"cron second Tuesday", func(c *Config) { c.Schedule.Cron = "0/15 6 ? * 3#2 2026-2030" }, nil},
-		{"cron five fields (Unix style)", func(c *Config) { c.Schedule.Cron = "0 0 * * *" }, []string{"schedule.cron", `"0 0 * * *"`, "5 fields; want 6"}},
-		{"cron minute out of range", func(c *Config) { c.Schedule.Cron = "60 0 * * ? *" }, []string{"schedule.cron", "minutes", "60 is out of range 0-59"}},
-		{"cron both days set", func(c *Config) { c.Schedule.Cron = "0 0 1 * MON *" }, []string{"schedule.cron", "exactly one of day-of-month and day-of-week"}},
-		{"cron question mark in hours", func(c *Config) { c.Schedule.Cron = "0 ? * * ? *" }, []string{"schedule.cron", "hours"}},
-		{"cron wrapper included", func(c *Config) { c.Schedule.Cron = "cron(0 0 * * ? *)" }, []string{"schedule.cron", "minutes"}},
+		{"cron weekdays 08:30", withFunction("report", func(f *Function) { f.Schedule = "30 8 ? * MON-FRI *" }), nil},
+		{"cron last day of month", withFunction("report", func(f *Function) { f.Schedule = "0 12 L * ? *" }), nil},
+		{"cron second Tuesday", withFunction("report", func(f *Function) { f.Schedule = "0/15 6 ? * 3#2 2026-2030" }), nil},
+		{"cron five fields (Unix style)", withFunction("report", func(f *Function) { f.Schedule = "0 0 * * *" }), []string{"functions.report.schedule", `"0 0 * * *"`, "5 fields; want 6"}},
+		{"cron minute out of range", withFunction("report", func(f *Function) { f.Schedule = "60 0 * * ? *" }), []string{"functions.report.schedule", "minutes", "60 is out of range 0-59"}},
+		{"cron both days set", withFunction("report", func(f *Function) { f.Schedule = "0 0 1 * MON *" }), []string{"functions.report.schedule", "exactly one of day-of-month and day-of-week"}},
+		{"cron question mark in hours", withFunction("report", func(f *Function) { f.Schedule = "0 ? * * ? *" }), []string{"functions.report.schedule", "hours"}},
+		{"cron wrapper included", withFunction("report", func(f *Function) { f.Schedule = "cron(0 0 * * ? *)" }), []string{"functions.report.schedule", "minutes"}},
 		{"cors https origin", func(c *Config) {
 			c.API.CORSAllowedOrigins = []string{"https://app.example.com", "https://admin.example.com:8443"}
 		}, nil},
@@ -96,24 +104,30 @@ func TestValidate(t *testing.T) {
 		{"retention never expire", func(c *Config) { c.Logs.RetentionDays = 0 }, []string{"logs.retentionDays", "0"}},
 		{"content type malformed", func(c *Config) { c.API.AllowedContentTypes = []string{"png"} }, []string{"api.allowedContentTypes[0]", `"png"`}},
 		{"max upload over 5 GiB", func(c *Config) { c.API.MaxUploadBytes = 5<<30 + 1 }, []string{"api.maxUploadBytes", "5368709121"}},
-		{"suffix wildcard", func(c *Config) { c.Bucket.NotificationSuffixes = []string{"*.csv"} }, []string{"bucket.notificationSuffixes[0]", `"*.csv"`}},
+		{"suffix wildcard", withFunction("processor", func(f *Function) { f.NotificationSuffixes = []string{"*.csv"} }), []string{"functions.processor.notificationSuffixes[0]", `"*.csv"`}},
+		{"suffixes on a function without an S3 trigger", withFunction("report", func(f *Function) { f.NotificationSuffixes = []string{".csv"} }), []string{"functions.report.notificationSuffixes", "no S3 trigger", "schedule"}},
+		{"schedule on a function without a schedule trigger", withFunction("api", func(f *Function) { f.Schedule = "0 0 * * ? *" }), []string{"functions.api.schedule", "no schedule trigger", "api"}},
+		{"configuration of an undeclared function", func(c *Config) { c.Functions["thumbnail"] = c.Functions["api"] }, []string{"functions.thumbnail", `no function "thumbnail" is declared`, "api, processor, report"}},
 		{"reserved concurrency 900 in total", func(c *Config) {
-			c.Functions.API.ReservedConcurrency, c.Functions.Processor.ReservedConcurrency = 800, 100
+			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 800 })
+			setFunction(c, "processor", func(f *Function) { f.ReservedConcurrency = 100 })
 		}, nil},
 		{"reserved concurrency over 900 in total", func(c *Config) {
-			c.Functions.API.ReservedConcurrency, c.Functions.Processor.ReservedConcurrency, c.Functions.Report.ReservedConcurrency = 800, 100, 1
+			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 800 })
+			setFunction(c, "processor", func(f *Function) { f.ReservedConcurrency = 100 })
+			setFunction(c, "report", func(f *Function) { f.ReservedConcurrency = 1 })
 		}, []string{"functions.*.reservedConcurrency", "901", "api 800 + processor 100 + report 1", "900"}},
-		{"reserved concurrency negative", func(c *Config) { c.Functions.Report.ReservedConcurrency = -1 }, []string{"functions.report.reservedConcurrency", "-1"}},
+		{"reserved concurrency negative", withFunction("report", func(f *Function) { f.ReservedConcurrency = -1 }), []string{"functions.report.reservedConcurrency", "-1"}},
 		{"peak fits the unreserved pool", func(c *Config) {
 			c.Peak = &Peak{RequestsPerSecond: 40, AverageDurationMs: 300}
 		}, nil},
 		{"peak exceeds the api function's reservation", func(c *Config) {
-			c.Functions.API.ReservedConcurrency = 100
+			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 100 })
 			c.API.ThrottleRateLimit = 300
 			c.Peak = &Peak{RequestsPerSecond: 1000, AverageDurationMs: 300}
-		}, []string{"peak", "1000 requests/s x 0.3 s = 300 concurrent executions needed", "has 100 (functions.api.reservedConcurrency)"}},
+		}, []string{"peak", "1000 requests/s x 0.3 s = 300 concurrent executions needed", "the api function has 100 (functions.api.reservedConcurrency)"}},
 		{"throttle above what the reservation serves", func(c *Config) {
-			c.Functions.API.ReservedConcurrency = 100
+			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 100 })
 			c.API.ThrottleRateLimit = 500
 			c.Peak = &Peak{RequestsPerSecond: 200, AverageDurationMs: 300}
 		}, []string{"api.throttleRateLimit", "500 requests/s", "100 concurrent executions / 0.3 s = 333 requests/s"}},
@@ -150,9 +164,8 @@ func TestValidate(t *testing.T) {
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c, _ := ForStage(StageProd)
-	c.Functions.API.MemoryMB = 64
-	c.Functions.Report.TimeoutSeconds = 1000
-	c.Schedule.Cron = "bad"
+	setFunction(&c, "api", func(f *Function) { f.MemoryMB = 64 })
+	setFunction(&c, "report", func(f *Function) { f.TimeoutSeconds = 1000; f.Schedule = "bad" })
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("want errors")
@@ -161,6 +174,20 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("want 3 problems, one per line, got %d:\n%v", len(lines), err)
 	}
+}
+
+// withFunction returns a mutation of one function's configuration.
+func withFunction(name string, change func(*Function)) func(*Config) {
+	return func(c *Config) { setFunction(c, name, change) }
+}
+
+func setFunction(c *Config, name string, change func(*Function)) {
+	f, ok := c.Functions[name]
+	if !ok {
+		panic("test: no function " + name)
+	}
+	change(&f)
+	c.Functions[name] = f
 }
 
 func TestLoad(t *testing.T) {
@@ -180,31 +207,47 @@ func TestLoad(t *testing.T) {
 			"api.corsAllowedOrigins":               "https://a.example.com, https://b.example.com",
 			"@aws-cdk/core:newStyleStackSynthesis": true, // a feature flag: ignored
 		}, func(t *testing.T, c Config) {
-			if c.Stage != "prod" || c.Functions.API.MemoryMB != 1024 || c.Bucket.Versioned {
-				t.Errorf("got stage %q memory %d versioned %v", c.Stage, c.Functions.API.MemoryMB, c.Bucket.Versioned)
+			if c.Stage != "prod" || c.Functions["api"].MemoryMB != 1024 || c.Bucket.Versioned {
+				t.Errorf("got stage %q memory %d versioned %v", c.Stage, c.Functions["api"].MemoryMB, c.Bucket.Versioned)
 			}
 			if got := c.API.CORSAllowedOrigins; len(got) != 2 || got[1] != "https://b.example.com" {
 				t.Errorf("origins %q", got)
 			}
-			if c.Functions.Processor.MemoryMB != 512 {
-				t.Errorf("processor memory %d, want the prod preset's 512", c.Functions.Processor.MemoryMB)
+			if c.Functions["processor"].MemoryMB != 512 {
+				t.Errorf("processor memory %d, want the prod preset's 512", c.Functions["processor"].MemoryMB)
 			}
 		}, nil},
 		{"cdk.json typed values and nested peak", map[string]any{
 			"functions.report.environment": map[string]any{"FOO": "bar"},
 			"peak.requestsPerSecond":       float64(10), "peak.averageDurationMs": "250",
-			"bucket.notificationSuffixes": []any{".csv", ".txt"},
+			"functions.processor.notificationSuffixes": []any{".csv", ".txt"},
 		}, func(t *testing.T, c Config) {
-			if c.Functions.Report.Environment["FOO"] != "bar" || c.Peak == nil || c.Peak.AverageDurationMs != 250 || c.Peak.RequestsPerSecond != 10 {
-				t.Errorf("got env %v peak %+v", c.Functions.Report.Environment, c.Peak)
+			if c.Functions["report"].Environment["FOO"] != "bar" || c.Peak == nil || c.Peak.AverageDurationMs != 250 || c.Peak.RequestsPerSecond != 10 {
+				t.Errorf("got env %v peak %+v", c.Functions["report"].Environment, c.Peak)
 			}
-			if len(c.Bucket.NotificationSuffixes) != 2 {
-				t.Errorf("suffixes %q", c.Bucket.NotificationSuffixes)
+			if got := c.Functions["processor"].NotificationSuffixes; len(got) != 2 {
+				t.Errorf("suffixes %q", got)
 			}
 		}, nil},
 		{"unknown stage", map[string]any{"stage": "qa"}, nil, []string{"stage", `"qa"`, `"dev", "prod"`}},
 		{"not a number", map[string]any{"functions.api.memoryMB": "lots"}, nil, []string{"context functions.api.memoryMB", `"lots"`, "whole number"}},
-		{"misspelt key", map[string]any{"functions.api.memory": "512"}, nil, []string{"context functions.api.memory", "not a configuration key", "functions.api.memoryMB"}},
+		{"misspelt key", map[string]any{"functions.api.memory": "512"}, nil, []string{"context functions.api.memory", "not a configuration key; did you mean functions.api.memoryMB?"}},
+		{"a function's key without its function", map[string]any{"timeoutSeconds": "901"}, nil, []string{"context timeoutSeconds: not a configuration key; did you mean functions.<name>.timeoutSeconds (<name>: api, processor, report)?"}},
+		{"misspelt top-level key", map[string]any{"acountConcurrency": "900"}, nil, []string{"context acountConcurrency", "did you mean accountConcurrency?"}},
+		{"misspelt section", map[string]any{"apy.throttleRateLimit": "5"}, nil, []string{"did you mean api.throttleRateLimit?"}},
+		{"a key that moved to the function", map[string]any{"schedule.cron": "0 1 * * ? *"}, nil, []string{"context schedule.cron: not a configuration key; did you mean functions.report.schedule?"}},
+		{"another key that moved to the function", map[string]any{"bucket.notificationSuffixes": ".csv"}, nil, []string{"did you mean functions.processor.notificationSuffixes?"}},
+		{"undeclared function", map[string]any{"functions.thumbnail.memoryMB": "512"}, nil, []string{"context functions.thumbnail.memoryMB", `no function "thumbnail" is declared; declared: api, processor, report`}},
+		{"a trigger's key on a function without it", map[string]any{"functions.api.schedule": "0 1 * * ? *"}, nil, []string{"context functions.api.schedule", "did you mean functions.report.schedule?"}},
+		{"the CDK's own keys are ignored", map[string]any{
+			"@aws-cdk/core:newStyleStackSynthesis": true, "aws:cdk:enable-path-metadata": true, "cdk-telemetry": "x",
+			"availability-zones:account=123456789012:region=eu-west-1": []any{"eu-west-1a"}, "acknowledged-issue-numbers": []any{1.0},
+		}, func(t *testing.T, c Config) {}, nil},
+		{"a function's trigger setting", map[string]any{"functions.report.schedule": "0 6 * * ? *", "functions.processor.notificationSuffixes": ".csv"}, func(t *testing.T, c Config) {
+			if c.Functions["report"].Schedule != "0 6 * * ? *" || len(c.Functions["processor"].NotificationSuffixes) != 1 {
+				t.Errorf("report %+v processor %+v", c.Functions["report"], c.Functions["processor"])
+			}
+		}, nil},
 		{"every bad key reported", map[string]any{"api.throttleRateLimit": "fast", "async.retryAttempts": "x"}, nil, []string{"api.throttleRateLimit", "async.retryAttempts"}},
 	}
 	for _, tt := range tests {
@@ -229,15 +272,50 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestKeysCoverEveryLeaf: every leaf of the configuration, as encoding/json
+// sees it, is a key that Load accepts, or else one that Load refuses (a
+// trigger's setting on a function without that trigger); and Keys lists
+// nothing else.
 func TestKeysCoverEveryLeaf(t *testing.T) {
-	keys := Keys()
-	for _, want := range []string{"project", "functions.api.memoryMB", "functions.report.environment", "api.throttleBurstLimit", "peak.averageDurationMs", "schedule.cron", "logs.retentionDays"} {
-		found := false
-		for _, k := range keys {
-			found = found || k == want
+	c, _ := ForStage(StageDev)
+	c.Peak = &Peak{}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tree map[string]any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	leaves := map[string]any{}
+	var flatten func(prefix string, v any)
+	flatten = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, x := range m {
+				flatten(prefix+k+".", x)
+			}
+			return
 		}
-		if !found {
-			t.Errorf("Keys() lacks %q", want)
+		leaves[strings.TrimSuffix(prefix, ".")] = v
+	}
+	flatten("", tree)
+	keys := Keys()
+	for leaf, v := range leaves {
+		if leaf == StageKey || slices.Contains(keys, leaf) {
+			continue
+		}
+		if _, err := Load(map[string]any{leaf: v}); err == nil || !strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("%s is neither in Keys() nor refused by Load (error %v)", leaf, err)
+		}
+	}
+	for _, k := range keys {
+		if _, ok := leaves[k]; !ok {
+			t.Errorf("Keys() lists %s, which is no leaf of Config", k)
+		}
+	}
+	for _, want := range []string{"functions.report.schedule", "functions.processor.notificationSuffixes", "peak.averageDurationMs"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("Keys() lacks %s", want)
 		}
 	}
 }
@@ -250,8 +328,8 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range append(Keys(), StageKey) {
-		for _, fn := range (Functions{}).Named() {
-			key = strings.Replace(key, "functions."+fn.Name+".", "functions.<name>.", 1)
+		for _, name := range functions.Names() {
+			key = strings.Replace(key, "functions."+name+".", "functions.<name>.", 1)
 		}
 		if !strings.Contains(string(readme), "`"+key+"`") {
 			t.Errorf("README.md does not document the configuration key `%s`", key)

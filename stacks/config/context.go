@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"go-lambda-cdk/stacks/functions"
 )
 
 // StageKey is the CDK context key that selects the stage preset.
@@ -19,9 +21,11 @@ const StageKey = "stage"
 //
 // Values given on the command line arrive as strings and are read as JSON
 // when the field is not a string ("512", "true", "[\"a\",\"b\"]"); a list of
-// strings may also be given comma-separated. Keys that start like a field
-// path but name none ("functions.api.memory") are errors; other keys (CDK
-// feature flags) are ignored. Load does not validate: call Validate.
+// strings may also be given comma-separated. Every other key is an error
+// that suggests the closest known key, except the CDK's own (feature flags
+// "@aws-cdk/…", "aws:cdk:…", "cdk-…", cached lookups "name:…"); a key of a
+// function that is not declared names the declared ones. Load does not
+// validate: call Validate.
 func Load(context map[string]any) (Config, error) {
 	stage := DefaultStage
 	if v, ok := context[StageKey]; ok {
@@ -35,16 +39,14 @@ func Load(context map[string]any) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("context %w", err)
 	}
-	fields := Keys()
+	keys := Keys()
 	var errs []error
 	for _, key := range sortedKeys(context) {
-		if key == StageKey {
+		switch {
+		case key == StageKey || IsCDKKey(key):
 			continue
-		}
-		if !slices.Contains(fields, key) {
-			if isOurs(key) {
-				errs = append(errs, fmt.Errorf("context %s: not a configuration key; known keys: %s", key, strings.Join(fields, ", ")))
-			}
+		case !slices.Contains(keys, key):
+			errs = append(errs, fmt.Errorf("context %s: %s", key, unknownKey(key, keys)))
 			continue
 		}
 		if err := set(&c, key, context[key]); err != nil {
@@ -57,64 +59,163 @@ func Load(context map[string]any) (Config, error) {
 	return c, nil
 }
 
-// Keys lists every configuration key that Load accepts, in field order.
+// Keys lists every configuration key that Load accepts, in field order;
+// function keys come once per declared function, in declaration order, and
+// a trigger's keys (functions.<name>.schedule) only for the functions that
+// have that trigger.
 func Keys() []string {
 	var keys []string
-	var walk func(t reflect.Type, prefix string)
-	walk = func(t reflect.Type, prefix string) {
+	var walk func(t reflect.Type, prefix string, decl *functions.Function)
+	walk = func(t reflect.Type, prefix string, decl *functions.Function) {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name := jsonName(f)
+			if name == "-" || (decl != nil && !hasTrigger(*decl, f.Tag.Get("trigger"))) {
+				continue
+			}
 			ft := f.Type
 			if ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
 			}
-			if ft.Kind() == reflect.Struct {
-				walk(ft, prefix+name+".")
-				continue
-			}
-			if prefix+name != StageKey {
+			switch {
+			case ft.Kind() == reflect.Struct:
+				walk(ft, prefix+name+".", decl)
+			case ft == reflect.TypeFor[Functions]():
+				for _, d := range functions.All() {
+					walk(ft.Elem(), prefix+name+"."+d.Name+".", &d)
+				}
+			case prefix+name != StageKey:
 				keys = append(keys, prefix+name)
 			}
 		}
 	}
-	walk(reflect.TypeFor[Config](), "")
+	walk(reflect.TypeFor[Config](), "", nil)
 	return keys
 }
 
-// isOurs reports whether a context key starts with a top-level field of
-// Config followed by a dot, so that a misspelt key is reported, not ignored.
-func isOurs(key string) bool {
-	head, _, nested := strings.Cut(key, ".")
-	if !nested {
-		return false
-	}
-	t := reflect.TypeFor[Config]()
-	for i := range t.NumField() {
-		if jsonName(t.Field(i)) == head {
-			return true
-		}
-	}
-	return false
+// hasTrigger reports whether a field tagged trigger:"kind" applies to d; an
+// untagged field applies to every function.
+func hasTrigger(d functions.Function, kind string) bool {
+	return kind == "" || slices.Contains(d.Kinds(), kind)
 }
 
-func set(c *Config, key string, value any) error {
-	v := reflect.ValueOf(c).Elem()
-	for _, part := range strings.Split(key, ".") {
-		if v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				v.Set(reflect.New(v.Type().Elem()))
-			}
-			v = v.Elem()
+// IsCDKKey reports whether a context key belongs to the CDK rather than to
+// this app: feature flags ("@aws-cdk/…"), the CLI's own settings
+// ("aws:cdk:…", "cdk-…", "acknowledged-issue-numbers") and cached context
+// lookups, whose keys hold a colon ("availability-zones:account=…").
+func IsCDKKey(key string) bool {
+	return strings.HasPrefix(key, "@") || strings.HasPrefix(key, "cdk-") || strings.Contains(key, ":") ||
+		key == "acknowledged-issue-numbers"
+}
+
+// unknownKey explains a key that is not a configuration key: a function
+// that is not declared, or else the closest known key.
+func unknownKey(key string, keys []string) string {
+	if rest, ok := strings.CutPrefix(key, "functions."); ok {
+		name, _, _ := strings.Cut(rest, ".")
+		if _, declared := functions.Lookup(name); !declared {
+			return fmt.Sprintf("no function %q is declared; declared: %s (stacks/functions/declared.go)", name, strings.Join(functions.Names(), ", "))
 		}
-		v = fieldByJSONName(v, part)
 	}
-	target := reflect.New(v.Type())
-	if err := decode(value, target.Interface()); err != nil {
-		return fmt.Errorf("value %s: %w", show(value), err)
+	return fmt.Sprintf("not a configuration key; did you mean %s?", closestKey(key, keys))
+}
+
+// closestKey is the known key at the smallest edit distance from key. The
+// last part of each known key is also compared with the first and last
+// parts of key (one more edit), so that "timeoutSeconds" finds
+// "functions.<name>.timeoutSeconds" and "schedule.cron" finds
+// "functions.report.schedule".
+func closestKey(key string, keys []string) string {
+	lower := strings.ToLower(key)
+	first, _, _ := strings.Cut(lower, ".")
+	last := lower[strings.LastIndex(lower, ".")+1:]
+	best, bestDistance := "", -1
+	for _, k := range append(keys, StageKey) {
+		kl := strings.ToLower(k)
+		leaf := kl[strings.LastIndex(kl, ".")+1:]
+		d := editDistance(lower, kl)
+		if strings.Contains(lower, ".") {
+			d = min(d, editDistance(first, leaf)+1, editDistance(last, leaf)+1)
+		} else {
+			d = min(d, editDistance(lower, leaf))
+		}
+		if bestDistance < 0 || d < bestDistance {
+			best, bestDistance = k, d
+		}
 	}
-	v.Set(target.Elem())
-	return nil
+	rest, isFunctionKey := strings.CutPrefix(best, "functions.")
+	if !isFunctionKey || strings.HasPrefix(key, "functions.") {
+		return best
+	}
+	// A function's key: name every function that has it.
+	_, field, _ := strings.Cut(rest, ".")
+	var names []string
+	for _, name := range functions.Names() {
+		if slices.Contains(keys, "functions."+name+"."+field) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 1 {
+		return best
+	}
+	return fmt.Sprintf("functions.<name>.%s (<name>: %s)", field, strings.Join(names, ", "))
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// set stores a context value at a key that Keys lists.
+func set(c *Config, key string, value any) error {
+	return setPath(reflect.ValueOf(c).Elem(), strings.Split(key, "."), value)
+}
+
+func setPath(v reflect.Value, path []string, value any) error {
+	if len(path) == 0 {
+		target := reflect.New(v.Type())
+		if err := decode(value, target.Interface()); err != nil {
+			return fmt.Errorf("value %s: %w", show(value), err)
+		}
+		v.Set(target.Elem())
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return setPath(v.Elem(), path, value)
+	case reflect.Map:
+		// Map elements are not addressable: change a copy, store it back.
+		k := reflect.ValueOf(path[0])
+		elem := reflect.New(v.Type().Elem()).Elem()
+		if cur := v.MapIndex(k); cur.IsValid() {
+			elem.Set(cur)
+		}
+		if err := setPath(elem, path[1:], value); err != nil {
+			return err
+		}
+		v.SetMapIndex(k, elem)
+		return nil
+	}
+	return setPath(fieldByJSONName(v, path[0]), path[1:], value)
 }
 
 // decode turns a context value into the field's type. Strings from the

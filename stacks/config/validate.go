@@ -10,16 +10,17 @@ import (
 	"strings"
 
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/stacks/functions"
 )
 
-// Lambda quotas, from the AWS Lambda developer guide ("Lambda quotas"); see
-// shared/reference/lambda-limits.md.
+// Lambda quotas, from the AWS Lambda developer guide, "Lambda quotas":
+// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 const (
 	MinMemoryMB           = 128
 	MaxMemoryMB           = 10240
 	MinTimeoutSeconds     = 1
 	MaxTimeoutSeconds     = 900
-	MaxAPITimeoutSeconds  = 29 // API Gateway REST integration timeout
+	MaxAPITimeoutSeconds  = functions.MaxAPITimeoutSeconds // API Gateway REST integration timeout
 	MinEphemeralMB        = 512
 	MaxEphemeralMB        = 10240
 	MaxEnvironmentBytes   = 4096
@@ -31,9 +32,45 @@ const (
 	maxBucketNameBytes    = 63      // what the bucket name can take of the env budget
 )
 
-// RetentionDays are the values CloudWatch Logs accepts for a log group's
-// retention, except never-expire, which the app does not allow.
-var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+// Retentions are the values CloudWatch Logs accepts for a log group's
+// retention, except never-expire, which the app does not allow
+// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html),
+// each with the name of the CDK's awslogs.RetentionDays value. It is the
+// one list that validation and the stack's mapping both use.
+var Retentions = []Retention{
+	{1, "ONE_DAY"}, {3, "THREE_DAYS"}, {5, "FIVE_DAYS"}, {7, "ONE_WEEK"}, {14, "TWO_WEEKS"},
+	{30, "ONE_MONTH"}, {60, "TWO_MONTHS"}, {90, "THREE_MONTHS"}, {120, "FOUR_MONTHS"},
+	{150, "FIVE_MONTHS"}, {180, "SIX_MONTHS"}, {365, "ONE_YEAR"}, {400, "THIRTEEN_MONTHS"},
+	{545, "EIGHTEEN_MONTHS"}, {731, "TWO_YEARS"}, {1096, "THREE_YEARS"}, {1827, "FIVE_YEARS"},
+	{2192, "SIX_YEARS"}, {2557, "SEVEN_YEARS"}, {2922, "EIGHT_YEARS"}, {3288, "NINE_YEARS"},
+	{3653, "TEN_YEARS"},
+}
+
+// Retention is one log retention CloudWatch Logs accepts.
+type Retention struct {
+	Days int
+	// Name is the CDK's name for it (awslogs.RetentionDays).
+	Name string
+}
+
+// RetentionDays lists the days of every value in Retentions.
+func RetentionDays() []int {
+	days := make([]int, len(Retentions))
+	for i, r := range Retentions {
+		days[i] = r.Days
+	}
+	return days
+}
+
+// RetentionName returns the CDK's name of a retention in days, or an error
+// naming the allowed values.
+func RetentionName(days int) (string, error) {
+	i := slices.IndexFunc(Retentions, func(r Retention) bool { return r.Days == days })
+	if i < 0 {
+		return "", fmt.Errorf("%d is not a CloudWatch Logs retention; allowed: %v", days, RetentionDays())
+	}
+	return Retentions[i].Name, nil
+}
 
 var (
 	appLogLevels    = []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
@@ -58,36 +95,33 @@ func (c Config) Validate() error {
 	if c.Project == "" {
 		add("project", "must not be empty")
 	}
-	for _, fn := range c.Functions.Named() {
-		maxTimeout := MaxTimeoutSeconds
-		if fn.Name == "api" {
-			maxTimeout = MaxAPITimeoutSeconds
+	if err := ValidateDeclarations(functions.All()); err != nil {
+		errs = append(errs, err)
+	}
+	for _, name := range sortedKeys(c.Functions) {
+		if _, ok := functions.Lookup(name); !ok {
+			add("functions."+name, "no function %q is declared; declared: %s", name, strings.Join(functions.Names(), ", "))
 		}
-		fn.validate("functions."+fn.Name, maxTimeout, c.stackEnvironment(fn.Name), add)
+	}
+	for _, fn := range c.Functions.Named() {
+		fn.validate("functions."+fn.Name, c.stackEnvironment(fn.Declaration), add)
 	}
 	c.validateConcurrency(add)
 	c.API.validate(add)
-	for i, s := range c.Bucket.NotificationSuffixes {
-		if s == "" || strings.ContainsAny(s, "*?") {
-			add(fmt.Sprintf("bucket.notificationSuffixes[%d]", i), "%q must be a non-empty literal suffix such as \".csv\" (no wildcards)", s)
-		}
-	}
 	if c.Async.RetryAttempts < 0 || c.Async.RetryAttempts > MaxRetryAttempts {
 		add("async.retryAttempts", "%d is out of range; allowed 0 to %d", c.Async.RetryAttempts, MaxRetryAttempts)
 	}
 	if c.Async.MaxEventAgeSeconds < MinMaxEventAgeSeconds || c.Async.MaxEventAgeSeconds > MaxMaxEventAgeSeconds {
 		add("async.maxEventAgeSeconds", "%d is out of range; allowed %d to %d seconds (6 hours)", c.Async.MaxEventAgeSeconds, MinMaxEventAgeSeconds, MaxMaxEventAgeSeconds)
 	}
-	if err := ValidateCron(c.Schedule.Cron); err != nil {
-		add("schedule.cron", "%q: %v", c.Schedule.Cron, err)
-	}
-	if !slices.Contains(RetentionDays, c.Logs.RetentionDays) {
-		add("logs.retentionDays", "%d is not a CloudWatch Logs retention; allowed: %v", c.Logs.RetentionDays, RetentionDays)
+	if _, err := RetentionName(c.Logs.RetentionDays); err != nil {
+		add("logs.retentionDays", "%v", err)
 	}
 	return errors.Join(errs...)
 }
 
-func (f NamedFunction) validate(field string, maxTimeout int, stackEnv map[string]string, add func(string, string, ...any)) {
+func (f NamedFunction) validate(field string, stackEnv map[string]string, add func(string, string, ...any)) {
+	maxTimeout := f.Declaration.MaxTimeoutSeconds()
 	if !slices.Contains(architectures, f.Architecture) {
 		add(field+".architecture", "%q is not supported; allowed: %s", f.Architecture, quoteList(architectures))
 	}
@@ -97,7 +131,7 @@ func (f NamedFunction) validate(field string, maxTimeout int, stackEnv map[strin
 	if f.TimeoutSeconds < MinTimeoutSeconds || f.TimeoutSeconds > maxTimeout {
 		why := ""
 		if maxTimeout == MaxAPITimeoutSeconds {
-			why = " (the REST API gives up on its integration after 29 s, so a longer timeout could never answer a slow request)"
+			why = " (the function is behind the REST API, which gives up on its integration after 29 s, so a longer timeout could never answer a slow request)"
 		}
 		add(field+".timeoutSeconds", "%d is out of range; allowed %d to %d seconds%s", f.TimeoutSeconds, MinTimeoutSeconds, maxTimeout, why)
 	}
@@ -129,6 +163,36 @@ func (f NamedFunction) validate(field string, maxTimeout int, stackEnv map[strin
 	if size > MaxEnvironmentBytes {
 		add(field+".environment", "variables take %d bytes (keys and values, including %d set by the stack); allowed at most %d bytes", size, mapBytes(stackEnv), MaxEnvironmentBytes)
 	}
+	f.validateTriggers(field, add)
+}
+
+// validateTriggers checks the trigger settings: each only on a function
+// declared with that trigger.
+func (f NamedFunction) validateTriggers(field string, add func(string, string, ...any)) {
+	if _, ok := f.Declaration.Schedule(); ok {
+		if err := ValidateCron(f.Schedule); err != nil {
+			add(field+".schedule", "%q: %v", f.Schedule, err)
+		}
+	} else if f.Schedule != "" {
+		add(field+".schedule", "%q is set, but the %s function has no schedule trigger (its triggers: %s)", f.Schedule, f.Name, strings.Join(f.Declaration.Kinds(), ", "))
+	}
+	_, s3 := f.Declaration.ObjectCreated()
+	if !s3 && len(f.NotificationSuffixes) > 0 {
+		add(field+".notificationSuffixes", "%q is set, but the %s function has no S3 trigger (its triggers: %s)", f.NotificationSuffixes, f.Name, strings.Join(f.Declaration.Kinds(), ", "))
+	}
+	for i, s := range f.NotificationSuffixes {
+		if err := validateSuffix(s); err != nil {
+			add(fmt.Sprintf("%s.notificationSuffixes[%d]", field, i), "%q %v", s, err)
+		}
+	}
+}
+
+// validateSuffix checks an S3 notification key suffix.
+func validateSuffix(s string) error {
+	if s == "" || strings.ContainsAny(s, "*?") {
+		return errors.New(`must be a non-empty literal suffix such as ".csv" (no wildcards)`)
+	}
+	return nil
 }
 
 func (c Config) validateConcurrency(add func(string, string, ...any)) {
@@ -161,25 +225,53 @@ func (c Config) validateConcurrency(add func(string, string, ...any)) {
 	if p.RequestsPerSecond <= 0 || p.AverageDurationMs <= 0 || total > reservable {
 		return
 	}
-	// What the api function can use: its reservation, or else the
-	// reservable pool less what the other functions reserved.
-	available, source := c.Functions.API.ReservedConcurrency, "functions.api.reservedConcurrency"
-	if available == 0 {
-		available = reservable - total
-		source = fmt.Sprintf("unreserved concurrency (%d - %d reserved elsewhere)", reservable, total)
+	available, who, source := c.apiConcurrency(reservable, total)
+	if who == "" {
+		add("peak", "is set, but no declared function has an api trigger")
+		return
 	}
 	seconds := p.AverageDurationMs / 1000
 	needed := p.RequestsPerSecond * seconds
 	if needed > float64(available) {
-		add("peak", "%g requests/s x %g s = %g concurrent executions needed, but the api function has %d (%s)", p.RequestsPerSecond, seconds, math.Ceil(needed), available, source)
+		add("peak", "%g requests/s x %g s = %g concurrent executions needed, but %s has %d (%s)", p.RequestsPerSecond, seconds, math.Ceil(needed), who, available, source)
 	}
 	servable := float64(available) / seconds
 	if c.API.ThrottleRateLimit > servable {
-		add("api.throttleRateLimit", "%g requests/s exceeds what the api function can serve: %d concurrent executions / %g s = %g requests/s; lower the throttle so the API sheds load (429) before Lambda throttles", c.API.ThrottleRateLimit, available, seconds, math.Floor(servable))
+		add("api.throttleRateLimit", "%g requests/s exceeds what %s can serve: %d concurrent executions / %g s = %g requests/s; lower the throttle so the API sheds load (429) before Lambda throttles", c.API.ThrottleRateLimit, who, available, seconds, math.Floor(servable))
 	}
 	if c.API.ThrottleRateLimit > 0 && c.API.ThrottleRateLimit < p.RequestsPerSecond {
 		add("api.throttleRateLimit", "%g requests/s is below the declared peak of %g requests/s; the API would reject expected traffic", c.API.ThrottleRateLimit, p.RequestsPerSecond)
 	}
+}
+
+// apiConcurrency is what the functions behind the REST API can use
+// together: their reservations when each has one, or else the reservable
+// pool less what other functions reserved. who names them ("the api
+// function"); it is "" when no function has an api trigger.
+func (c Config) apiConcurrency(reservable, reserved int) (available int, who, source string) {
+	var names, sources []string
+	unreserved := false
+	for _, fn := range c.Functions.Named() {
+		if _, ok := fn.Declaration.API(); !ok {
+			continue
+		}
+		names = append(names, fn.Name)
+		sources = append(sources, "functions."+fn.Name+".reservedConcurrency")
+		available += fn.ReservedConcurrency
+		unreserved = unreserved || fn.ReservedConcurrency == 0
+	}
+	switch {
+	case len(names) == 0:
+		return 0, "", ""
+	case len(names) == 1:
+		who = "the " + names[0] + " function"
+	default:
+		who = "the API (functions " + strings.Join(names, ", ") + ")"
+	}
+	if unreserved {
+		return reservable - reserved, who, fmt.Sprintf("unreserved concurrency (%d - %d reserved elsewhere)", reservable, reserved)
+	}
+	return available, who, strings.Join(sources, " + ")
 }
 
 func (a API) validate(add func(string, string, ...any)) {
@@ -239,9 +331,9 @@ func validateOrigin(o string) error {
 // stackEnvironment is what the stack itself sets on a function, with the
 // bucket name at its longest, so that the 4 KB budget is checked before the
 // real name is known.
-func (c Config) stackEnvironment(function string) map[string]string {
+func (c Config) stackEnvironment(d functions.Function) map[string]string {
 	env := map[string]string{layout.EnvBucketName: strings.Repeat("b", maxBucketNameBytes)}
-	if function == "api" {
+	if _, ok := d.API(); ok {
 		for k, v := range c.APIEnvironment() {
 			env[k] = v
 		}
@@ -249,8 +341,8 @@ func (c Config) stackEnvironment(function string) map[string]string {
 	return env
 }
 
-// APIEnvironment is what the stack sets on the api function besides the
-// bucket name.
+// APIEnvironment is what the stack sets, besides the bucket name, on every
+// function with an api trigger: the REST API's settings.
 func (c Config) APIEnvironment() map[string]string {
 	return map[string]string{
 		layout.EnvAllowedContentTypes: strings.Join(c.API.AllowedContentTypes, ","),

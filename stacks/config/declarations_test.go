@@ -1,0 +1,101 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"go-lambda-cdk/stacks/functions"
+)
+
+func TestDeclaredFunctionsAreValid(t *testing.T) {
+	if err := ValidateDeclarations(functions.All()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestValidateDeclarations has one case per rule: each changes a valid
+// declaration and expects no error or one containing every fragment.
+func TestValidateDeclarations(t *testing.T) {
+	valid := func() functions.Function {
+		return functions.Function{
+			Name: "thumbnail", Description: "Makes thumbnails", TimeoutSeconds: 30,
+			Triggers: []functions.Trigger{functions.ObjectCreated{Prefix: "images/", Suffixes: []string{".png"}}},
+			Access:   []functions.Access{{Prefix: "images/", Read: true}, {Prefix: "thumbnails/", Write: true}},
+		}
+	}
+	tests := []struct {
+		name   string
+		change func(*functions.Function)
+		others []functions.Function
+		want   []string
+	}{
+		{"valid", func(f *functions.Function) {}, nil, nil},
+		{"name with a dash", func(f *functions.Function) { f.Name = "thumb-nail" }, nil, []string{`function "thumb-nail"`, "Name", "not a lower-case Go package name"}},
+		{"upper-case name", func(f *functions.Function) { f.Name = "Thumbnail" }, nil, []string{"not a lower-case Go package name"}},
+		{"keyword", func(f *functions.Function) { f.Name = "func" }, nil, []string{"Go keyword"}},
+		{"main", func(f *functions.Function) { f.Name = "main" }, nil, []string{"reserved"}},
+		{"too long", func(f *functions.Function) { f.Name = strings.Repeat("a", 25) }, nil, []string{"25 characters", "at most 24"}},
+		{"declared twice", func(f *functions.Function) {}, []functions.Function{valid()}, []string{"declared twice"}},
+		{"no description", func(f *functions.Function) { f.Description = "" }, nil, []string{"Description", "allowed 1 to 256"}},
+		{"timeout over 900", func(f *functions.Function) { f.TimeoutSeconds = 901 }, nil, []string{"TimeoutSeconds", "901", "1 to 900"}},
+		{"api trigger: timeout over 29", func(f *functions.Function) {
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/thumbs"}}}
+		}, nil, []string{"TimeoutSeconds", "30", "1 to 29"}},
+		{"two triggers of a kind", func(f *functions.Function) {
+			f.Triggers = append(f.Triggers, functions.ObjectCreated{Prefix: "other/"})
+		}, nil, []string{"Triggers[1]", "second s3 trigger"}},
+		{"nil trigger", func(f *functions.Function) { f.Triggers = []functions.Trigger{nil} }, nil, []string{"Triggers[0]", "nil"}},
+		{"bad path", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"thumbs/"}}}
+		}, nil, []string{"Triggers[0].Paths[0]", `"thumbs/"`, `must start with "/"`}},
+		{"greedy parameter in the middle", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/a/{proxy+}/b"}}}
+		}, nil, []string{"greedy"}},
+		{"path routed twice", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items/{id}"}}}
+		}, []functions.Function{{Name: "items", Description: "x", TimeoutSeconds: 10, Triggers: []functions.Trigger{functions.API{Paths: []string{"/items/{id}"}}}}},
+			[]string{`"/items/{id}" is already routed to the items function`}},
+		{"api without paths", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{}}
+		}, nil, []string{"Paths", "at least one path"}},
+		{"prefix without slash", func(f *functions.Function) {
+			f.Triggers = []functions.Trigger{functions.ObjectCreated{Prefix: "images"}}
+		}, nil, []string{"Triggers[0].Prefix", `"images"`, "not a key prefix"}},
+		{"wildcard suffix", func(f *functions.Function) {
+			f.Triggers = []functions.Trigger{functions.ObjectCreated{Prefix: "images/", Suffixes: []string{"*.png"}}}
+		}, nil, []string{"Suffixes[0]", "no wildcards"}},
+		{"bad cron", func(f *functions.Function) {
+			f.Triggers = []functions.Trigger{functions.Schedule{Cron: "0 0 * * *"}}
+		}, nil, []string{"Triggers[0].Cron", "5 fields; want 6"}},
+		{"access granting nothing", func(f *functions.Function) { f.Access = []functions.Access{{Prefix: "images/"}} }, nil, []string{"Access[0]", "grants nothing"}},
+		{"access prefix twice", func(f *functions.Function) {
+			f.Access = []functions.Access{{Prefix: "images/", Read: true}, {Prefix: "images/", Write: true}}
+		}, nil, []string{"Access[1].Prefix", "given twice"}},
+		{"access on the whole bucket", func(f *functions.Function) { f.Access = []functions.Access{{Prefix: "", Read: true}} }, nil, []string{"Access[0].Prefix", "not a key prefix"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := valid()
+			tt.change(&f)
+			err := ValidateDeclarations(append(tt.others, f))
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("want valid, got:\n%v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("want an error containing %q, got none", tt.want)
+			}
+			for _, frag := range tt.want {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error does not contain %q:\n%v", frag, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,59 @@
+package stacks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/jsii-runtime-go"
+
+	"go-lambda-cdk/stacks/functions"
+)
+
+// One function per trigger kind: each wires a function to its event source.
+
+// routeAPI sends every method of each path to the function through a
+// Lambda proxy integration on the stage's REST API.
+func (a *app) routeAPI(f *GoFunction, t functions.API) {
+	if a.restAPI == nil {
+		a.restAPI = newRestAPI(a.stack, a.cfg, a.logRetention, a.removal)
+	}
+	integration := awsapigateway.NewLambdaIntegration(f.Function, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
+	for _, path := range t.Paths {
+		method := a.restAPI.Root().ResourceForPath(jsii.String(strings.TrimPrefix(path, "/"))).AddMethod(jsii.String("ANY"), integration, nil)
+		suppressPublicMethod(method)
+	}
+}
+
+// notifyOnObjectCreated invokes the function for every object created
+// under prefix, or, with suffixes, under prefix and ending in one of them.
+func (a *app) notifyOnObjectCreated(f *GoFunction, prefix string, suffixes []string) {
+	filters := []*awss3.NotificationKeyFilter{{Prefix: jsii.String(prefix)}}
+	if len(suffixes) > 0 {
+		filters = nil
+		for _, s := range suffixes {
+			filters = append(filters, &awss3.NotificationKeyFilter{Prefix: jsii.String(prefix), Suffix: jsii.String(s)})
+		}
+	}
+	for _, filter := range filters {
+		a.bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(f.Function), filter)
+	}
+	if !a.notifying {
+		suppressNotificationHandler(a.stack)
+		a.notifying = true
+	}
+}
+
+// schedule invokes the function on an EventBridge cron schedule. The rule's
+// construct ID is the function's followed by "Schedule".
+func (a *app) schedule(f *GoFunction, cron string) {
+	awsevents.NewRule(a.stack, jsii.String(*f.Node().Id()+"Schedule"), &awsevents.RuleProps{
+		Description: jsii.String(fmt.Sprintf("Invokes the %s function on schedule", f.Name)),
+		Schedule:    awsevents.Schedule_Expression(jsii.String("cron(" + cron + ")")),
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.Function, nil)},
+	})
+}
