@@ -10,6 +10,7 @@ import (
 
 	"go-lambda-cdk/internal/lambdaenv"
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/origin"
 )
 
 // DefaultURLExpiry is how long a presigned upload URL stays valid.
@@ -88,13 +89,8 @@ func (c Config) Validate() error {
 	if c.MaxUploadBytes < 1 {
 		errs = append(errs, fmt.Errorf("MaxUploadBytes (%s) is %d, must be at least 1", layout.EnvMaxUploadBytes, c.MaxUploadBytes))
 	}
-	if len(c.CORSAllowedOrigins) == 0 {
-		errs = append(errs, fmt.Errorf(`CORSAllowedOrigins (%s) is empty; use "*" to allow any origin`, layout.EnvCORSAllowedOrigins))
-	}
-	for _, o := range c.CORSAllowedOrigins {
-		if o != "*" && !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
-			errs = append(errs, fmt.Errorf(`CORSAllowedOrigins (%s): %q is neither "*" nor an http(s) origin`, layout.EnvCORSAllowedOrigins, o))
-		}
+	for _, p := range origin.Check(c.CORSAllowedOrigins) {
+		errs = append(errs, fmt.Errorf("CORSAllowedOrigins (%s): %w", layout.EnvCORSAllowedOrigins, p.Err))
 	}
 	if c.URLExpiry < 0 || c.URLExpiry > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("URLExpiry is %s, must be between 0 (default %s) and 168h", c.URLExpiry, DefaultURLExpiry))

@@ -41,6 +41,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad content type", with("ALLOWED_CONTENT_TYPES", "image/png,png"), []string{"ALLOWED_CONTENT_TYPES", `"png"`}},
 		{"bad origin", with("CORS_ALLOWED_ORIGINS", "app.example.com"), []string{"CORS_ALLOWED_ORIGINS", `"app.example.com"`}},
 		{"only commas", with("CORS_ALLOWED_ORIGINS", ",,"), []string{"CORS_ALLOWED_ORIGINS"}},
+		{"http origin, which the stack refuses too", with("CORS_ALLOWED_ORIGINS", "http://app.example.com"), []string{"CORS_ALLOWED_ORIGINS", `"http://app.example.com" is not https`}},
+		{"star with others", with("CORS_ALLOWED_ORIGINS", "*,https://app.example.com"), []string{"CORS_ALLOWED_ORIGINS", "only origin"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

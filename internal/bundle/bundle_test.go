@@ -255,10 +255,7 @@ func TestZipFormat(t *testing.T) {
 		}
 	}
 
-	unzip, err := exec.LookPath("unzip")
-	if err != nil {
-		t.Skip("Debian's unzip is not installed")
-	}
+	unzip := requireTool(t, "unzip", "apt-get install unzip")
 	out, err := exec.Command(unzip, "-Z", r.ZipPath).CombinedOutput()
 	if err != nil {
 		t.Fatalf("unzip -Z: %v\n%s", err, out)
@@ -323,10 +320,7 @@ func hostELFArch(t *testing.T) string {
 
 // gccBinary compiles a C hello world with the host's gcc and linkFlag.
 func gccBinary(t *testing.T, linkFlag string) string {
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("gcc is not installed")
-	}
+	gcc := requireTool(t, "gcc", "apt-get install gcc")
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"hello.c": "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n"})
 	out := filepath.Join(dir, "hello")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -16,6 +17,22 @@ const goMod = "module example\n\ngo 1.26\n"
 
 // helloMain is a main package with no third-party import.
 const helloMain = "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello\") }\n"
+
+// requireTool returns the path of a command the test needs. When it is
+// missing the test is skipped, or fails in CI (CI set), where a skipped
+// check would pass unnoticed.
+func requireTool(t testing.TB, name, install string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed (%v); CI must have it: %s", name, err, install)
+	}
+	t.Skipf("%s is not installed; %s to run this test", name, install)
+	return ""
+}
 
 // writeFiles writes files (slash-separated path -> content) under dir.
 func writeFiles(t testing.TB, dir string, files map[string]string) {

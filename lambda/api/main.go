@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -16,7 +17,7 @@ func main() {
 	lambdaenv.Main("api", build)
 }
 
-func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
+func build(ctx context.Context, lookup lambdaenv.Lookup) (lambdaenv.Handler[events.APIGatewayProxyRequest, events.APIGatewayProxyResponse], error) {
 	cfg, err := api.ConfigFromEnv(lookup)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"go-lambda-cdk/internal/lambdaenv"
@@ -12,10 +13,10 @@ import (
 )
 
 func main() {
-	lambdaenv.Main("processor", build)
+	lambdaenv.MainEvent("processor", build)
 }
 
-func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
+func build(ctx context.Context, lookup lambdaenv.Lookup) (lambdaenv.EventHandler[events.S3Event], error) {
 	bucket, client, err := lambdaenv.BucketClient(ctx, lookup)
 	if err != nil {
 		return nil, err

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/origin"
 	"go-lambda-cdk/stacks/functions"
 )
 
@@ -281,20 +281,12 @@ func (a API) validate(add func(string, string, ...any)) {
 	if a.ThrottleBurstLimit <= 0 {
 		add("api.throttleBurstLimit", "%d must be a positive number of requests", a.ThrottleBurstLimit)
 	}
-	if len(a.CORSAllowedOrigins) == 0 {
-		add("api.corsAllowedOrigins", "must list at least one origin: \"*\" or https:// URLs")
-	}
-	for i, o := range a.CORSAllowedOrigins {
-		field := fmt.Sprintf("api.corsAllowedOrigins[%d]", i)
-		if o == "*" {
-			if len(a.CORSAllowedOrigins) > 1 {
-				add(field, "\"*\" must be the only origin when used")
-			}
-			continue
+	for _, p := range origin.Check(a.CORSAllowedOrigins) {
+		field := "api.corsAllowedOrigins"
+		if p.Index >= 0 {
+			field = fmt.Sprintf("%s[%d]", field, p.Index)
 		}
-		if err := validateOrigin(o); err != nil {
-			add(field, "%q %v; allowed: \"*\" or an https origin such as \"https://app.example.com\"", o, err)
-		}
+		add(field, "%v", p.Err)
 	}
 	if len(a.AllowedContentTypes) == 0 {
 		add("api.allowedContentTypes", "must list at least one content type")
@@ -310,23 +302,6 @@ func (a API) validate(add func(string, string, ...any)) {
 }
 
 var contentTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
-
-func validateOrigin(o string) error {
-	u, err := url.Parse(o)
-	if err != nil {
-		return errors.New("is not a URL")
-	}
-	if u.Scheme != "https" {
-		return errors.New("is not https")
-	}
-	if u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("is not an origin (scheme and host only)")
-	}
-	if strings.HasSuffix(o, "/") {
-		return errors.New("must not end with a slash")
-	}
-	return nil
-}
 
 // stackEnvironment is what the stack itself sets on a function, with the
 // bucket name at its longest, so that the 4 KB budget is checked before the
