@@ -65,8 +65,12 @@ test: setup pytools ## run every test (no AWS account, no Docker)
 	go test $(TESTFLAGS) $(GO_PKGS)
 
 .PHONY: update-snapshots
-update-snapshots: setup ## rewrite the stack snapshots after an intended change
+update-snapshots: setup ## rewrite the stack snapshots (and the local run's template fixture) after an intended change
 	UPDATE_SNAPS=true go test ./test/...
+
+.PHONY: new-function
+new-function: ## scaffold a function: make new-function NAME=thumbnail TRIGGER=s3:images/ (or api:/path, 'schedule:0 6 * * ? *', none)
+	@go run ./bin/new-function -name "$(NAME)" -trigger "$(TRIGGER)" $(if $(DESCRIPTION),-description "$(DESCRIPTION)")
 
 .PHONY: bench
 bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several minutes)

@@ -571,11 +571,23 @@ func TestCdkNagCatchesFindings(t *testing.T) {
 // committed copy of the dev template; it must hold the same resources (and
 // the same function environments and policies) as the stack synthesizes
 // now, and give the local run the same functions (timeouts, memory, async
-// settings), routes, notifications and schedules. Refresh it
-// with `make synth && cp cdk.out/GoLambdaCdk-dev.template.json
-// internal/local/template/testdata/cdk-synth.template.json`.
+// settings), routes, notifications and schedules. `make update-snapshots`
+// (UPDATE_SNAPS=true, not in CI) rewrites it, with the snapshots.
 func TestLocalFixtureMatchesStack(t *testing.T) {
-	raw, err := os.ReadFile("../internal/local/template/testdata/cdk-synth.template.json")
+	const fixturePath = "../internal/local/template/testdata/cdk-synth.template.json"
+	// The local run names functions after their construct paths, which
+	// only a synth with path metadata (as the CLI does it) records.
+	withPaths := synth(t, map[string]any{"stage": "dev", "aws:cdk:enable-path-metadata": true}).template
+	if os.Getenv("UPDATE_SNAPS") == "true" && os.Getenv("CI") == "" {
+		data, err := json.MarshalIndent(withPaths, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(fixturePath, append(data, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(fixturePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -609,9 +621,7 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 		}
 	}
 
-	// The local run names functions after their construct paths, which
-	// only a synth with path metadata (as the CLI does it) records.
-	withPaths, _ := json.Marshal(synth(t, map[string]any{"stage": "dev", "aws:cdk:enable-path-metadata": true}).template)
+	withPathsJSON, _ := json.Marshal(withPaths)
 	local := func(data []byte) map[string]string {
 		tpl, err := localtemplate.Parse(data, "GoLambdaCdk-dev")
 		if err != nil {
@@ -624,7 +634,7 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 		}
 		return out
 	}
-	wantLocal, gotLocal := local(withPaths), local(raw)
+	wantLocal, gotLocal := local(withPathsJSON), local(raw)
 	for k, w := range wantLocal {
 		if gotLocal[k] != w {
 			t.Errorf("local run's %s: fixture gives %s, stack gives %s", k, gotLocal[k], w)
