@@ -1,0 +1,233 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNewFunctionOfEveryKind proves that a function is one folder and one
+// declaration: in a temporary copy of the module it runs `make
+// new-function` for a fourth function of each trigger kind, synthesizes
+// once with the real CDK CLI (which builds every zip), and checks each new
+// function's role statements, trigger wiring, log group and asynchronous
+// invocation settings, written out here by hand, plus the scaffolded unit
+// tests. The Go build cache is shared with the copy, so only what the new
+// functions change is compiled.
+func TestNewFunctionOfEveryKind(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the CDK CLI is not installed (%v); `make test` installs it", err)
+		}
+		t.Skipf("the CDK CLI is not installed (%v); run `make test`, which installs it", err)
+	}
+	start := time.Now()
+	dir := copyModule(t, root)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	path := filepath.Join(root, "node_modules", ".bin") + string(os.PathListSeparator) + os.Getenv("PATH")
+	run := func(name string, args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, &out)
+		}
+		return out.String(), nil
+	}
+	runIn := func(name string, args ...string) string {
+		t.Helper()
+		out, err := run(name, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	kinds := []struct{ name, trigger string }{
+		{"probeapi", "TRIGGER=api:/probe/{id}"},
+		{"probes3", "TRIGGER=s3:probe-in/"},
+		{"probecron", "TRIGGER=schedule:30 6 ? * MON-FRI *"},
+		{"probeasync", "TRIGGER=none"},
+	}
+	for _, k := range kinds {
+		out := runIn("make", "--no-print-directory", "new-function", "NAME="+k.name, k.trigger)
+		if !strings.Contains(out, "new function "+k.name) {
+			t.Fatalf("make new-function %s printed:\n%s", k.name, out)
+		}
+	}
+	scaffolded := time.Now()
+	// The scaffolded unit tests run while the CLI synthesizes.
+	unitTests := make(chan error, 1)
+	go func() {
+		_, err := run("go", "test", "./internal/probeapi/", "./internal/probes3/", "./internal/probecron/", "./internal/probeasync/")
+		unitTests <- err
+	}()
+	synthOut := runIn(cdk, "synth", "--quiet", "--no-notices", "-c", "stage=dev", "-o", "cdk.out")
+	synthesized := time.Now()
+	if err := <-unitTests; err != nil {
+		t.Errorf("the scaffolded unit tests fail: %v", err)
+	}
+	t.Logf("copy and 4 scaffolds %s, cdk synth of 7 functions %s (the 4 unit tests alongside), then %s more for the tests",
+		scaffolded.Sub(start).Round(100*time.Millisecond), synthesized.Sub(scaffolded).Round(100*time.Millisecond), time.Since(synthesized).Round(100*time.Millisecond))
+
+	for _, k := range kinds {
+		if !strings.Contains(synthOut, k.name+" ") || !strings.Contains(synthOut, "build "+k.name+" (arm64)") {
+			t.Errorf("the size table does not show %s:\n%s", k.name, synthOut)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "cdk.out", "GoLambdaCdk-dev.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl template
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+
+	bucket := `{"Fn::GetAtt":["Bucket83908E77","Arn"]}`
+	queueSend := statement{"", []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, `{"Fn::GetAtt":["FailureQueue4F308C52","Arn"]}`, ""}
+	t.Run("roles", func(t *testing.T) {
+		checkRole(t, tpl, "Probeapi", nil)
+		checkRole(t, tpl, "Probes3", []statement{
+			{"ReadProbeIn", []string{"s3:GetObject"}, `{"Fn::Join":["",[` + bucket + `,"/probe-in/*"]]}`, ""}, queueSend})
+		checkRole(t, tpl, "Probecron", []statement{
+			{"WriteProbecron", []string{"s3:PutObject"}, `{"Fn::Join":["",[` + bucket + `,"/probecron/*"]]}`, ""}, queueSend})
+		checkRole(t, tpl, "Probeasync", []statement{queueSend})
+	})
+
+	t.Run("log groups", func(t *testing.T) {
+		for _, id := range []string{"Probeapi", "Probes3", "Probecron", "Probeasync"} {
+			groupID, g := tpl.one(t, "AWS::Logs::LogGroup", id+"LogGroup")
+			if get(g, "Properties.RetentionInDays") != 7.0 || g["DeletionPolicy"] != "Delete" {
+				t.Errorf("%s: retention %v, deletion %v; want dev's 7 days, Delete", groupID, get(g, "Properties.RetentionInDays"), g["DeletionPolicy"])
+			}
+			_, fn := tpl.one(t, "AWS::Lambda::Function", id+"Function")
+			if got := js(get(fn, "Properties.LoggingConfig.LogGroup")); got != `{"Ref":"`+groupID+`"}` {
+				t.Errorf("%s logs to %s, want its own %s", id, got, groupID)
+			}
+		}
+	})
+
+	permitted := func(t *testing.T, fnID, principal string) bool {
+		t.Helper()
+		for _, p := range tpl.resources("AWS::Lambda::Permission") {
+			if js(get(p, "Properties.FunctionName")) == `{"Fn::GetAtt":["`+fnID+`","Arn"]}` && get(p, "Properties.Principal") == principal {
+				return true
+			}
+		}
+		return false
+	}
+	t.Run("triggers", func(t *testing.T) {
+		apiID, _ := tpl.one(t, "AWS::Lambda::Function", "ProbeapiFunction")
+		_, method := tpl.one(t, "AWS::ApiGateway::Method", "RestApiprobeidANY")
+		if got := get(method, "Properties.Integration.Type"); got != "AWS_PROXY" {
+			t.Errorf("ANY /probe/{id}: integration %v, want AWS_PROXY", got)
+		}
+		if got := get(method, "Properties.Integration.Uri.Fn::Join.1.5.Fn::GetAtt.0"); got != apiID {
+			t.Errorf("ANY /probe/{id} integrates %v, want %s", got, apiID)
+		}
+		if !permitted(t, apiID, "apigateway.amazonaws.com") {
+			t.Error("API Gateway may not invoke probeapi")
+		}
+
+		s3ID, _ := tpl.one(t, "AWS::Lambda::Function", "Probes3Function")
+		_, n := tpl.one(t, "Custom::S3BucketNotifications", "BucketNotifications")
+		want := `{"Events":["s3:ObjectCreated:*"],"Filter":{"Key":{"FilterRules":[{"Name":"prefix","Value":"probe-in/"}]}},"LambdaFunctionArn":{"Fn::GetAtt":["` + s3ID + `","Arn"]}}`
+		if got := js(get(n, "Properties.NotificationConfiguration.LambdaFunctionConfigurations")); !strings.Contains(got, want) {
+			t.Errorf("bucket notifications %s lack %s", got, want)
+		}
+		if !permitted(t, s3ID, "s3.amazonaws.com") {
+			t.Error("S3 may not invoke probes3")
+		}
+
+		cronID, _ := tpl.one(t, "AWS::Lambda::Function", "ProbecronFunction")
+		_, rule := tpl.one(t, "AWS::Events::Rule", "ProbecronSchedule")
+		if got := get(rule, "Properties.ScheduleExpression"); got != "cron(30 6 ? * MON-FRI *)" {
+			t.Errorf("schedule %v", got)
+		}
+		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Fn::GetAtt":["`+cronID+`","Arn"]}` {
+			t.Errorf("rule targets %s, want %s", got, cronID)
+		}
+		if !permitted(t, cronID, "events.amazonaws.com") {
+			t.Error("EventBridge may not invoke probecron")
+		}
+
+		asyncID, _ := tpl.one(t, "AWS::Lambda::Function", "ProbeasyncFunction")
+		for _, principal := range []string{"apigateway.amazonaws.com", "s3.amazonaws.com", "events.amazonaws.com"} {
+			if permitted(t, asyncID, principal) {
+				t.Errorf("probeasync has no trigger, yet %s may invoke it", principal)
+			}
+		}
+	})
+
+	t.Run("async", func(t *testing.T) {
+		queueID, _ := tpl.one(t, "AWS::SQS::Queue", "FailureQueue")
+		for _, id := range []string{"Probes3", "Probecron", "Probeasync"} {
+			fnID, _ := tpl.one(t, "AWS::Lambda::Function", id+"Function")
+			_, c := tpl.one(t, "AWS::Lambda::EventInvokeConfig", id+"FunctionEventInvokeConfig")
+			for path, want := range map[string]string{
+				"Properties.FunctionName":                            `{"Ref":"` + fnID + `"}`,
+				"Properties.MaximumRetryAttempts":                    `2`,
+				"Properties.MaximumEventAgeInSeconds":                `21600`,
+				"Properties.DestinationConfig.OnFailure.Destination": `{"Fn::GetAtt":["` + queueID + `","Arn"]}`,
+			} {
+				if got := js(get(c, path)); got != want {
+					t.Errorf("%s %s = %s, want %s", id, path, got, want)
+				}
+			}
+		}
+		for id := range tpl.resources("AWS::Lambda::EventInvokeConfig") {
+			if strings.HasPrefix(id, "Probeapi") {
+				t.Errorf("%s: a function behind the API is invoked synchronously; it needs no async config", id)
+			}
+		}
+	})
+}
+
+// copyModule copies the module's files (tracked and new, not ignored) into
+// a temporary folder, with node_modules linked, and returns the folder.
+func copyModule(t *testing.T, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if os.IsNotExist(err) {
+			continue // deleted in the work tree
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(root, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
