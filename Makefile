@@ -92,6 +92,11 @@ invoke: synth ## run one function once under the emulator: make invoke FN=api EV
 invoke-schedule: synth ## fire the nightly report's schedule now (EventBridge scheduled event, async retries)
 	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE)
 
+.PHONY: redrive
+redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [DRY_RUN=1] [LOCAL=1 against make local]
+	@if [ -z "$(FN)" ]; then echo "usage: make redrive FN=<processor|report> [STAGE=dev|prod] [DRY_RUN=1] [LOCAL=1]" >&2; exit 2; fi
+	go run ./bin/redrive -stage $(STAGE) -fn $(FN) $(if $(DRY_RUN),-dry-run) $(if $(LOCAL),-local)
+
 .PHONY: bootstrap
 bootstrap: setup ## cdk bootstrap the target account and region (needs AWS credentials)
 	npx cdk bootstrap -c stage=$(STAGE)
