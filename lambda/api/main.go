@@ -4,12 +4,14 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/api"
 	"go-lambda-cdk/internal/lambdaenv"
+	"go-lambda-cdk/internal/metrics"
 )
 
 func main() {
@@ -29,5 +31,6 @@ func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.Metrics = metrics.FromEnv(lookup, os.Stdout)
 	return h.Handle, nil
 }

@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"go-lambda-cdk/internal/lambdaenv"
+	"go-lambda-cdk/internal/metrics"
 	"go-lambda-cdk/internal/report"
 )
 
@@ -20,5 +22,7 @@ func build(ctx context.Context, lookup lambdaenv.Lookup) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return report.New(client, bucket, lambdacontext.NewLogger()).Handle, nil
+	h := report.New(client, bucket, lambdacontext.NewLogger())
+	h.Metrics = metrics.FromEnv(lookup, os.Stdout)
+	return h.Handle, nil
 }
