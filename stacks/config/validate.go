@@ -84,6 +84,7 @@ func (c Config) Validate() error {
 	if !slices.Contains(RetentionDays, c.Logs.RetentionDays) {
 		add("logs.retentionDays", "%d is not a CloudWatch Logs retention; allowed: %v", c.Logs.RetentionDays, RetentionDays)
 	}
+	c.validateOperations(add)
 	return errors.Join(errs...)
 }
 
