@@ -1,9 +1,6 @@
 package config
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 // Minutes of the week used by the tests (Sunday 00:00 UTC is 0).
 func at(day, hour, minute int) int { return day*minutesPerDay + hour*60 + minute }
@@ -57,20 +54,7 @@ func TestProvisionedValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := tt.p.Validate("p", tt.reserved)
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("want valid, got:\n%v", err)
-				}
-			} else {
-				if err == nil {
-					t.Fatalf("want an error containing %q, got none", tt.want)
-				}
-				for _, w := range tt.want {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error does not contain %q:\n%v", w, err)
-					}
-				}
-			}
+			checkErr(t, err, tt.want)
 			for m, want := range tt.levels {
 				if got := s.At(m); got != want {
 					t.Errorf("at %s: %d, want %d", weekMinuteString(m), got, want)
@@ -127,21 +111,7 @@ func TestValidateProvisionedTotal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateProvisionedTotal(1000, tt.fns)
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("want valid, got %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want an error containing %q", tt.want)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error does not contain %q:\n%v", w, err)
-				}
-			}
+			checkErr(t, ValidateProvisionedTotal(1000, tt.fns), tt.want)
 		})
 	}
 }
