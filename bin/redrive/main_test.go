@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,7 +117,8 @@ func TestLocalEndToEnd(t *testing.T) {
 
 	// 3. make local is running again; redrive replays through it.
 	app = start("127.0.0.1:0")
-	defer app.Close()
+	closeApp := sync.OnceValue(app.Close)
+	defer closeApp()
 	redrive := func(extra ...string) string {
 		t.Helper()
 		var stdout bytes.Buffer
@@ -163,6 +165,13 @@ func TestLocalEndToEnd(t *testing.T) {
 	}
 	if files, _ := os.ReadDir(failed); len(files) != 0 {
 		t.Errorf("failed/ still holds %d records after a successful replay", len(files))
+	}
+	// The replayed processing logged its business metrics (EMF).
+	if err := closeApp(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"ObjectsProcessed":1`) || !strings.Contains(logs.String(), `"_aws":{"Timestamp"`) {
+		t.Errorf("the processor logged no EMF line for the replayed object")
 	}
 }
 
