@@ -20,7 +20,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -106,6 +108,11 @@ func setup(ctx context.Context, f flags) (redrive.Source, redrive.Invoker, redri
 			Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 		})
 		opts.Target = f.fn
+		if !f.dryRun {
+			if err := localRunAnswers(ctx, f.endpoint); err != nil {
+				return nil, nil, opts, err
+			}
+		}
 		return redrive.NewDir(f.failedDir), redrive.LambdaInvoker{API: client}, opts, nil
 	}
 	stack := f.stack
@@ -130,4 +137,21 @@ func setup(ctx context.Context, f flags) (redrive.Source, redrive.Invoker, redri
 	}
 	opts.Function, opts.Target = d.FunctionName, d.Target
 	return q, redrive.LambdaInvoker{API: lambda.NewFromConfig(cfg)}, opts, nil
+}
+
+// localRunAnswers checks that something answers HTTP at the local run's
+// Lambda endpoint before any record is touched.
+func localRunAnswers(ctx context.Context, endpoint string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return cli.Usagef("-endpoint %q: %v", endpoint, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("no local run answers at %s: start `make local` in another terminal first (%v)", endpoint, err)
+	}
+	resp.Body.Close()
+	return nil
 }

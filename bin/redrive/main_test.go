@@ -51,6 +51,24 @@ func TestUsage(t *testing.T) {
 	}
 }
 
+// TestLocalRunNotRunning refuses to start when nothing answers at the
+// local endpoint, and leaves the records alone.
+func TestLocalRunNotRunning(t *testing.T) {
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "r.json")
+	body := `{"requestContext":{"functionArn":"arn:aws:lambda:us-east-1:123456789012:function:processor:$LATEST"},"requestPayload":{}}`
+	if err := os.WriteFile(rec, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"-local", "-fn", "processor", "-failed-dir", dir, "-endpoint", "http://127.0.0.1:1"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "make local") {
+		t.Errorf("err = %v, want one saying to start make local", err)
+	}
+	if _, err := os.Stat(rec); err != nil {
+		t.Errorf("the record is gone: %v", err)
+	}
+}
+
 // TestLocalEndToEnd is the on-call story on the local run: an upload's
 // event fails because its object is missing, and lands in failed/; the
 // object is then put in place (the fix); redrive replays the record through
