@@ -40,13 +40,13 @@ func (d *Dir) Receive(context.Context) ([]Message, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read record: %w", err)
 		}
-		ms = append(ms, Message{ID: filepath.Base(name), Body: b, handle: name})
+		ms = append(ms, Message{ID: filepath.Base(name), Body: b, path: name})
 	}
 	return ms, nil
 }
 
 // Delete removes the record's file.
-func (d *Dir) Delete(_ context.Context, m Message) error { return os.Remove(m.handle) }
+func (d *Dir) Delete(_ context.Context, m Message) error { return os.Remove(m.path) }
 
 // Release does nothing: files are not hidden while read.
 func (d *Dir) Release(context.Context, []Message) error { return nil }

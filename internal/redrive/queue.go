@@ -52,7 +52,10 @@ type Queue struct {
 	url        string
 	visibility int32
 	wait       int32
-	seen       map[string]bool
+	// handles holds the latest receipt handle of every message received:
+	// a message seen again (it became visible before the run ended) must be
+	// deleted or released with its new handle.
+	handles map[string]string
 }
 
 var _ Source = (*Queue)(nil)
@@ -74,7 +77,7 @@ func NewQueue(api SQSAPI, url string, opts QueueOptions) (*Queue, error) {
 	if url == "" {
 		return nil, errors.New("redrive: no queue URL")
 	}
-	return &Queue{api: api, url: url, visibility: int32(opts.Visibility / time.Second), wait: int32(opts.Wait / time.Second), seen: map[string]bool{}}, nil
+	return &Queue{api: api, url: url, visibility: int32(opts.Visibility / time.Second), wait: int32(opts.Wait / time.Second), handles: map[string]string{}}, nil
 }
 
 func (q *Queue) String() string { return q.url }
@@ -95,18 +98,18 @@ func (q *Queue) Receive(ctx context.Context) ([]Message, error) {
 	var ms []Message
 	for _, m := range out.Messages {
 		id := aws.ToString(m.MessageId)
-		if q.seen[id] {
-			continue
+		_, seen := q.handles[id]
+		q.handles[id] = aws.ToString(m.ReceiptHandle)
+		if !seen {
+			ms = append(ms, Message{ID: id, Body: []byte(aws.ToString(m.Body))})
 		}
-		q.seen[id] = true
-		ms = append(ms, Message{ID: id, Body: []byte(aws.ToString(m.Body)), handle: aws.ToString(m.ReceiptHandle)})
 	}
 	return ms, nil
 }
 
 // Delete deletes a message.
 func (q *Queue) Delete(ctx context.Context, m Message) error {
-	_, err := q.api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(m.handle)})
+	_, err := q.api.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(q.handles[m.ID])})
 	return err
 }
 
@@ -118,7 +121,7 @@ func (q *Queue) Release(ctx context.Context, ms []Message) error {
 		batch := ms[start:min(start+maxBatch, len(ms))]
 		entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, len(batch))
 		for i, m := range batch {
-			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.handle), VisibilityTimeout: 0}
+			entries[i] = types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(q.handles[m.ID]), VisibilityTimeout: 0}
 		}
 		out, err := q.api.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(q.url), Entries: entries})
 		if err != nil {

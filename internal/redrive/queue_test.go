@@ -51,6 +51,18 @@ func (f *fakeInvoker) InvokeEvent(_ context.Context, function string, payload []
 	return nil
 }
 
+// slowInvoker accepts after a delay, longer than a short visibility timeout.
+type slowInvoker struct{ delay time.Duration }
+
+func (s *slowInvoker) InvokeEvent(ctx context.Context, _ string, _ []byte) error {
+	select {
+	case <-time.After(s.delay):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // record is an on-failure record of function in Lambda's shape, carrying
 // the S3 event of key.
 func record(function, qualifier, key string) string {
@@ -204,6 +216,25 @@ func TestQueueAgainstSQS(t *testing.T) {
 		left := visible(t, url)
 		if !slices.Contains(left, mine[4]) || len(left) != 13 {
 			t.Errorf("queue holds %d messages, want the refused record and the 12 others'", len(left))
+		}
+	})
+
+	t.Run("messages visible again during a slow run", func(t *testing.T) {
+		url, _, _ := newQueue(t)
+		slow := &slowInvoker{delay: 1500 * time.Millisecond}
+		q, err := redrive.NewQueue(client, url, redrive.QueueOptions{Visibility: time.Second, Wait: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := redrive.Run(ctx, q, slow, redrive.Options{Function: "GoLambdaCdk-dev-Processor", Limit: 1})
+		if err != nil {
+			t.Fatalf("Run: %v (counts %+v)", err, c)
+		}
+		if c.Replayed != 1 || c.Read > 24 {
+			t.Errorf("counts %+v, want 1 replayed and no message counted twice", c)
+		}
+		if left := visible(t, url); len(left) != 23 {
+			t.Errorf("queue holds %d messages, want 23", len(left))
 		}
 	})
 

@@ -25,9 +25,8 @@ type Message struct {
 	// ID identifies the message within its source (SQS message ID, file name).
 	ID   string
 	Body []byte
-	// handle is what the source needs to delete or release the message
-	// (SQS receipt handle, file path).
-	handle string
+	// path is the file of a Dir's message.
+	path string
 }
 
 // Source is where failure records wait.
