@@ -84,7 +84,7 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	go run ./bin/bench-make
 
 .PHONY: local
-local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, no Docker (Ctrl-C stops)
+local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, Lambda Invoke API on :3002, no Docker (Ctrl-C stops)
 	go run ./bin/local serve -stack GoLambdaCdk-$(STAGE)
 
 .PHONY: invoke
@@ -95,6 +95,11 @@ invoke: synth ## run one function once under the emulator: make invoke FN=api EV
 .PHONY: invoke-schedule
 invoke-schedule: synth ## fire the nightly report's schedule now (EventBridge scheduled event, async retries)
 	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE)
+
+.PHONY: redrive
+redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [DRY_RUN=1] [LOCAL=1 against make local]
+	@if [ -z "$(FN)" ]; then echo "usage: make redrive FN=<processor|report> [STAGE=dev|prod] [DRY_RUN=1] [LOCAL=1]" >&2; exit 2; fi
+	go run ./bin/redrive -stage $(STAGE) -fn $(FN) $(if $(DRY_RUN),-dry-run) $(if $(LOCAL),-local)
 
 .PHONY: bootstrap
 bootstrap: setup ## cdk bootstrap the target account and region (needs AWS credentials)

@@ -65,6 +65,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c.register(fs)
 	port := fs.Int("port", 3000, "port of the REST API on 127.0.0.1 (0: a free port)")
 	s3Port := fs.Int("s3-port", 3001, "port of the local S3 server on 127.0.0.1 (0: a free port)")
+	lambdaPort := fs.Int("lambda-port", 3002, "port of Lambda's Invoke API for the functions on 127.0.0.1 (0: a free port; make redrive LOCAL=1 uses it)")
 	if ok, err := parse(fs, args, stderr); !ok {
 		return err
 	}
@@ -75,6 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.API = true
 	opts.APIAddr = fmt.Sprintf("127.0.0.1:%d", *port)
 	opts.S3Addr = fmt.Sprintf("127.0.0.1:%d", *s3Port)
+	opts.LambdaAddr = fmt.Sprintf("127.0.0.1:%d", *lambdaPort)
 	opts.Logs = stderr
 	app, err := local.Start(ctx, opts)
 	if err != nil {
@@ -106,6 +108,7 @@ func banner(w io.Writer, tpl *template.Template, app *local.App) {
 	for _, s := range tpl.Schedules {
 		fmt.Fprintf(w, "  rule  %s %s -> %s (fire it: make invoke-schedule)\n", s.Rule, s.Expression, s.Function)
 	}
+	fmt.Fprintf(w, "  Lambda Invoke API %s (make redrive LOCAL=1 FN=... replays failed events through it)\n", app.LambdaURL())
 	fmt.Fprintf(w, "  failed async events go to %s\nCtrl-C stops everything.\n", app.FailedDir())
 }
 

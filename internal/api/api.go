@@ -32,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/metrics"
 	"go-lambda-cdk/internal/objects"
 )
 
@@ -55,6 +56,8 @@ type Handler struct {
 	results ResultStore
 	log     *slog.Logger
 	now     func() time.Time
+	// Metrics records the uploads presigned; nil records nothing.
+	Metrics *metrics.Recorder
 }
 
 // ResultStore reads results. Listing is needed to tell a missing result
@@ -212,6 +215,7 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest
 			headers[http.CanonicalHeaderKey(k)] = vs[0]
 		}
 	}
+	h.Metrics.Emit(ctx, metrics.UploadsPresigned.Of(1))
 	return http.StatusCreated, CreateResponse{
 		ID: id, Key: key, UploadURL: signed.URL, Method: signed.Method, Headers: headers, ExpiresAt: expiresAt,
 	}, nil

@@ -32,6 +32,11 @@ const (
 	EnvCORSAllowedOrigins = "CORS_ALLOWED_ORIGINS"
 )
 
+// EnvMetricsNamespace is the CloudWatch namespace of the business metrics
+// the handlers log in Embedded Metric Format (package metrics); default
+// metrics.DefaultNamespace.
+const EnvMetricsNamespace = "METRICS_NAMESPACE"
+
 // EnvS3ForcePathStyle, when "true", makes the functions' S3 client use
 // path-style addressing (http://host/bucket/key). Local S3 servers need it;
 // the deployed stack never sets it. The endpoint itself comes from the SDK's

@@ -57,6 +57,10 @@ type Options struct {
 	APIAddr string
 	// S3Addr is the local S3 server's address. Default DefaultS3Addr.
 	S3Addr string
+	// LambdaAddr, when set, serves Lambda's Invoke API for the functions
+	// there (DefaultLambdaAddr in `make local`; "127.0.0.1:0" for a free
+	// port). Default "": not served.
+	LambdaAddr string
 	// Functions limits the functions started; default all of the template.
 	Functions []string
 	// Concurrency is the number of emulators per function, each serving one
@@ -79,6 +83,7 @@ type App struct {
 	targets map[string]notify.Target
 	api     *http.Server
 	apiURL  string
+	lambda  *lambdaServer
 	served  chan error
 	logger  *slog.Logger
 	writers []*lineWriter
@@ -120,6 +125,11 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	if opts.API {
 		if err := a.startAPI(opts.APIAddr); err != nil {
+			return nil, err
+		}
+	}
+	if opts.LambdaAddr != "" {
+		if err := a.startLambdaAPI(opts.LambdaAddr); err != nil {
 			return nil, err
 		}
 	}
@@ -334,7 +344,7 @@ func (a *App) InvokeSchedule(ctx context.Context, rule string, now time.Time) (t
 // Close stops the API, the S3 server, pending async invocations and every
 // emulator with its function, and flushes the logs.
 func (a *App) Close() error {
-	var errs []error
+	errs := []error{a.lambda.close()}
 	if a.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, a.api.Shutdown(ctx))

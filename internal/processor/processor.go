@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/metrics"
 	"go-lambda-cdk/internal/objects"
 )
 
@@ -53,6 +54,8 @@ type Handler struct {
 	store  Store
 	bucket string
 	log    *slog.Logger
+	// Metrics records objects and bytes processed and the latency; nil records nothing.
+	Metrics *metrics.Recorder
 }
 
 // New returns a Handler for the uploads in bucket, reading and writing
@@ -109,6 +112,7 @@ func (h *Handler) record(ctx context.Context, rec events.S3EventRecord) error {
 		return fmt.Errorf("result of %s: %w", key, err)
 	}
 	log.InfoContext(ctx, "processed", "id", id, "size", res.Size, "contentType", res.ContentType)
+	h.Metrics.Emit(ctx, metrics.ObjectsProcessed.Of(1), metrics.BytesProcessed.Of(float64(res.Size)), metrics.ProcessingLatency.Since(res.EventTime))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/metrics"
 	"go-lambda-cdk/internal/objects"
 	"go-lambda-cdk/internal/processor"
 )
@@ -62,6 +63,8 @@ type Handler struct {
 	store  Store
 	bucket string
 	log    *slog.Logger
+	// Metrics records the items of each report written; nil records nothing.
+	Metrics *metrics.Recorder
 }
 
 // New returns a Handler for bucket.
@@ -86,6 +89,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) error 
 		return err
 	}
 	h.log.InfoContext(ctx, "report written", "key", key, "count", rep.Count, "totalBytes", rep.TotalBytes, "skipped", rep.Skipped)
+	h.Metrics.Emit(ctx, metrics.ReportItems.Of(float64(rep.Count)))
 	return nil
 }
 

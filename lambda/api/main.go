@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -11,6 +12,7 @@ import (
 
 	"go-lambda-cdk/internal/api"
 	"go-lambda-cdk/internal/lambdaenv"
+	"go-lambda-cdk/internal/metrics"
 )
 
 func main() {
@@ -30,5 +32,6 @@ func build(ctx context.Context, lookup lambdaenv.Lookup) (lambdaenv.Handler[even
 	if err != nil {
 		return nil, err
 	}
+	h.Metrics = metrics.FromEnv(lookup, os.Stdout)
 	return h.Handle, nil
 }

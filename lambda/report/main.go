@@ -4,11 +4,13 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"go-lambda-cdk/internal/lambdaenv"
+	"go-lambda-cdk/internal/metrics"
 	"go-lambda-cdk/internal/report"
 )
 
@@ -21,5 +23,7 @@ func build(ctx context.Context, lookup lambdaenv.Lookup) (lambdaenv.EventHandler
 	if err != nil {
 		return nil, err
 	}
-	return report.New(client, bucket, lambdacontext.NewLogger()).Handle, nil
+	h := report.New(client, bucket, lambdacontext.NewLogger())
+	h.Metrics = metrics.FromEnv(lookup, os.Stdout)
+	return h.Handle, nil
 }

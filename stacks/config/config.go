@@ -54,6 +54,15 @@ type Config struct {
 	// AccountConcurrency is the account's concurrent executions quota in the
 	// region. Default 1000 (Lambda's default; new accounts may get less).
 	AccountConcurrency int `json:"accountConcurrency"`
+	// Deploy, Alerts, Alarms, Tracing and Metrics are the day-2 operations
+	// settings (operations.go).
+	Deploy  Deploy  `json:"deploy"`
+	Alerts  Alerts  `json:"alerts"`
+	Alarms  Alarms  `json:"alarms"`
+	Metrics Metrics `json:"metrics"`
+	// Tracing turns on X-Ray active tracing of the functions and the API
+	// stage. Default false (dev), true (prod).
+	Tracing bool `json:"tracing"`
 }
 
 // Functions configures each declared function by its name, the folder
@@ -208,6 +217,7 @@ func ForStage(stage string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("stage: %q is not a known stage; allowed: %s", stage, quoteList(Stages()))
 	}
+	c.setOperationDefaults()
 	return c, nil
 }
 

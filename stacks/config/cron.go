@@ -75,7 +75,7 @@ func (f cronField) checkPart(part string) error {
 	switch {
 	case base == "*":
 		return nil
-	case f.extra != "" && strings.ContainsAny(base, "LW#"):
+	case f.extra != "" && isSpecial(base):
 		return f.checkSpecial(base)
 	}
 	lo, hi, isRange := strings.Cut(base, "-")
@@ -86,6 +86,14 @@ func (f cronField) checkPart(part string) error {
 		return f.checkValue(hi)
 	}
 	return nil
+}
+
+// isSpecial reports whether a day field's value uses L, W or #: "L", "LW",
+// "15W", "5L", "6#3" (a name such as "WED" or a range "MON-WED" does not).
+func isSpecial(s string) bool {
+	n := len(s)
+	return s == "L" || s == "LW" || strings.Contains(s, "#") ||
+		n > 1 && (s[n-1] == 'W' || s[n-1] == 'L') && cronNumber.MatchString(s[:n-1])
 }
 
 // checkSpecial accepts L, W, LW, nW, nL and d#n where the field allows them.

@@ -117,6 +117,7 @@ func (c Config) Validate() error {
 	if _, err := RetentionName(c.Logs.RetentionDays); err != nil {
 		add("logs.retentionDays", "%v", err)
 	}
+	c.validateOperations(add)
 	return errors.Join(errs...)
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"go-lambda-cdk/internal/destination"
 )
 
 // Invoker runs one invocation of a function. A function error (the function
@@ -118,12 +120,12 @@ func (a *Async) Run(ctx context.Context, t Target, payload []byte) (Outcome, err
 	requestID := uuid.NewString()
 	var out []byte
 	var err error
-	condition := "RetriesExhausted"
+	condition := destination.ConditionRetriesExhausted
 	attempts := 0
 	for attempt := 0; attempt <= t.RetryAttempts; attempt++ {
 		if attempt > 0 {
 			if t.MaxEventAge > 0 && a.now().Sub(received)+a.delay(attempt) > t.MaxEventAge {
-				condition = "EventAgeExceeded"
+				condition = destination.ConditionEventAgeExceeded
 				break
 			}
 			select {
@@ -153,29 +155,13 @@ func (a *Async) Run(ctx context.Context, t Target, payload []byte) (Outcome, err
 }
 
 // FailureRecord is what Lambda sends to an on-failure destination.
-type FailureRecord struct {
-	Version         string          `json:"version"`
-	Timestamp       string          `json:"timestamp"`
-	RequestContext  FailureContext  `json:"requestContext"`
-	RequestPayload  json.RawMessage `json:"requestPayload"`
-	ResponseContext ResponseContext `json:"responseContext"`
-	ResponsePayload json.RawMessage `json:"responsePayload"`
-}
+type FailureRecord = destination.Record
 
 // FailureContext says which invocation failed and why.
-type FailureContext struct {
-	RequestID              string `json:"requestId"`
-	FunctionARN            string `json:"functionArn"`
-	Condition              string `json:"condition"` // RetriesExhausted or EventAgeExceeded
-	ApproximateInvokeCount int    `json:"approximateInvokeCount"`
-}
+type FailureContext = destination.RequestContext
 
 // ResponseContext describes the last attempt's result.
-type ResponseContext struct {
-	StatusCode      int    `json:"statusCode"`
-	ExecutedVersion string `json:"executedVersion"`
-	FunctionError   string `json:"functionError"`
-}
+type ResponseContext = destination.ResponseContext
 
 func (a *Async) writeFailure(t Target, requestID, condition string, attempts int, payload, out []byte, invokeErr error) (string, error) {
 	if !json.Valid(payload) {

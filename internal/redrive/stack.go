@@ -1,0 +1,107 @@
+package redrive
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"go-lambda-cdk/internal/destination"
+	"go-lambda-cdk/internal/local/template"
+)
+
+// QueueOutput is the stack output that holds the failure queue's URL.
+const QueueOutput = "FailureQueueUrl"
+
+// LiveAlias is the alias that triggers invoke when the stack has one; a
+// replay goes through it too, so it reaches the version in service.
+const LiveAlias = "live"
+
+// StackAPI is the part of the CloudFormation client Resolve uses;
+// *cloudformation.Client satisfies it.
+type StackAPI interface {
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	GetTemplate(ctx context.Context, in *cloudformation.GetTemplateInput, opts ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
+	cloudformation.ListStackResourcesAPIClient
+}
+
+var _ StackAPI = (*cloudformation.Client)(nil)
+
+// Deployed is what a redrive needs from a deployed stack.
+type Deployed struct {
+	// QueueURL is the failure queue (the stack's QueueOutput output).
+	QueueURL string
+	// FunctionName is the function's physical name, as in the records'
+	// function ARNs.
+	FunctionName string
+	// Target is what to invoke: the function's LiveAlias ARN when the
+	// stack has that alias, else FunctionName.
+	Target string
+}
+
+// Resolve finds the failure queue and the function called name (its short
+// name, as `make local` and `make invoke` call it: api, processor, report)
+// in the deployed stack. The short name is read from the deployed
+// template, the same way the local run reads it from cdk.out.
+func Resolve(ctx context.Context, api StackAPI, stack, name string) (Deployed, error) {
+	var d Deployed
+	stacks, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	if err != nil {
+		return d, fmt.Errorf("describe stack %s: %w", stack, err)
+	}
+	if len(stacks.Stacks) != 1 {
+		return d, fmt.Errorf("describe stack %s: %d stacks found", stack, len(stacks.Stacks))
+	}
+	for _, o := range stacks.Stacks[0].Outputs {
+		if aws.ToString(o.OutputKey) == QueueOutput {
+			d.QueueURL = aws.ToString(o.OutputValue)
+		}
+	}
+	if d.QueueURL == "" {
+		return d, fmt.Errorf("stack %s has no output %s (is it this project's stack, deployed?)", stack, QueueOutput)
+	}
+	body, err := api.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal})
+	if err != nil {
+		return d, fmt.Errorf("get template of stack %s: %w", stack, err)
+	}
+	tpl, err := template.Parse([]byte(aws.ToString(body.TemplateBody)), stack)
+	if err != nil {
+		return d, fmt.Errorf("template of stack %s: %w", stack, err)
+	}
+	fn, ok := tpl.Function(name)
+	if !ok {
+		var known []string
+		for _, f := range tpl.Functions {
+			known = append(known, f.Name)
+		}
+		return d, fmt.Errorf("stack %s has no function %q; it has: %v", stack, name, known)
+	}
+	var aliases []string
+	pages := cloudformation.NewListStackResourcesPaginator(api, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return d, fmt.Errorf("list resources of stack %s: %w", stack, err)
+		}
+		for _, r := range page.StackResourceSummaries {
+			switch {
+			case aws.ToString(r.LogicalResourceId) == fn.LogicalID:
+				d.FunctionName = aws.ToString(r.PhysicalResourceId)
+			case aws.ToString(r.ResourceType) == "AWS::Lambda::Alias":
+				aliases = append(aliases, aws.ToString(r.PhysicalResourceId))
+			}
+		}
+	}
+	if d.FunctionName == "" {
+		return d, fmt.Errorf("stack %s has no deployed resource %s (function %s)", stack, fn.LogicalID, name)
+	}
+	d.Target = d.FunctionName
+	for _, arn := range aliases {
+		if fnName, alias, err := destination.FunctionName(arn); err == nil && fnName == d.FunctionName && alias == LiveAlias {
+			d.Target = arn
+		}
+	}
+	return d, nil
+}

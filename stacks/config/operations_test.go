@@ -1,0 +1,119 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestOperationsPresets(t *testing.T) {
+	dev, _ := ForStage(StageDev)
+	prod, _ := ForStage(StageProd)
+	if dev.Deploy.Strategy != "AllAtOnce" || prod.Deploy.Strategy != "Canary10Percent5Minutes" {
+		t.Errorf("deploy.strategy dev %q prod %q, want AllAtOnce and Canary10Percent5Minutes", dev.Deploy.Strategy, prod.Deploy.Strategy)
+	}
+	if dev.Tracing || !prod.Tracing {
+		t.Errorf("tracing dev %v prod %v, want off in dev, on in prod", dev.Tracing, prod.Tracing)
+	}
+	if got := prod.Deploy.DeploymentConfigName(); got != "CodeDeployDefault.LambdaCanary10Percent5Minutes" {
+		t.Errorf("deployment config name %q", got)
+	}
+	if dev.MetricsNamespace() != "go-lambda-cdk/dev" || prod.MetricsNamespace() != "go-lambda-cdk/prod" {
+		t.Errorf("metrics namespaces %q, %q", dev.MetricsNamespace(), prod.MetricsNamespace())
+	}
+	if w := prod.OperationsWarnings(); len(w) != 1 || !strings.Contains(w[0], "alerts.emails") {
+		t.Errorf("prod without alert emails: warnings %q", w)
+	}
+	prod.Alerts.Emails = []string{"oncall@example.com"}
+	if w := prod.OperationsWarnings(); len(w) != 0 {
+		t.Errorf("prod with alert emails: warnings %q", w)
+	}
+}
+
+// TestValidateOperations has one case per rule of the operations settings,
+// on the dev preset, like TestValidate.
+func TestValidateOperations(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   []string // nil: valid
+	}{
+		{"every predefined strategy", func(c *Config) { c.Deploy.Strategy = "Linear10PercentEvery10Minutes" }, nil},
+		{"strategy with CodeDeploy's prefix", func(c *Config) { c.Deploy.Strategy = "CodeDeployDefault.LambdaAllAtOnce" }, []string{"deploy.strategy", `"CodeDeployDefault.LambdaAllAtOnce"`, "Canary10Percent30Minutes", "Linear10PercentEvery3Minutes"}},
+		{"unknown strategy", func(c *Config) { c.Deploy.Strategy = "Canary50Percent5Minutes" }, []string{"deploy.strategy", "not a CodeDeploy predefined Lambda configuration"}},
+		{"empty strategy", func(c *Config) { c.Deploy.Strategy = "" }, []string{"deploy.strategy", `""`}},
+		{"emails", func(c *Config) { c.Alerts.Emails = []string{"oncall@example.com", "a.b+ops@sub.example.org"} }, nil},
+		{"email with a display name", func(c *Config) { c.Alerts.Emails = []string{"On Call <oncall@example.com>"} }, []string{"alerts.emails[0]", "On Call", "no display name"}},
+		{"not an email", func(c *Config) { c.Alerts.Emails = []string{"oncall@example.com", "oncall"} }, []string{"alerts.emails[1]", `"oncall"`}},
+		{"tracing in dev", func(c *Config) { c.Tracing = true }, nil},
+		{"period one minute", func(c *Config) { c.Alarms.PeriodSeconds = 60 }, nil},
+		{"high-resolution period", func(c *Config) { c.Alarms.PeriodSeconds = 10 }, nil},
+		{"period 90 s", func(c *Config) { c.Alarms.PeriodSeconds = 90 }, []string{"alarms.periodSeconds", "90", "10, 30 or a multiple of 60"}},
+		{"evaluation over a day", func(c *Config) { c.Alarms.EvaluationPeriods = 289 }, []string{"alarms.evaluationPeriods", "289", "1 to 288"}},
+		{"evaluation periods zero", func(c *Config) { c.Alarms.EvaluationPeriods = 0 }, []string{"alarms.evaluationPeriods", "0"}},
+		{"errors zero", func(c *Config) { c.Alarms.FunctionErrors = 0 }, []string{"alarms.functionErrors", "at least 1"}},
+		{"throttles zero", func(c *Config) { c.Alarms.FunctionThrottles = 0 }, []string{"alarms.functionThrottles", "at least 1"}},
+		{"queue messages zero", func(c *Config) { c.Alarms.QueueMessages = 0 }, []string{"alarms.queueMessages", "at least 1"}},
+		{"duration at 100 %", func(c *Config) { c.Alarms.DurationPercentOfTimeout = 100 }, nil},
+		{"duration over 100 %", func(c *Config) { c.Alarms.DurationPercentOfTimeout = 101 }, []string{"alarms.durationPercentOfTimeout", "101", "1 to 100"}},
+		{"concurrency 0 %", func(c *Config) { c.Alarms.ConcurrencyPercentOfReserved = 0 }, []string{"alarms.concurrencyPercentOfReserved", "0", "1 to 100"}},
+		{"5XX 0.5 %", func(c *Config) { c.Alarms.API5XXPercent = 0.5 }, nil},
+		{"5XX 0 %", func(c *Config) { c.Alarms.API5XXPercent = 0 }, []string{"alarms.api5xxPercent", "0"}},
+		{"latency over the integration timeout", func(c *Config) { c.Alarms.APILatencyP99Ms = 29001 }, []string{"alarms.apiLatencyP99Ms", "29001", "1 to 29000 ms"}},
+		{"oldest message over retention", func(c *Config) { c.Alarms.QueueOldestMessageSeconds = 1209601 }, []string{"alarms.queueOldestMessageSeconds", "1209601", "14 days"}},
+		{"oldest message 59 s", func(c *Config) { c.Alarms.QueueOldestMessageSeconds = 59 }, []string{"alarms.queueOldestMessageSeconds", "59"}},
+		{"namespace", func(c *Config) { c.Metrics.Namespace = "Shop/Uploads #1: prod" }, nil},
+		{"AWS namespace", func(c *Config) { c.Metrics.Namespace = "AWS/Lambda" }, []string{"metrics.namespace", `"AWS/Lambda"`, `not starting with "AWS/"`}},
+		{"namespace with bad character", func(c *Config) { c.Metrics.Namespace = "shop*prod" }, []string{"metrics.namespace", `"shop*prod"`}},
+		{"namespace too long", func(c *Config) { c.Metrics.Namespace = strings.Repeat("n", 256) }, []string{"metrics.namespace", "1 to 255"}},
+		{"derived namespace from a bad project", func(c *Config) { c.Project = "shop$" }, []string{"metrics.namespace", `"shop$/dev"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ForStage(StageDev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.mutate(&c)
+			checkErr(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+// checkErr expects no error when want is nil, else an error containing
+// every fragment of want.
+func checkErr(t *testing.T, err error, want []string) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("want valid, got:\n%v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("want an error containing %q, got none", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not contain %q:\n%v", w, err)
+		}
+	}
+}
+
+// TestOperationsFromContext sets the new keys the way the CDK CLI passes
+// them (-c key=value strings).
+func TestOperationsFromContext(t *testing.T) {
+	c, err := Load(map[string]any{
+		"stage": "prod", "deploy.strategy": "Linear10PercentEvery1Minute", "alerts.emails": "a@example.com, b@example.com",
+		"tracing": "false", "alarms.api5xxPercent": "2.5", "metrics.namespace": "shop",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Deploy.Strategy != "Linear10PercentEvery1Minute" || len(c.Alerts.Emails) != 2 || c.Alerts.Emails[1] != "b@example.com" ||
+		c.Tracing || c.Alarms.API5XXPercent != 2.5 || c.MetricsNamespace() != "shop" {
+		t.Errorf("loaded %+v %+v %v %+v %q", c.Deploy, c.Alerts, c.Tracing, c.Alarms, c.MetricsNamespace())
+	}
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+}
