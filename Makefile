@@ -92,21 +92,38 @@ invoke: synth ## run one function once under the emulator: make invoke FN=api EV
 invoke-schedule: synth ## fire the nightly report's schedule now (EventBridge scheduled event, async retries)
 	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE)
 
+# Deploying (needs AWS credentials; see README "Deploy").
+# APPROVE=1 runs unattended (CI): deploy without asking about IAM changes,
+# destroy without asking. CDK_CONTEXT passes more -c key=value settings to
+# every command, e.g. CDK_CONTEXT='-c prod.account=111122223333'.
+APPROVE ?=
+CDK_CONTEXT ?=
+APP_STACK = GoLambdaCdk-$(STAGE)
+CDK := npx cdk --no-notices -c stage=$(STAGE) $(CDK_CONTEXT)
+ifeq ($(APPROVE),1)
+DEPLOY_APPROVAL := --require-approval never
+DESTROY_FORCE := --force
+else
+DEPLOY_APPROVAL := --require-approval broadening
+DESTROY_FORCE :=
+endif
+
 .PHONY: bootstrap
-bootstrap: setup ## cdk bootstrap the target account and region (needs AWS credentials)
-	npx cdk bootstrap -c stage=$(STAGE)
+bootstrap: setup ## cdk bootstrap the account and region, then deploy the account stack <project>-account
+	$(CDK) bootstrap
+	$(CDK) deploy '*-account' $(DEPLOY_APPROVAL)
 
 .PHONY: diff
 diff: setup ## show what deploy would change (needs AWS credentials)
-	npx cdk diff -c stage=$(STAGE)
+	$(CDK) diff $(APP_STACK)
 
 .PHONY: deploy
-deploy: setup ## deploy the STAGE stack, e.g. make deploy STAGE=prod (needs AWS credentials)
-	npx cdk deploy -c stage=$(STAGE) --require-approval broadening
+deploy: setup ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
+	$(CDK) deploy $(APP_STACK) $(DEPLOY_APPROVAL)
 
 .PHONY: destroy
-destroy: setup ## delete the STAGE stack (retained resources stay)
-	npx cdk destroy -c stage=$(STAGE)
+destroy: setup ## delete the STAGE stack [APPROVE=1] (prod keeps its retained bucket and log groups)
+	$(CDK) destroy $(APP_STACK) $(DESTROY_FORCE)
 
 .PHONY: clean
 clean: ## remove build output and local state (cdk.out, dist, .local)

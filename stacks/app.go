@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -13,7 +12,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -39,7 +37,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		}
 	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
-		Env:         environment(),
+		Env:         environment(cfg),
 		Description: jsii.String(fmt.Sprintf("%s (%s): REST API, S3 upload processing and nightly report on AWS Lambda", cfg.Project, cfg.Stage)),
 	})
 	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(cfg.Project), nil)
@@ -51,11 +49,12 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	}
 	logRetention := retention(cfg.Logs.RetentionDays)
 
-	bucket := newBucket(stack, cfg, removal, logRetention)
+	bucketName := newBucketRef(stack, cfg)
+	bucket := newBucket(stack, cfg, bucketName, removal, logRetention)
 	queue := newFailureQueue(stack, removal)
 
 	fn := func(id, name, description string, c config.Function, env map[string]*string) *GoFunction {
-		env[layout.EnvBucketName] = bucket.BucketName()
+		env[layout.EnvBucketName] = bucketName.Name
 		return NewGoFunction(stack, id, GoFunctionProps{
 			Name: name, Description: description, Asset: assets[name], Config: c,
 			Environment: env, Retention: logRetention, RemovalPolicy: removal,
@@ -69,11 +68,11 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	processor := fn("Processor", "processor", "Hashes and inspects each object uploaded under "+layout.UploadsPrefix, cfg.Functions.Processor, map[string]*string{})
 	report := fn("Report", "report", "Summarizes the day's results into "+layout.ReportsPrefix, cfg.Functions.Report, map[string]*string{})
 
-	objects := func(prefix string) string { return *bucket.ArnForObjects(jsii.String(prefix + "*")) }
+	objects := bucketName.Objects
 	// Listing results/ also lets S3 tell the api "no such key" (404) for a
 	// result not written yet; without it S3 answers 403.
 	listResults := func(f *GoFunction) {
-		f.Grant("ListResults", []string{"s3:ListBucket"}, []string{*bucket.BucketArn()},
+		f.Grant("ListResults", []string{"s3:ListBucket"}, []string{*bucketName.Arn},
 			map[string]any{"StringLike": map[string]any{"s3:prefix": []string{layout.ResultsPrefix, layout.ResultsPrefix + "*"}}})
 	}
 	api.Grant("PresignUploads", []string{"s3:PutObject"}, []string{objects(layout.UploadsPrefix)}, nil)
@@ -98,17 +97,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		})
 	}
 
-	filters := []*awss3.NotificationKeyFilter{{Prefix: jsii.String(layout.UploadsPrefix)}}
-	if len(cfg.Bucket.NotificationSuffixes) > 0 {
-		filters = nil
-		for _, s := range cfg.Bucket.NotificationSuffixes {
-			filters = append(filters, &awss3.NotificationKeyFilter{Prefix: jsii.String(layout.UploadsPrefix), Suffix: jsii.String(s)})
-		}
-	}
-	for _, f := range filters {
-		bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(processor.Function), f)
-	}
-	suppressNotificationHandler(stack)
+	notifyOnCreate(bucket, bucketName, processor.Function, layout.UploadsPrefix, cfg.Bucket.NotificationSuffixes)
 
 	awsevents.NewRule(stack, jsii.String("NightlyReport"), &awsevents.RuleProps{
 		Description: jsii.String("Invokes the report function on schedule"),
@@ -117,22 +106,22 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	})
 
 	output(stack, "ApiUrl", restAPI.Url(), "Base URL of the REST API")
-	output(stack, "BucketName", bucket.BucketName(), "Bucket that holds uploads, results and reports")
+	output(stack, "BucketName", bucketName.Name, "Bucket that holds uploads, results and reports")
 	output(stack, "FailureQueueUrl", queue.QueueUrl(), "Queue that receives events the processor or report failed on")
 	return stack, nil
 }
 
-// environment pins the stack to an account and region only when the CLI
-// knows them (CDK_DEFAULT_ACCOUNT), so that synth needs no credentials.
-func environment() *awscdk.Environment {
-	account := os.Getenv("CDK_DEFAULT_ACCOUNT")
-	if account == "" {
+// environment pins the prod stack to its configured account and region;
+// the dev stack is environment-agnostic (it deploys where the credentials
+// point, and synth needs none).
+func environment(cfg config.Config) *awscdk.Environment {
+	if cfg.Stage != config.StageProd {
 		return nil
 	}
-	return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(os.Getenv("CDK_DEFAULT_REGION"))}
+	return &awscdk.Environment{Account: jsii.String(cfg.Prod.Account), Region: jsii.String(cfg.Prod.Region)}
 }
 
-func newBucket(stack awscdk.Stack, cfg config.Config, removal awscdk.RemovalPolicy, logRetention awslogs.RetentionDays) awss3.Bucket {
+func newBucket(stack awscdk.Stack, cfg config.Config, name bucketRef, removal awscdk.RemovalPolicy, logRetention awslogs.RetentionDays) awss3.Bucket {
 	common := func() *awss3.BucketProps {
 		return &awss3.BucketProps{
 			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -150,14 +139,15 @@ func newBucket(stack awscdk.Stack, cfg config.Config, removal awscdk.RemovalPoli
 	suppress(accessLogs, "AwsSolutions-S1", "This bucket is the target of the upload bucket's server access logs; logging it into itself would loop.")
 
 	props := common()
+	props.BucketName = name.Name
 	props.Versioned = jsii.Bool(cfg.Bucket.Versioned)
 	props.ServerAccessLogsBucket = accessLogs
 	props.ServerAccessLogsPrefix = jsii.String("uploads-bucket/")
 	props.Cors = &[]*awss3.CorsRule{{
 		AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT},
 		AllowedOrigins: jsii.Strings(cfg.API.CORSAllowedOrigins...),
-		AllowedHeaders: jsii.Strings("content-type", "content-length"),
-		MaxAge:         jsii.Number(3000),
+		AllowedHeaders: jsii.Strings(layout.CORSAllowedHeaders()...),
+		MaxAge:         jsii.Number(layout.CORSMaxAgeSeconds),
 	}}
 	return awss3.NewBucket(stack, jsii.String("Bucket"), props)
 }
@@ -182,8 +172,9 @@ func newFailureQueue(stack awscdk.Stack, removal awscdk.RemovalPolicy) awssqs.Qu
 }
 
 // apiRoutes are the REST API's resources. Each takes ANY method so that the
-// function answers a wrong method with 405 and an Allow header; a path that
-// is not here gets API Gateway's own 403.
+// function answers a wrong method with 405 and an Allow header, and answers
+// CORS preflights (OPTIONS) itself, from config; a path that is not here
+// gets API Gateway's own 403.
 var apiRoutes = []string{"health", "uploads", "uploads/{id}"}
 
 func newRestAPI(stack awscdk.Stack, cfg config.Config, fn awslambda.IFunction, logRetention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awsapigateway.RestApi {
@@ -206,12 +197,6 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, fn awslambda.IFunction, l
 				Status: jsii.Bool(true), User: jsii.Bool(false),
 			}),
 		},
-		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
-			AllowOrigins: jsii.Strings(cfg.API.CORSAllowedOrigins...), // "*" alone is Cors.ALL_ORIGINS
-			AllowMethods: jsii.Strings("GET", "POST", "OPTIONS"),
-			AllowHeaders: jsii.Strings("Content-Type", "Authorization"),
-			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
-		},
 	})
 	integration := awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
 	for _, route := range apiRoutes {
@@ -221,7 +206,7 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, fn awslambda.IFunction, l
 	suppress(api, "AwsSolutions-APIG3", "A WAF web ACL is account-specific and billed separately; associate one per deployment. The stage throttle bounds load in the meantime.")
 	suppress(api, "AwsSolutions-APIG4", "The upload API is public by design in this template (the front end presigns uploads anonymously); add an authorizer for your users before production.")
 	suppress(api, "AwsSolutions-COG4", "No Cognito user pool in this template; see the AwsSolutions-APIG4 reason.")
-	suppress(api, "AwsSolutions-APIG6", "Execution logging needs the account-wide API Gateway CloudWatch role, which uses an AWS managed policy; JSON access logs cover every request instead.")
+	suppress(api, "AwsSolutions-APIG6", "Execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-Logs_<id>/<stage>), outside the stack and without retention; the stage's JSON access logs cover every request. (Both need the region's API Gateway CloudWatch role, which the account stack sets.)")
 	return api
 }
 

@@ -27,32 +27,11 @@ func suppress(c constructs.IConstruct, rule, reason string, appliesTo ...any) {
 
 // suppressPrefixWildcards accepts the one kind of wildcard the functions'
 // roles hold: object ARNs under one of the bucket's key prefixes
-// ("<bucket ARN>/uploads/*"). Keys are generated per upload, so the prefix is
-// the narrowest scope that is known at deploy time.
+// ("arn:<partition>:s3:::<project>-<stage>-<from AWS::StackId>/uploads/*",
+// see bucketRef). Keys are generated per upload, so the prefix is the
+// narrowest scope that is known at deploy time.
 func suppressPrefixWildcards(role constructs.IConstruct) {
 	suppress(role, "AwsSolutions-IAM5",
 		"Object keys are generated per upload; access is scoped to one key prefix of the app's own bucket (uploads/, results/ or reports/).",
-		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]{8}\.Arn>\/(uploads|results|reports)\/\*$/`)})
-}
-
-// notificationHandlerID is the ID of the singleton function CDK adds to a
-// stack to configure bucket notifications.
-const notificationHandlerID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
-
-// suppressNotificationHandler covers the function CDK itself provides to
-// put the bucket's notification configuration during deployment.
-func suppressNotificationHandler(stack awscdk.Stack) {
-	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.StackName()+"/"+notificationHandlerID+"/Role/Resource"),
-		&[]*cdknag.NagPackSuppression{
-			{
-				Id:        jsii.String("AwsSolutions-IAM4"),
-				Reason:    jsii.String("CDK's own bucket-notification handler runs only during deployment; its role and managed policy are fixed by aws-s3-notifications."),
-				AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-			},
-			{
-				Id:        jsii.String("AwsSolutions-IAM5"),
-				Reason:    jsii.String("s3:PutBucketNotification takes no narrower resource in CDK's own notification handler policy."),
-				AppliesTo: &[]any{"Resource::*"},
-			},
-		}, jsii.Bool(true))
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9-]+\{.*"AWS::StackId".*\}\/(uploads|results|reports)\/\*$/`)})
 }

@@ -52,6 +52,10 @@ type Config struct {
 	// AccountConcurrency is the account's concurrent executions quota in the
 	// region. Default 1000 (Lambda's default; new accounts may get less).
 	AccountConcurrency int `json:"accountConcurrency"`
+	// Prod pins the prod stack to an account and region (deploy.go).
+	Prod Prod `json:"prod"`
+	// GitHub configures deploys from GitHub Actions (deploy.go).
+	GitHub GitHub `json:"github"`
 }
 
 // Functions holds the three functions of the app. Each has a folder of the

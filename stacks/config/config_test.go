@@ -13,6 +13,7 @@ func TestPresetsAreValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			pinProd(&c) // prod has no default account: the user sets it
 			if err := c.Validate(); err != nil {
 				t.Fatalf("preset %s does not validate:\n%v", stage, err)
 			}
@@ -150,6 +151,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c, _ := ForStage(StageProd)
+	pinProd(&c)
 	c.Functions.API.MemoryMB = 64
 	c.Functions.Report.TimeoutSeconds = 1000
 	c.Schedule.Cron = "bad"

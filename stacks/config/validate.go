@@ -58,6 +58,7 @@ func (c Config) Validate() error {
 	if c.Project == "" {
 		add("project", "must not be empty")
 	}
+	c.validateDeploy(add)
 	for _, fn := range c.Functions.Named() {
 		maxTimeout := MaxTimeoutSeconds
 		if fn.Name == "api" {
