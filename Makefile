@@ -101,21 +101,38 @@ redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [
 	@if [ -z "$(FN)" ]; then echo "usage: make redrive FN=<processor|report> [STAGE=dev|prod] [DRY_RUN=1] [LOCAL=1]" >&2; exit 2; fi
 	go run ./bin/redrive -stage $(STAGE) -fn $(FN) $(if $(DRY_RUN),-dry-run) $(if $(LOCAL),-local)
 
+# Deploying (needs AWS credentials; see README "Deploy").
+# APPROVE=1 runs unattended (CI): deploy without asking about IAM changes,
+# destroy without asking. CDK_CONTEXT passes more -c key=value settings to
+# every command, e.g. CDK_CONTEXT='-c prod.account=111122223333'.
+APPROVE ?=
+CDK_CONTEXT ?=
+APP_STACK = GoLambdaCdk-$(STAGE)
+CDK := npx cdk --no-notices -c stage=$(STAGE) $(CDK_CONTEXT)
+ifeq ($(APPROVE),1)
+DEPLOY_APPROVAL := --require-approval never
+DESTROY_FORCE := --force
+else
+DEPLOY_APPROVAL := --require-approval broadening
+DESTROY_FORCE :=
+endif
+
 .PHONY: bootstrap
-bootstrap: setup ## cdk bootstrap the target account and region (needs AWS credentials)
-	npx cdk bootstrap -c stage=$(STAGE)
+bootstrap: setup ## cdk bootstrap the account and region, then deploy the account stack <project>-account
+	$(CDK) bootstrap
+	$(CDK) deploy '*-account' $(DEPLOY_APPROVAL)
 
 .PHONY: diff
 diff: setup ## show what deploy would change (needs AWS credentials)
-	npx cdk diff -c stage=$(STAGE)
+	$(CDK) diff $(APP_STACK)
 
 .PHONY: deploy
-deploy: setup ## deploy the STAGE stack, e.g. make deploy STAGE=prod (needs AWS credentials)
-	npx cdk deploy -c stage=$(STAGE) --require-approval broadening
+deploy: setup ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
+	$(CDK) deploy $(APP_STACK) $(DEPLOY_APPROVAL)
 
 .PHONY: destroy
-destroy: setup ## delete the STAGE stack (retained resources stay)
-	npx cdk destroy -c stage=$(STAGE)
+destroy: setup ## delete the STAGE stack [APPROVE=1] (prod keeps its retained bucket and log groups)
+	$(CDK) destroy $(APP_STACK) $(DESTROY_FORCE)
 
 .PHONY: clean
 clean: ## remove build output and local state (cdk.out, dist, .local)

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -29,7 +28,8 @@ type Assets map[string]string
 // schedules. cfg must have passed Validate; every function in it must have
 // an entry in assets.
 //
-// The stack is environment-agnostic unless CDK_DEFAULT_ACCOUNT is set.
+// The prod stack is pinned to cfg.Prods account and region; dev is
+// environment-agnostic.
 func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (awscdk.Stack, error) {
 	for _, fn := range cfg.Functions.Named() {
 		if assets[fn.Name] == "" {
@@ -41,7 +41,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		return nil, err
 	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
-		Env:         environment(),
+		Env:         environment(cfg),
 		Description: jsii.String(fmt.Sprintf("%s (%s): REST API, S3 upload processing and nightly report on AWS Lambda", cfg.Project, cfg.Stage)),
 	})
 	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(cfg.Project), nil)
@@ -52,18 +52,20 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		removal = awscdk.RemovalPolicy_DESTROY
 	}
 	a := &app{stack: stack, cfg: cfg, removal: removal, logRetention: logRetention}
-	a.bucket = newBucket(stack, cfg, removal, logRetention)
+	a.bucketName = newBucketRef(stack, cfg)
+	a.bucket = newBucket(stack, cfg, a.bucketName, removal, logRetention)
 	a.queue = newFailureQueue(stack, removal)
 	for _, fn := range cfg.Functions.Named() {
 		if err := a.addFunction(fn, assets[fn.Name]); err != nil {
 			return nil, err
 		}
 	}
+	setNotifications(a.bucket, a.notifications, a.notifyPermissions)
 
 	if a.restAPI != nil {
 		output(stack, "ApiUrl", a.restAPI.Url(), "Base URL of the REST API")
 	}
-	output(stack, "BucketName", a.bucket.BucketName(), "Bucket that holds uploads, results and reports")
+	output(stack, "BucketName", a.bucketName.Name, "Bucket that holds uploads, results and reports")
 	output(stack, "FailureQueueUrl", a.queue.QueueUrl(), "Queue that receives the asynchronous events a function failed on after its retries")
 	return stack, nil
 }
@@ -74,10 +76,14 @@ type app struct {
 	cfg          config.Config
 	removal      awscdk.RemovalPolicy
 	logRetention awslogs.RetentionDays
+	bucketName   bucketRef // how everything refers to the bucket
 	bucket       awss3.Bucket
 	queue        awssqs.Queue
 	restAPI      awsapigateway.RestApi // created for the first api trigger
-	notifying    bool                  // an S3 trigger exists
+	// notifications are the bucket's NotificationConfiguration entries of
+	// every S3 trigger, with the invoke permissions they wait for.
+	notifications     []any
+	notifyPermissions []constructs.IConstruct
 }
 
 // addFunction creates one declared function with its role statements, its
@@ -85,7 +91,7 @@ type app struct {
 // resources go here.
 func (a *app) addFunction(fn config.NamedFunction, asset string) error {
 	d := fn.Declaration
-	env := map[string]*string{layout.EnvBucketName: a.bucket.BucketName()}
+	env := map[string]*string{layout.EnvBucketName: a.bucketName.Name}
 	if _, ok := d.API(); ok {
 		for k, v := range a.cfg.APIEnvironment() {
 			env[k] = jsii.String(v)
@@ -128,28 +134,28 @@ func (a *app) addFunction(fn config.NamedFunction, asset string) error {
 func (a *app) grantBucketAccess(f *GoFunction, d functions.Function) {
 	for _, s := range d.Statements() {
 		if s.OnBucket {
-			f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucket.BucketArn()},
+			f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucketName.Arn},
 				map[string]any{"StringLike": map[string]any{"s3:prefix": []string{s.Prefix, s.Prefix + "*"}}})
 			continue
 		}
-		f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucket.ArnForObjects(jsii.String(s.Prefix + "*"))}, nil)
+		f.AddToRolePolicy(s.Sid, s.Actions, []string{a.bucketName.Objects(s.Prefix)}, nil)
 	}
 	if prefixes := d.ObjectPrefixes(); len(prefixes) > 0 {
 		suppressPrefixWildcards(f.Role, prefixes, d.WildcardReason())
 	}
 }
 
-// environment pins the stack to an account and region only when the CLI
-// knows them (CDK_DEFAULT_ACCOUNT), so that synth needs no credentials.
-func environment() *awscdk.Environment {
-	account := os.Getenv("CDK_DEFAULT_ACCOUNT")
-	if account == "" {
+// environment pins the prod stack to its configured account and region;
+// the dev stack is environment-agnostic (it deploys where the credentials
+// point, and synth needs none).
+func environment(cfg config.Config) *awscdk.Environment {
+	if cfg.Stage != config.StageProd {
 		return nil
 	}
-	return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(os.Getenv("CDK_DEFAULT_REGION"))}
+	return &awscdk.Environment{Account: jsii.String(cfg.Prod.Account), Region: jsii.String(cfg.Prod.Region)}
 }
 
-func newBucket(stack awscdk.Stack, cfg config.Config, removal awscdk.RemovalPolicy, logRetention awslogs.RetentionDays) awss3.Bucket {
+func newBucket(stack awscdk.Stack, cfg config.Config, name bucketRef, removal awscdk.RemovalPolicy, logRetention awslogs.RetentionDays) awss3.Bucket {
 	common := func() *awss3.BucketProps {
 		return &awss3.BucketProps{
 			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -167,14 +173,15 @@ func newBucket(stack awscdk.Stack, cfg config.Config, removal awscdk.RemovalPoli
 	suppress(accessLogs, "AwsSolutions-S1", "This bucket is the target of the upload bucket's server access logs; logging it into itself would loop.")
 
 	props := common()
+	props.BucketName = name.Name
 	props.Versioned = jsii.Bool(cfg.Bucket.Versioned)
 	props.ServerAccessLogsBucket = accessLogs
 	props.ServerAccessLogsPrefix = jsii.String("uploads-bucket/")
 	props.Cors = &[]*awss3.CorsRule{{
 		AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT},
 		AllowedOrigins: jsii.Strings(cfg.API.CORSAllowedOrigins...),
-		AllowedHeaders: jsii.Strings("content-type", "content-length"),
-		MaxAge:         jsii.Number(3000),
+		AllowedHeaders: jsii.Strings(layout.CORSAllowedHeaders()...),
+		MaxAge:         jsii.Number(layout.CORSMaxAgeSeconds),
 	}}
 	return awss3.NewBucket(stack, jsii.String("Bucket"), props)
 }
@@ -220,16 +227,10 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.Rete
 				Status: jsii.Bool(true), User: jsii.Bool(false),
 			}),
 		},
-		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
-			AllowOrigins: jsii.Strings(cfg.API.CORSAllowedOrigins...), // "*" alone is Cors.ALL_ORIGINS
-			AllowMethods: jsii.Strings("GET", "POST", "OPTIONS"),
-			AllowHeaders: jsii.Strings("Content-Type", "Authorization"),
-			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
-		},
 	})
 	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: each function behind the API validates every request body and parameter itself and answers 400/413 with a JSON error.")
 	suppress(api, "AwsSolutions-APIG3", "A WAF web ACL is account-specific and billed separately; associate one per deployment. The stage throttle bounds load in the meantime.")
-	suppress(api, "AwsSolutions-APIG6", "Execution logging needs the account-wide API Gateway CloudWatch role, which uses an AWS managed policy; JSON access logs cover every request instead.")
+	suppress(api, "AwsSolutions-APIG6", "Execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-Logs_<id>/<stage>), outside the stack and without retention; the stage's JSON access logs cover every request. (Both need the region's API Gateway CloudWatch role, which the account stack sets.)")
 	return api
 }
 

@@ -30,41 +30,20 @@ func suppress(c constructs.IConstruct, rule, reason string, appliesTo ...any) {
 
 // suppressPrefixWildcards accepts the one kind of wildcard a function's
 // role holds: object ARNs under one of the given key prefixes of the app's
-// bucket ("<bucket ARN>/uploads/*"), with the reason. The suppression
-// applies to exactly those prefixes.
+// bucket ("arn:<partition>:s3:::<project>-<stage>-<from AWS::StackId>/uploads/*",
+// see bucketRef), with the reason. The suppression applies to exactly those
+// prefixes.
 func suppressPrefixWildcards(role constructs.IConstruct, prefixes []string, reason string) {
 	quoted := make([]string, len(prefixes))
 	for i, p := range prefixes {
 		quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(p), "/", `\/`)
 	}
 	suppress(role, "AwsSolutions-IAM5", reason,
-		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<Bucket[0-9A-F]{8}\.Arn>\/(` + strings.Join(quoted, "|") + `)\*$/`)})
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9-]+\{.*"AWS::StackId".*\}\/(` + strings.Join(quoted, "|") + `)\*$/`)})
 }
 
 // suppressPublicMethod accepts that a REST API method has no authorizer.
 func suppressPublicMethod(method constructs.IConstruct) {
 	suppress(method, "AwsSolutions-APIG4", "The upload API is public by design in this template (the front end presigns uploads anonymously); add an authorizer for your users before production.")
 	suppress(method, "AwsSolutions-COG4", "No Cognito user pool in this template; see the AwsSolutions-APIG4 reason.")
-}
-
-// notificationHandlerID is the ID of the singleton function CDK adds to a
-// stack to configure bucket notifications.
-const notificationHandlerID = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
-
-// suppressNotificationHandler covers the function CDK itself provides to
-// put the bucket's notification configuration during deployment.
-func suppressNotificationHandler(stack awscdk.Stack) {
-	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String("/"+*stack.StackName()+"/"+notificationHandlerID+"/Role/Resource"),
-		&[]*cdknag.NagPackSuppression{
-			{
-				Id:        jsii.String("AwsSolutions-IAM4"),
-				Reason:    jsii.String("CDK's own bucket-notification handler runs only during deployment; its role and managed policy are fixed by aws-s3-notifications."),
-				AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-			},
-			{
-				Id:        jsii.String("AwsSolutions-IAM5"),
-				Reason:    jsii.String("s3:PutBucketNotification takes no narrower resource in CDK's own notification handler policy."),
-				AppliesTo: &[]any{"Resource::*"},
-			},
-		}, jsii.Bool(true))
 }

@@ -7,8 +7,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/jsii-runtime-go"
 
 	"go-lambda-cdk/stacks/functions"
@@ -30,22 +28,13 @@ func (a *app) routeAPI(f *GoFunction, t functions.API) {
 }
 
 // notifyOnObjectCreated invokes the function for every object created
-// under prefix, or, with suffixes, under prefix and ending in one of them.
+// under prefix, or, with suffixes, under prefix and ending in one of them,
+// through the bucket's own NotificationConfiguration (see bucketRef);
+// NewAppStack writes the collected entries once every function exists.
 func (a *app) notifyOnObjectCreated(f *GoFunction, prefix string, suffixes []string) {
-	filters := []*awss3.NotificationKeyFilter{{Prefix: jsii.String(prefix)}}
-	if len(suffixes) > 0 {
-		filters = nil
-		for _, s := range suffixes {
-			filters = append(filters, &awss3.NotificationKeyFilter{Prefix: jsii.String(prefix), Suffix: jsii.String(s)})
-		}
-	}
-	for _, filter := range filters {
-		a.bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED, awss3notifications.NewLambdaDestination(f.Function), filter)
-	}
-	if !a.notifying {
-		suppressNotificationHandler(a.stack)
-		a.notifying = true
-	}
+	configs, permission := objectCreatedConfigs(a.bucketName, f.Function, prefix, suffixes)
+	a.notifications = append(a.notifications, configs...)
+	a.notifyPermissions = append(a.notifyPermissions, permission)
 }
 
 // schedule invokes the function on an EventBridge cron schedule. The rule's

@@ -47,6 +47,15 @@ func TestBadConfigThroughCLI(t *testing.T) {
 			want:    []string{`stage: "staging" is not a known stage; allowed: "dev", "prod"`},
 		},
 		{
+			name:    "prod without an account",
+			context: []string{"stage=prod"},
+			want: []string{
+				"configuration of stage prod:",
+				`prod.account: "" is not a 12-digit AWS account ID`,
+				`prod.region: "" is not an AWS region`,
+			},
+		},
+		{
 			name:    "not a number and a misspelt key",
 			context: []string{"api.throttleRateLimit=fast", "functions.api.memory=512"},
 			want: []string{

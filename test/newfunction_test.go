@@ -99,14 +99,16 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bucket := `{"Fn::GetAtt":["Bucket83908E77","Arn"]}`
+	objects := func(prefix string) string {
+		return `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::go-lambda-cdk-dev-",` + stackUUIDGroup + `,"/` + prefix + `*"]]}`
+	}
 	queueSend := statement{"", []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, `{"Fn::GetAtt":["FailureQueue4F308C52","Arn"]}`, ""}
 	t.Run("roles", func(t *testing.T) {
 		checkRole(t, tpl, "Probeapi", nil)
 		checkRole(t, tpl, "Probes3", []statement{
-			{"ReadProbeIn", []string{"s3:GetObject"}, `{"Fn::Join":["",[` + bucket + `,"/probe-in/*"]]}`, ""}, queueSend})
+			{"ReadProbeIn", []string{"s3:GetObject"}, objects("probe-in/"), ""}, queueSend})
 		checkRole(t, tpl, "Probecron", []statement{
-			{"WriteProbecron", []string{"s3:PutObject"}, `{"Fn::Join":["",[` + bucket + `,"/probecron/*"]]}`, ""}, queueSend})
+			{"WriteProbecron", []string{"s3:PutObject"}, objects("probecron/"), ""}, queueSend})
 		checkRole(t, tpl, "Probeasync", []statement{queueSend})
 	})
 
@@ -146,9 +148,9 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 		}
 
 		s3ID, _ := tpl.one(t, "AWS::Lambda::Function", "Probes3Function")
-		_, n := tpl.one(t, "Custom::S3BucketNotifications", "BucketNotifications")
-		want := `{"Events":["s3:ObjectCreated:*"],"Filter":{"Key":{"FilterRules":[{"Name":"prefix","Value":"probe-in/"}]}},"LambdaFunctionArn":{"Fn::GetAtt":["` + s3ID + `","Arn"]}}`
-		if got := js(get(n, "Properties.NotificationConfiguration.LambdaFunctionConfigurations")); !strings.Contains(got, want) {
+		_, b := tpl.one(t, "AWS::S3::Bucket", "Bucket")
+		want := `{"Event":"s3:ObjectCreated:*","Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"probe-in/"}]}},"Function":{"Fn::GetAtt":["` + s3ID + `","Arn"]}}`
+		if got := js(get(b, "Properties.NotificationConfiguration.LambdaConfigurations")); !strings.Contains(got, want) {
 			t.Errorf("bucket notifications %s lack %s", got, want)
 		}
 		if !permitted(t, s3ID, "s3.amazonaws.com") {

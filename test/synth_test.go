@@ -37,10 +37,14 @@ func TestMain(m *testing.M) {
 // template is a synthesized CloudFormation template as plain JSON.
 type template map[string]any
 
-// synthesized is one stack synthesized from a context, with its template.
+// synthesized is the app stack and the account stack synthesized from one
+// context, with their templates.
 type synthesized struct {
 	stack    awscdk.Stack
 	template template
+	account  awscdk.Stack
+	// accountTemplate is the template of "<project>-account".
+	accountTemplate template
 }
 
 var (
@@ -65,6 +69,7 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 	if s, ok := cache[string(key)]; ok {
 		return s
 	}
+	context = withProdEnvironment(context)
 	cfg, err := config.Load(context)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +88,16 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 	if err != nil {
 		t.Fatal(err)
 	}
+	account := stacks.NewAccountStack(app, cfg)
 	stacks.CheckAwsSolutions(app)
+	s := synthesized{stack: stack, template: templateOf(t, stack), account: account, accountTemplate: templateOf(t, account)}
+	cache[string(key)] = s
+	return s
+}
+
+// templateOf returns a stack's template as plain JSON.
+func templateOf(t *testing.T, stack awscdk.Stack) template {
+	t.Helper()
 	raw, err := json.Marshal(assertions.Template_FromStack(stack, nil).ToJSON())
 	if err != nil {
 		t.Fatal(err)
@@ -92,9 +106,26 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 	if err := json.Unmarshal(raw, &tpl); err != nil {
 		t.Fatal(err)
 	}
-	s := synthesized{stack: stack, template: tpl}
-	cache[string(key)] = s
-	return s
+	return tpl
+}
+
+// Account and region the tests pin prod to, as a user would in cdk.json.
+const (
+	testProdAccount = "111111111111"
+	testProdRegion  = "eu-west-1"
+)
+
+// withProdEnvironment adds prod.account and prod.region to a prod context
+// that lacks them: the prod stack is pinned to an account.
+func withProdEnvironment(context map[string]any) map[string]any {
+	if context["stage"] != "prod" {
+		return context
+	}
+	out := map[string]any{"prod.account": testProdAccount, "prod.region": testProdRegion}
+	for k, v := range context {
+		out[k] = v
+	}
+	return out
 }
 
 var (

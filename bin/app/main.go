@@ -1,6 +1,7 @@
 // Command app is the CDK app: `npx cdk synth` runs it (see cdk.json). It
 // loads and validates the stage's configuration from the CDK context, builds
-// every function's zip, and defines the stage's stack.
+// every function's zip, and defines the stage's stack and the account stack
+// ("<project>-account", see stacks.NewAccountStack).
 //
 // A configuration mistake ends it with exit code 1 and one line per problem
 // on stderr, before any construct is created: no template is written.
@@ -49,6 +50,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if _, err := stacks.NewAppStack(app, cfg, assets); err != nil {
 		return err
 	}
+	stacks.NewAccountStack(app, cfg)
 	stacks.CheckAwsSolutions(app)
 	app.Synth(nil)
 	return nil

@@ -340,8 +340,8 @@ func (h *Handler) preflight(req *events.APIGatewayProxyRequest, rt route) events
 	resp := events.APIGatewayProxyResponse{StatusCode: http.StatusNoContent, Headers: map[string]string{"Allow": methods}}
 	if h.cors(req, resp.Headers) {
 		resp.Headers["Access-Control-Allow-Methods"] = methods
-		resp.Headers["Access-Control-Allow-Headers"] = "Content-Type"
-		resp.Headers["Access-Control-Max-Age"] = "600"
+		resp.Headers["Access-Control-Allow-Headers"] = strings.Join(layout.CORSAllowedHeaders(), ", ")
+		resp.Headers["Access-Control-Max-Age"] = strconv.Itoa(layout.CORSMaxAgeSeconds)
 	}
 	return resp
 }

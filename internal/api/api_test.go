@@ -270,7 +270,7 @@ func TestRoutesAndCORS(t *testing.T) {
 		{"wrong method", "post-uploads.json", "DELETE", "", "", 405, map[string]string{"Allow": "POST, OPTIONS"}},
 		{"wrong method on result", "get-upload.json", "PUT", "", "", 405, map[string]string{"Allow": "GET, OPTIONS"}},
 		{"preflight", "post-uploads.json", "OPTIONS", "", "", 204, map[string]string{
-			"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type"}},
+			"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": "POST, OPTIONS", "Access-Control-Allow-Headers": "Content-Type, Authorization", "Access-Control-Max-Age": "3600"}},
 		{"preflight from an unknown origin", "post-uploads.json", "OPTIONS", "", "https://evil.example", 204, map[string]string{
 			"Access-Control-Allow-Origin": "", "Access-Control-Allow-Methods": ""}},
 		{"other allowed origin", "get-health.json", "", "", "https://admin.example.com", 200, map[string]string{

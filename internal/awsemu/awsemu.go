@@ -10,6 +10,7 @@ package awsemu
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,11 @@ import (
 	"testing"
 	"time"
 )
+
+// serverPy runs moto's server with a fix for change sets (see the file).
+//
+//go:embed server.py
+var serverPy string
 
 // Account is the account ID moto answers for every caller.
 const Account = "123456789012"
@@ -103,14 +109,15 @@ func Start(tb testing.TB, root string) *Server {
 }
 
 // Launch starts moto's server with the given Python interpreter and waits
-// up to 30 s for it to answer. Close stops it.
+// up to 30 s for it to answer. Close stops it. It runs moto with one fix
+// that makes it honour DependsOn when executing a change set (server.py).
 func Launch(ctx context.Context, python string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Port: port, done: make(chan struct{})}
-	s.cmd = exec.Command(python, "-m", "moto.server", "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	s.cmd = exec.Command(python, "-c", serverPy, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	s.cmd.Stdout = s
 	s.cmd.Stderr = s
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -63,6 +63,10 @@ type Config struct {
 	// Tracing turns on X-Ray active tracing of the functions and the API
 	// stage. Default false (dev), true (prod).
 	Tracing bool `json:"tracing"`
+	// Prod pins the prod stack to an account and region (deploy.go).
+	Prod Prod `json:"prod"`
+	// GitHub configures deploys from GitHub Actions (deploy.go).
+	GitHub GitHub `json:"github"`
 }
 
 // Functions configures each declared function by its name, the folder

@@ -17,6 +17,7 @@ func TestPresetsAreValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			pinProd(&c) // prod has no default account: the user sets it
 			if err := c.Validate(); err != nil {
 				t.Fatalf("preset %s does not validate:\n%v", stage, err)
 			}
@@ -164,6 +165,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c, _ := ForStage(StageProd)
+	pinProd(&c)
 	setFunction(&c, "api", func(f *Function) { f.MemoryMB = 64 })
 	setFunction(&c, "report", func(f *Function) { f.TimeoutSeconds = 1000; f.Schedule = "bad" })
 	err := c.Validate()

@@ -113,6 +113,7 @@ func TestOperationsFromContext(t *testing.T) {
 		c.Tracing || c.Alarms.API5XXPercent != 2.5 || c.MetricsNamespace() != "shop" {
 		t.Errorf("loaded %+v %+v %v %+v %q", c.Deploy, c.Alerts, c.Tracing, c.Alarms, c.MetricsNamespace())
 	}
+	pinProd(&c)
 	if err := c.Validate(); err != nil {
 		t.Error(err)
 	}

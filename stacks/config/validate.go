@@ -95,6 +95,7 @@ func (c Config) Validate() error {
 	if c.Project == "" {
 		add("project", "must not be empty")
 	}
+	c.validateDeploy(add)
 	if err := ValidateDeclarations(functions.All()); err != nil {
 		errs = append(errs, err)
 	}

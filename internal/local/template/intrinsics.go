@@ -1,6 +1,8 @@
 package template
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,8 +64,8 @@ const (
 // Environment returns fn's environment variables with every reference
 // resolved to its local stand-in: a bucket's Ref to the local bucket name,
 // its Arn to arn:aws:s3:::<name>, a function's Ref to its short name, its Arn
-// to a local ARN, pseudo parameters to region and LocalAccountID, and
-// Fn::Join of those. LoggingConfig adds AWS_LAMBDA_LOG_LEVEL and
+// to a local ARN, pseudo parameters to region, LocalAccountID and StackID,
+// and Fn::Join, Fn::Select and Fn::Split of those. LoggingConfig adds AWS_LAMBDA_LOG_LEVEL and
 // AWS_LAMBDA_LOG_FORMAT as Lambda does. A reference to anything else is an
 // error naming the variable.
 func (t *Template) Environment(fn Function, region string) (map[string]string, error) {
@@ -125,7 +127,64 @@ func (t *Template) resolve(v json.RawMessage, region string) (string, error) {
 		}
 		return strings.Join(out, sep), nil
 	}
+	var sel struct {
+		Select []json.RawMessage `json:"Fn::Select"`
+	}
+	if json.Unmarshal(v, &sel) == nil && len(sel.Select) == 2 {
+		var i int
+		if json.Unmarshal(sel.Select[0], &i) != nil {
+			return "", fmt.Errorf("malformed Fn::Select %s", v)
+		}
+		list, err := t.resolveList(sel.Select[1], region)
+		if err != nil {
+			return "", err
+		}
+		if i < 0 || i >= len(list) {
+			return "", fmt.Errorf("Fn::Select index %d out of range in %s", i, v)
+		}
+		return list[i], nil
+	}
 	return "", fmt.Errorf("cannot resolve %s locally", v)
+}
+
+// resolveList resolves a list: a literal one or Fn::Split of a string.
+func (t *Template) resolveList(v json.RawMessage, region string) ([]string, error) {
+	var split struct {
+		Split []json.RawMessage `json:"Fn::Split"`
+	}
+	if json.Unmarshal(v, &split) == nil && len(split.Split) == 2 {
+		var sep string
+		if json.Unmarshal(split.Split[0], &sep) != nil {
+			return nil, fmt.Errorf("malformed Fn::Split %s", v)
+		}
+		s, err := t.resolve(split.Split[1], region)
+		if err != nil {
+			return nil, err
+		}
+		return strings.Split(s, sep), nil
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(v, &items) != nil {
+		return nil, fmt.Errorf("cannot resolve %s locally as a list", v)
+	}
+	out := make([]string, len(items))
+	for i, item := range items {
+		s, err := t.resolve(item, region)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// StackID is the local stand-in of AWS::StackId: a stack ARN whose UUID is
+// derived from the stack name, so that names built from it (such as the app
+// bucket's) are the same on every run.
+func (t *Template) StackID(region string) string {
+	h := sha256.Sum256([]byte(t.StackName))
+	x := hex.EncodeToString(h[:16])
+	return fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/%s-%s-%s-%s-%s", partition, region, LocalAccountID, t.StackName, x[:8], x[8:12], x[12:16], x[16:20], x[20:32])
 }
 
 func (t *Template) resolveRef(ref, region string) (string, error) {
@@ -140,6 +199,8 @@ func (t *Template) resolveRef(ref, region string) (string, error) {
 		return "amazonaws.com", nil
 	case "AWS::StackName":
 		return t.StackName, nil
+	case "AWS::StackId":
+		return t.StackID(region), nil
 	}
 	for _, b := range t.Buckets {
 		if b.LogicalID == ref {

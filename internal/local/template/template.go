@@ -198,6 +198,13 @@ func (t *Template) bucket(id string) Bucket {
 	if json.Unmarshal(r.Properties["BucketName"], &name) == nil && name != "" {
 		return Bucket{LogicalID: id, Name: name}
 	}
+	// A name computed from pseudo parameters, such as the stack ID (the
+	// region does not matter for the parts a bucket name can use).
+	if raw, ok := r.Properties["BucketName"]; ok {
+		if name, err := t.resolve(raw, "local"); err == nil && name != "" {
+			return Bucket{LogicalID: id, Name: name}
+		}
+	}
 	return Bucket{LogicalID: id, Name: derivedBucketName(t.StackName, id)}
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +268,32 @@ func TestBucketNotificationConfiguration(t *testing.T) {
 	want := []Notification{{Bucket: "my-bucket", Function: "processor", Events: []string{"s3:ObjectCreated:Put"}, Prefix: "in/", Suffix: ".csv"}}
 	if !reflect.DeepEqual(tpl.Notifications, want) {
 		t.Errorf("notifications = %+v, want %+v", tpl.Notifications, want)
+	}
+}
+
+// TestBucketNameFromStackID resolves a bucket name built from the stack's
+// UUID (Fn::Select of Fn::Split of AWS::StackId) in the bucket and in a
+// function's environment to the same local name.
+func TestBucketNameFromStackID(t *testing.T) {
+	name := `{"Fn::Join": ["", ["app-dev-", {"Fn::Select": [4, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}]]}`
+	tpl, err := Parse([]byte(`{"Resources": {
+		"ApiFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023", "Environment": {"Variables": {"BUCKET_NAME": `+name+`}}}},
+		"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": `+name+`}}}}`), "App-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tpl.Buckets[0].Name
+	if !regexp.MustCompile(`^app-dev-[0-9a-f]{12}$`).MatchString(got) {
+		t.Fatalf("bucket name %q, want app-dev- and 12 hex digits", got)
+	}
+	env, err := tpl.Environment(tpl.Functions[0], "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env["BUCKET_NAME"] != got {
+		t.Errorf("BUCKET_NAME %q, bucket %q", env["BUCKET_NAME"], got)
+	}
+	if id := tpl.StackID("eu-west-1"); !strings.HasPrefix(id, "arn:aws:cloudformation:eu-west-1:123456789012:stack/App-dev/") || !strings.HasSuffix(id, got[len("app-dev-"):]) {
+		t.Errorf("stack ID %s", id)
 	}
 }

@@ -1,0 +1,130 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"go-lambda-cdk/stacks/config"
+)
+
+// gitHubOIDCURL is the issuer of GitHub Actions' OIDC tokens.
+const gitHubOIDCURL = "https://token.actions.githubusercontent.com"
+
+// bootstrapRoles are the roles of the CDK bootstrap stack (cdk bootstrap,
+// default qualifier) that the CLI assumes to deploy: the deploy role (change
+// sets), the file publishing role (asset zips) and the lookup role (cdk
+// diff reads the deployed template with it).
+var bootstrapRoles = []string{"deploy-role", "file-publishing-role", "lookup-role"}
+
+// NewAccountStack defines "<project>-account", one per account and region,
+// deployed by `make bootstrap` right after `cdk bootstrap`. It holds what
+// the app's stacks need from the account but must not own, since more than
+// one stack (and more than one app) shares it:
+//
+//   - API Gateway's CloudWatch role and the AWS::ApiGateway::Account setting
+//     that points at it. API Gateway refuses a stage with access logging
+//     until the region's account has this role. Both are retained when the
+//     stack is deleted: other APIs of the region rely on the setting.
+//   - When github.repository is set: GitHub Actions' OIDC provider (unless
+//     github.oidcProviderArn names an existing one) and a deploy role that
+//     only that repository's workflows can assume, and that can only assume
+//     the CDK bootstrap roles of this account and region.
+//
+// The stack is environment-agnostic: it goes where the credentials point.
+func NewAccountStack(scope awscdk.App, cfg config.Config) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(cfg.AccountStackName()), &awscdk.StackProps{
+		Description: jsii.String(fmt.Sprintf("%s: per-account settings (API Gateway CloudWatch role; GitHub deploy role when configured)", cfg.Project)),
+	})
+	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(cfg.Project), nil)
+
+	role := newAPIGatewayLogsRole(stack)
+	account := awsapigateway.NewCfnAccount(stack, jsii.String("ApiGatewayAccount"), &awsapigateway.CfnAccountProps{
+		CloudWatchRoleArn: role.RoleArn(),
+	})
+	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	account.Node().AddDependency(role)
+	output(stack, "ApiGatewayCloudWatchRoleArn", role.RoleArn(), "Role API Gateway uses to write the region's API logs")
+
+	if cfg.GitHub.Repository != "" {
+		deploy := newGitHubDeployRole(stack, cfg)
+		output(stack, "GitHubDeployRoleArn", deploy.RoleArn(), "Role the deploy workflow of "+cfg.GitHub.Repository+" assumes (AWS_DEPLOY_ROLE_ARN)")
+	}
+	return stack
+}
+
+// newAPIGatewayLogsRole is the role API Gateway assumes to write access and
+// execution logs, with an inline policy instead of AWS's managed
+// AmazonAPIGatewayPushToCloudWatchLogs (whose resource is "*"): the same
+// write and describe actions, on this account's log groups in this region.
+// The role serves every API of the region, whose log groups are not known
+// here, so the region's log groups are the narrowest scope.
+func newAPIGatewayLogsRole(stack awscdk.Stack) awsiam.Role {
+	logGroups := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*", *stack.Partition(), *stack.Region(), *stack.Account())
+	role := awsiam.NewRole(stack, jsii.String("ApiGatewayCloudWatchRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		Description: jsii.String("API Gateway writes the region's API access and execution logs with this role"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"WriteApiLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Sid: jsii.String("WriteApiLogs"),
+					Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
+						"logs:DescribeLogStreams", "logs:PutLogEvents"),
+					Resources: jsii.Strings(logGroups),
+				}),
+			}}),
+		},
+	})
+	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	suppress(role, "AwsSolutions-IAM5",
+		"API Gateway's CloudWatch role is one per region and serves every API there, whose log group names are not known to this stack; it is scoped to this account's log groups in this region.",
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\*$/`)})
+	return role
+}
+
+// newGitHubDeployRole is the role GitHub Actions assumes with its OIDC
+// token. Its trust admits tokens for github.repository only: pushes to main
+// and jobs in the repository's GitHub environments named like the stages
+// (dev, prod; protect prod with required reviewers). It may only assume the
+// CDK bootstrap roles of this account and region; CloudFormation's
+// execution role does the deploying.
+func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
+	providerArn := cfg.GitHub.OIDCProviderArn
+	if providerArn == "" {
+		provider := awsiam.NewOidcProviderNative(stack, jsii.String("GitHubOidcProvider"), &awsiam.OidcProviderNativeProps{
+			Url:       jsii.String(gitHubOIDCURL),
+			ClientIds: jsii.Strings("sts.amazonaws.com"),
+		})
+		providerArn = *provider.OidcProviderArn()
+	}
+	repo := "repo:" + cfg.GitHub.Repository + ":"
+	subjects := []string{repo + "ref:refs/heads/main"}
+	for _, stage := range config.Stages() {
+		subjects = append(subjects, repo+"environment:"+stage)
+	}
+	role := awsiam.NewRole(stack, jsii.String("GitHubDeployRole"), &awsiam.RoleProps{
+		Description: jsii.String("GitHub Actions of " + cfg.GitHub.Repository + " deploy with this role through the CDK bootstrap roles"),
+		AssumedBy: awsiam.NewWebIdentityPrincipal(jsii.String(providerArn), &map[string]any{
+			"StringEquals": map[string]any{
+				"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+				"token.actions.githubusercontent.com:sub": subjects,
+			},
+		}),
+		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
+	})
+	var roles []string
+	for _, r := range bootstrapRoles {
+		roles = append(roles, fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-%s-%s-%s", *stack.Partition(), *stack.Account(),
+			*awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER(), r, *stack.Account(), *stack.Region()))
+	}
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("AssumeCdkBootstrapRoles"),
+		Actions:   jsii.Strings("sts:AssumeRole"),
+		Resources: jsii.Strings(roles...),
+	}))
+	return role
+}

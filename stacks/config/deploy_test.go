@@ -1,0 +1,79 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// pinProd sets the account and region that stage prod requires.
+func pinProd(c *Config) { c.Prod = Prod{Account: "111111111111", Region: "eu-west-1"} }
+
+// TestValidateDeploy has one case per deploy rule, on the dev or prod
+// preset: nil want means valid, otherwise every fragment must appear.
+func TestValidateDeploy(t *testing.T) {
+	tests := []struct {
+		name   string
+		stage  string
+		mutate func(*Config)
+		want   []string
+	}{
+		{"dev needs no account", StageDev, func(c *Config) {}, nil},
+		{"prod without account or region", StageProd, func(c *Config) {}, []string{
+			`prod.account: "" is not a 12-digit AWS account ID`, "-c prod.account=", `prod.region: "" is not an AWS region`}},
+		{"prod pinned", StageProd, pinProd, nil},
+		{"prod account with 11 digits", StageProd, func(c *Config) { pinProd(c); c.Prod.Account = "12345678901" }, []string{"prod.account", `"12345678901"`}},
+		{"prod region misspelt", StageProd, func(c *Config) { pinProd(c); c.Prod.Region = "europe-1" }, []string{"prod.region", `"europe-1"`}},
+		{"gov cloud region", StageProd, func(c *Config) { pinProd(c); c.Prod.Region = "us-gov-west-1" }, nil},
+		{"project upper case", StageDev, func(c *Config) { c.Project = "MyApp" }, []string{"project", `"MyApp"`, "lower-case letters, digits and hyphens"}},
+		{"project ends with a hyphen", StageDev, func(c *Config) { c.Project = "app-" }, []string{"project", `"app-"`}},
+		{"project at the longest for prod", StageProd, func(c *Config) { pinProd(c); c.Project = strings.Repeat("a", 45) }, nil},
+		{"project too long for the bucket name", StageProd, func(c *Config) { pinProd(c); c.Project = strings.Repeat("a", 46) }, []string{
+			"project", "46 characters", "at most 45", "S3's 63"}},
+		{"dev allows one more character", StageDev, func(c *Config) { c.Project = strings.Repeat("a", 46) }, nil},
+		{"project with a prefix S3 refuses", StageDev, func(c *Config) { c.Project = "sthree-app" }, []string{"project", `"sthree-"`}},
+		{"github repository", StageDev, func(c *Config) { c.GitHub.Repository = "acme/shop.api" }, nil},
+		{"github repository without owner", StageDev, func(c *Config) { c.GitHub.Repository = "shop" }, []string{"github.repository", `"shop"`, "owner/name"}},
+		{"oidc provider without repository", StageDev, func(c *Config) {
+			c.GitHub.OIDCProviderArn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+		}, []string{"github.oidcProviderArn", "github.repository"}},
+		{"oidc provider of another issuer", StageDev, func(c *Config) {
+			c.GitHub.Repository = "acme/shop"
+			c.GitHub.OIDCProviderArn = "arn:aws:iam::123456789012:oidc-provider/example.com"
+		}, []string{"github.oidcProviderArn", "example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := ForStage(tt.stage)
+			tt.mutate(&c)
+			err := c.Validate()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("want valid, got:\n%v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("want an error containing %q, got none", tt.want)
+			}
+			for _, frag := range tt.want {
+				if !strings.Contains(err.Error(), frag) {
+					t.Errorf("error does not contain %q:\n%v", frag, err)
+				}
+			}
+		})
+	}
+}
+
+func TestBucketNameFits(t *testing.T) {
+	for _, stage := range Stages() {
+		c, _ := ForStage(stage)
+		pinProd(&c)
+		c.Project = strings.Repeat("a", maxBucketNameBytes-len(stage)-2-BucketNameSuffixLen)
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%s: longest project refused: %v", stage, err)
+		}
+		if n := len(c.BucketNamePrefix()) + BucketNameSuffixLen; n != maxBucketNameBytes {
+			t.Errorf("%s: longest bucket name has %d characters, want %d", stage, n, maxBucketNameBytes)
+		}
+	}
+}
