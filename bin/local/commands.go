@@ -232,12 +232,13 @@ func event(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "s3-put":
 		bucket := fs.String("bucket", "example-bucket", "bucket name")
-		key := fs.String("key", "uploads/example/hello world.txt", "object key as stored (it is URL-encoded in the event)")
+		key := fs.String("key", "uploads/_anonymous/0123456789abcdef0123456789abcdef/hello world.txt", "object key as stored (it is URL-encoded in the event)")
 		size := fs.Int64("size", 1024, "object size in bytes")
+		eTag := fs.String("etag", "", "the object's ETag; the processor skips the event as superseded when the object's differs (default: none, the processor reads the current object)")
 		if ok, err := parse(fs, args[1:], stderr); !ok {
 			return err
 		}
-		v = events.S3Put(*bucket, *key, *size, *region, now)
+		v = events.S3Put(*bucket, *key, *size, *eTag, *region, now)
 	case "api":
 		var r events.APIRequest
 		var headers headerFlags
@@ -246,6 +247,7 @@ func event(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&r.Resource, "resource", "", "resource with {params}, e.g. /uploads/{id} (default: the path)")
 		fs.StringVar(&r.Stage, "stage", "dev", "API stage")
 		fs.StringVar(&r.Body, "body", "", "request body")
+		fs.StringVar(&r.Sub, "sub", "", "caller's sub claim, put in requestContext.authorizer.claims as the Cognito authorizer does (default: no caller)")
 		fs.Var(&headers, "H", "header \"Name: value\" (repeatable)")
 		if ok, err := parse(fs, args[1:], stderr); !ok {
 			return err

@@ -41,6 +41,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad content type", with("ALLOWED_CONTENT_TYPES", "image/png,png"), []string{"ALLOWED_CONTENT_TYPES", `"png"`}},
 		{"bad origin", with("CORS_ALLOWED_ORIGINS", "app.example.com"), []string{"CORS_ALLOWED_ORIGINS", `"app.example.com"`}},
 		{"only commas", with("CORS_ALLOWED_ORIGINS", ",,"), []string{"CORS_ALLOWED_ORIGINS"}},
+		{"expiry an hour", with("UPLOAD_URL_EXPIRY_SECONDS", "3600"), nil},
+		{"expiry over an hour", with("UPLOAD_URL_EXPIRY_SECONDS", "3601"), []string{"UPLOAD_URL_EXPIRY_SECONDS", "1h0m1s", "1h0m0s"}},
+		{"expiry zero", with("UPLOAD_URL_EXPIRY_SECONDS", "0"), []string{"UPLOAD_URL_EXPIRY_SECONDS", `"0"`}},
+		{"expiry not a number", with("UPLOAD_URL_EXPIRY_SECONDS", "5m"), []string{"UPLOAD_URL_EXPIRY_SECONDS", `"5m"`}},
+		{"auth mode cognito", with("AUTH_MODE", "cognito"), nil},
+		{"auth mode unknown", with("AUTH_MODE", "iam"), []string{"AUTH_MODE", `"iam"`, `"cognito"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,8 +100,8 @@ func TestEndToEnd(t *testing.T) {
 		// An event for an object that does not exist makes the processor
 		// fail on every attempt, as S3 would deliver it.
 		bucket := tpl.Notifications[0].Bucket
-		key := layout.UploadsPrefix + layout.NewUploadID() + "/gone.txt"
-		ev, _ := json.Marshal(events.S3Put(bucket, key, 3, "us-east-1", time.Now()))
+		key := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "gone.txt"}.Key()
+		ev, _ := json.Marshal(events.S3Put(bucket, key, 3, "0123456789abcdef0123456789abcdef", "us-east-1", time.Now()))
 		out, err := app.InvokeAsync(ctx, "processor", ev)
 		if err != nil {
 			t.Fatal(err)

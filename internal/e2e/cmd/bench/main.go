@@ -29,8 +29,8 @@ import (
 	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/e2e"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/internal/objects"
 	"go-lambda-cdk/internal/processor"
+	"go-lambda-cdk/internal/report"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
 )
@@ -125,14 +125,15 @@ type payload struct {
 // and returns one payload per function.
 func (b *bench) prepare(ctx context.Context) ([]payload, error) {
 	c := b.srv.Client()
-	small := layout.UploadKey(layout.NewUploadID(), "small.bin")
-	if err := putPattern(ctx, c, small, 1<<10); err != nil {
+	small := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "small.bin"}.Key()
+	smallETag, err := putPattern(ctx, c, small, 1<<10)
+	if err != nil {
 		return nil, err
 	}
 	for i := range b.o.reportResults {
-		id := layout.NewUploadID()
-		res := processor.Result{ID: id, Key: layout.UploadKey(id, "f.png"), Size: int64(1000 + i), ContentType: "image/png", EventTime: time.Now()}
-		if err := objects.PutJSON(ctx, c, e2e.Bucket, layout.ResultKey(id), res); err != nil {
+		u := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "f.png"}
+		res := processor.Result{ID: u.ID, Owner: u.Owner, Key: u.Key(), Size: int64(1000 + i), ContentType: "image/png", EventTime: time.Now()}
+		if err := processor.WriteResult(ctx, c, e2e.Bucket, res); err != nil {
 			return nil, err
 		}
 	}
@@ -140,11 +141,11 @@ func (b *bench) prepare(ctx context.Context) ([]payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	s3Body, err := e2e.S3Payload(small, 1<<10, time.Now())
+	s3Body, err := e2e.S3Payload(small, 1<<10, smallETag, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	schedBody, err := e2e.SchedulePayload(time.Now().Add(time.Minute))
+	schedBody, err := e2e.SchedulePayload(time.Now().Add(report.Day)) // reports today
 	if err != nil {
 		return nil, err
 	}
@@ -218,11 +219,12 @@ func (b *bench) memory(ctx context.Context) ([]string, error) {
 	var rows []string
 	for _, size := range []int64{1 << 10, int64(b.o.bigMiB) << 20 / 10, int64(b.o.bigMiB) << 20} {
 		fmt.Fprintf(b.log, "bench: processor on %s\n", mib(size))
-		key := layout.UploadKey(layout.NewUploadID(), "big.bin")
-		if err := putPattern(ctx, b.srv.Client(), key, size); err != nil {
+		key := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "big.bin"}.Key()
+		eTag, err := putPattern(ctx, b.srv.Client(), key, size)
+		if err != nil {
 			return nil, err
 		}
-		body, err := e2e.S3Payload(key, size, time.Now())
+		body, err := e2e.S3Payload(key, size, eTag, time.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -266,16 +268,17 @@ func procMemory(pid int) (hwm, rss int64, err error) {
 	return hwm, rss, nil
 }
 
-// putPattern stores size bytes of a repeating pattern at key, streamed.
-func putPattern(ctx context.Context, c *s3.Client, key string, size int64) error {
-	_, err := c.PutObject(ctx, &s3.PutObjectInput{
+// putPattern stores size bytes of a repeating pattern at key, streamed,
+// and returns its ETag.
+func putPattern(ctx context.Context, c *s3.Client, key string, size int64) (string, error) {
+	out, err := c.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(e2e.Bucket), Key: aws.String(key),
 		Body: &patternReader{size: size}, ContentLength: aws.Int64(size), ContentType: aws.String("application/octet-stream"),
 	})
 	if err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return "", fmt.Errorf("put %s: %w", key, err)
 	}
-	return nil
+	return aws.ToString(out.ETag), nil
 }
 
 // patternReader is a seekable stream of size bytes that holds none of them.
