@@ -15,6 +15,7 @@ import (
 	"go-lambda-cdk/internal/cli"
 
 	"go-lambda-cdk/internal/local"
+	"go-lambda-cdk/internal/local/auth"
 	"go-lambda-cdk/internal/local/events"
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/s3local"
@@ -280,3 +281,31 @@ type headerFlags []string
 
 func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// token prints an ID token of the local issuer, creating its key in the
+// state folder on first use.
+func token(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	state := fs.String("state", local.DefaultStateDir, "state folder of `make local` (the issuer's key is in its issuer/ folder)")
+	sub := fs.String("sub", "", "the caller's sub claim, e.g. alice (required)")
+	ttl := fs.Duration("ttl", auth.DefaultTTL, fmt.Sprintf("lifetime of the token, at most %s", auth.MaxTTL))
+	if ok, err := parse(fs, args, stderr); !ok {
+		return err
+	}
+	if *sub == "" {
+		return cli.Usagef("token: -sub is required, e.g. -sub alice")
+	}
+	if *ttl <= 0 || *ttl > auth.MaxTTL {
+		return cli.Usagef("token: -ttl %s: allowed 1s to %s", *ttl, auth.MaxTTL)
+	}
+	issuer, err := auth.LoadOrCreate(local.IssuerDir(*state))
+	if err != nil {
+		return err
+	}
+	tok, err := issuer.Token(*sub, *ttl, time.Now())
+	if err != nil {
+		return cli.Usagef("token: %v", err)
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

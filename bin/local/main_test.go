@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/local/auth"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -26,11 +30,20 @@ func TestRunUsageErrors(t *testing.T) {
 		{"extra argument", []string{"event", "schedule", "extra"}, "unexpected arguments"},
 		{"unknown event", []string{"event", "sqs"}, `unknown event "sqs"`},
 		{"bad api path", []string{"event", "api", "-path", "/a/b", "-resource", "/x/{id}"}, "does not match"},
+		{"token without sub", []string{"token"}, "-sub is required"},
+		{"token with a bad sub", []string{"token", "-sub", "../x", "-state", "STATE"}, "sub"},
+		{"token too long", []string{"token", "-sub", "alice", "-ttl", "48h"}, "-ttl"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
+			args := slices.Clone(tt.args)
+			for i, a := range args {
+				if a == "STATE" {
+					args[i] = t.TempDir()
+				}
+			}
+			err := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 			if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error()+errOut.String(), tt.want) {
 				t.Errorf("err = %v (stderr %q), want a usage error mentioning %q", err, errOut.String(), tt.want)
 			}
@@ -86,4 +99,22 @@ func TestEventCommand(t *testing.T) {
 			t.Errorf("event = %+v (%v)", ev, err)
 		}
 	})
+}
+
+// TestTokenCommand checks that the printed token is one the local API's
+// authorizer accepts, signed by a key kept in the state folder.
+func TestTokenCommand(t *testing.T) {
+	state := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "-sub", "alice", "-state", state}, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := auth.LoadOrCreate(filepath.Join(state, "issuer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := issuer.Verify(strings.TrimSpace(out.String()), time.Now())
+	if err != nil || claims["sub"] != "alice" {
+		t.Fatalf("printed token %q: claims %v, %v", out.String(), claims, err)
+	}
 }

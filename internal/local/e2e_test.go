@@ -157,20 +157,7 @@ func startApp(tb testing.TB, ctx context.Context, tpl *template.Template, state 
 
 func do(t testing.TB, method, url, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return send(t, method, url, "", contentType, body)
 }
 
 // processesMentioning lists the command lines of processes whose command
