@@ -161,9 +161,8 @@ func TestUploadCycle(t *testing.T) {
 		t.Fatalf("upload key %q for id %q", up.Key, up.ID)
 	}
 	callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusNotFound, nil)
-	// The signature pins the content type and length: S3 refuses a PUT
-	// whose headers differ (s3local checks no signatures, so this is the
-	// check).
+	// The signature pins the content type and length: S3 (and s3local,
+	// which verifies presigned URLs) refuses a PUT whose headers differ.
 	u, err := url.Parse(up.UploadURL)
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +172,22 @@ func TestUploadCycle(t *testing.T) {
 	}
 	if exp := u.Query().Get("X-Amz-Expires"); exp != "300" {
 		t.Errorf("X-Amz-Expires = %q, want 300 (5 minutes, the default)", exp)
+	}
+
+	for _, bad := range []struct {
+		contentType string
+		body        []byte
+	}{{"application/octet-stream", content}, {"text/plain", append(bytes.Clone(content), "more"...)}} {
+		req, _ := http.NewRequest(up.Method, up.UploadURL, bytes.NewReader(bad.body))
+		req.Header.Set("Content-Type", bad.contentType)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("PUT of %d bytes as %s to the URL signed for %d bytes of text/plain = %s, want 403", len(bad.body), bad.contentType, len(content), res.Status)
+		}
 	}
 
 	// The client PUTs with exactly the signed headers.
