@@ -201,6 +201,15 @@ func (h *Handler) summarize(ctx context.Context, bucket, key string, want exact)
 		in.IfMatch = aws.String(`"` + want.eTag + `"`)
 	}
 	out, err := h.store.GetObject(ctx, in)
+	if in.VersionId != nil && want.eTag != "" && objects.IsAccessDenied(err) {
+		// Reading a version needs s3:GetObjectVersion. Without it, the
+		// version just checked to be current is the object whose ETag is
+		// the event's: read that one.
+		h.log.WarnContext(ctx, "reading the version was denied; reading the current object with If-Match instead: grant s3:GetObjectVersion on the uploads",
+			"bucket", bucket, "key", key, "versionId", want.versionID)
+		in.VersionId, in.IfMatch = nil, aws.String(`"`+want.eTag+`"`)
+		out, err = h.store.GetObject(ctx, in)
+	}
 	if objects.IsPreconditionFailed(err) {
 		return Result{}, fmt.Errorf("%w: the object's ETag is no longer %s", errSuperseded, want.eTag)
 	}
@@ -215,7 +224,7 @@ func (h *Handler) summarize(ctx context.Context, bucket, key string, want exact)
 		return Result{}, fmt.Errorf("%w: the object's ETag is %s, not %s", errSuperseded, got.eTag, want.eTag)
 	}
 	if want.versionID != "" && got.versionID != "" && got.versionID != want.versionID {
-		return Result{}, fmt.Errorf("get s3://%s/%s: asked for version %s, got %s", bucket, key, want.versionID, got.versionID)
+		return Result{}, fmt.Errorf("%w: version %s is current, not %s", errSuperseded, got.versionID, want.versionID)
 	}
 	sum := sha256.New()
 	head := make([]byte, SniffBytes)

@@ -211,6 +211,22 @@ func TestExactObject(t *testing.T) {
 			}
 		})
 	}
+	t.Run("versioned bucket without s3:GetObjectVersion", func(t *testing.T) {
+		store := &objectstest.Store{Versioned: true, DenyVersions: true}
+		h := processor.New(store, "app-bucket", discard)
+		v1 := store.Set(key, objectstest.Object{Data: first})
+		if err := h.Handle(context.Background(), event(v1)); err != nil {
+			t.Fatal(err)
+		}
+		if res := resultOf(t, store); res.Size != int64(len(first)) || res.VersionID != v1.VersionID || res.ETag != v1.ETag {
+			t.Errorf("result %+v, want the first version's", res)
+		}
+		store.Set(key, objectstest.Object{Data: second})
+		puts := store.Puts()
+		if err := h.Handle(context.Background(), event(v1)); err != nil || store.Puts() != puts {
+			t.Errorf("superseded version: %v, %d writes", err, store.Puts()-puts)
+		}
+	})
 	t.Run("server ignores If-Match but shows the ETag", func(t *testing.T) {
 		store := &objectstest.Store{}
 		v1 := store.Set(key, objectstest.Object{Data: first})

@@ -56,6 +56,9 @@ type Store struct {
 	// Versioned keeps every version of a key, each with its own VersionID,
 	// as a versioned bucket does.
 	Versioned bool
+	// DenyVersions makes GetObject with a VersionId answer 403
+	// AccessDenied, as S3 does without s3:GetObjectVersion.
+	DenyVersions bool
 
 	mu       sync.Mutex
 	objects  map[string]Object
@@ -141,6 +144,9 @@ func (s *Store) find(key, versionID, ifMatch string) (Object, error) {
 func (s *Store) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	if s.GetErr != nil {
 		return nil, s.GetErr
+	}
+	if s.DenyVersions && in.VersionId != nil {
+		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
 	}
 	o, err := s.find(aws.ToString(in.Key), aws.ToString(in.VersionId), aws.ToString(in.IfMatch))
 	if err != nil {
