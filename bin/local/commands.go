@@ -95,6 +95,9 @@ func banner(w io.Writer, tpl *template.Template, app *local.App) {
 		if r.Mock != nil {
 			target = fmt.Sprintf("mock %d", r.Mock.StatusCode)
 		}
+		if r.Authorizer != nil {
+			target += " (Cognito authorizer: go run ./bin/local token -sub NAME)"
+		}
 		fmt.Fprintf(w, "          %-7s %-20s -> %s\n", r.Method, r.Path, target)
 	}
 	fmt.Fprintf(w, "  S3    %s\n", app.S3().URL())

@@ -77,7 +77,7 @@ func TestEventCommand(t *testing.T) {
 	})
 	t.Run("api", func(t *testing.T) {
 		var out bytes.Buffer
-		args := []string{"event", "api", "-method", "POST", "-path", "/uploads", "-body", `{"a":1}`, "-H", "Content-Type: application/json", "-H", "X-A: 1", "-H", "X-A: 2"}
+		args := []string{"event", "api", "-method", "POST", "-path", "/uploads", "-body", `{"a":1}`, "-H", "Content-Type: application/json", "-H", "X-A: 1", "-H", "X-A: 2", "-sub", "alice"}
 		if err := run(context.Background(), args, nil, &out, &out); err != nil {
 			t.Fatal(err)
 		}
@@ -87,6 +87,9 @@ func TestEventCommand(t *testing.T) {
 		}
 		if ev.HTTPMethod != "POST" || ev.Resource != "/uploads" || ev.Body != `{"a":1}` || len(ev.MultiValueHeaders["X-A"]) != 2 {
 			t.Errorf("event = %+v", ev)
+		}
+		if claims, _ := ev.RequestContext.Authorizer["claims"].(map[string]any); claims["sub"] != "alice" {
+			t.Errorf("requestContext.authorizer = %v, want claims with sub alice", ev.RequestContext.Authorizer)
 		}
 	})
 	t.Run("schedule", func(t *testing.T) {

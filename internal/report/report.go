@@ -6,6 +6,11 @@
 // layout), a thousand keys per page, and GETs the entries with a bounded
 // pool of concurrent requests. Its memory does not grow with the day's
 // volume: it holds one page of keys, the requests in flight and the totals.
+//
+// A day's index holds the uploads whose S3 event happened that day (UTC).
+// An event processed after the nightly run (a retry hours later) is still
+// indexed under its own day, so running the report again for that day
+// counts it; the run overwrites the day's report.
 package report
 
 import (
