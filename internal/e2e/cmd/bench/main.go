@@ -202,7 +202,7 @@ func (b *bench) prepare(ctx context.Context) ([]payload, error) {
 	}
 	return []payload{
 		{"api", "POST /uploads (presign)", apiBody},
-		{"processor", "S3 put of a 1 KiB object (GET, hash, PUT result)", s3Body},
+		{"processor", "S3 put of a 1 KiB object (GET with If-Match, hash, PUT index entry and result)", s3Body},
 		{"report", fmt.Sprintf("scheduled event, %d results (LIST, %d GETs, PUT)", b.o.reportResults, b.o.reportResults), schedBody},
 	}, nil
 }
