@@ -33,7 +33,7 @@ func verifyPresigned(next http.Handler, now func() time.Time) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if code, msg := checkPresigned(r, q, now()); code != "" {
+		if code, msg := checkPresigned(r, q, now(), localSecret); code != "" {
 			s3Error(w, http.StatusForbidden, code, msg)
 			return
 		}
@@ -41,9 +41,15 @@ func verifyPresigned(next http.Handler, now func() time.Time) http.Handler {
 	})
 }
 
+// localSecret knows the server's one access key.
+func localSecret(accessKeyID string) (string, bool) {
+	return SecretAccessKey, accessKeyID == AccessKeyID
+}
+
 // checkPresigned returns S3's error code and message for a presigned
-// request that must be refused, or "" when it is valid.
-func checkPresigned(r *http.Request, q url.Values, now time.Time) (code, message string) {
+// request that must be refused, or "" when it is valid. secret returns the
+// secret of an access key and whether the key exists.
+func checkPresigned(r *http.Request, q url.Values, now time.Time, secret func(string) (string, bool)) (code, message string) {
 	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" {
 		return "AuthorizationQueryParametersError", "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""
 	}
@@ -52,7 +58,8 @@ func checkPresigned(r *http.Request, q url.Values, now time.Time) (code, message
 	if len(scope) != 5 || scope[4] != "aws4_request" {
 		return "AuthorizationQueryParametersError", "X-Amz-Credential is malformed"
 	}
-	if scope[0] != AccessKeyID {
+	key, ok := secret(scope[0])
+	if !ok {
 		return "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."
 	}
 	signed, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date"))
@@ -94,7 +101,7 @@ func checkPresigned(r *http.Request, q url.Values, now time.Time) (code, message
 			}
 		}
 	}
-	creds := aws.Credentials{AccessKeyID: AccessKeyID, SecretAccessKey: SecretAccessKey}
+	creds := aws.Credentials{AccessKeyID: scope[0], SecretAccessKey: key}
 	uri, _, err := v4.NewSigner().PresignHTTP(r.Context(), creds, re, "UNSIGNED-PAYLOAD", scope[3], scope[2], signed,
 		func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 	if err != nil {
