@@ -8,14 +8,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/local/auth"
-	"go-lambda-cdk/internal/local/template"
 )
 
 // TestEndToEndAuth runs the stack of a template whose upload methods have a
@@ -28,10 +26,7 @@ func TestEndToEndAuth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs every function")
 	}
-	tpl, err := template.ReadFile(filepath.Join("template", "testdata", "cdk-synth-cognito.template.json"), "GoLambdaCdk-dev")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := readTemplateFile(t, "cdk-synth-cognito.template.json")
 	state := t.TempDir()
 	var logs bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -134,7 +134,13 @@ func TestEndToEnd(t *testing.T) {
 
 func readTemplate(tb testing.TB) *template.Template {
 	tb.Helper()
-	tpl, err := template.ReadFile(filepath.Join("template", "testdata", "cdk-synth.template.json"), "GoLambdaCdk-dev")
+	return readTemplateFile(tb, "cdk-synth.template.json")
+}
+
+// readTemplateFile reads a template of template/testdata.
+func readTemplateFile(tb testing.TB, name string) *template.Template {
+	tb.Helper()
+	tpl, err := template.ReadFile(filepath.Join("template", "testdata", name), "GoLambdaCdk-dev")
 	if err != nil {
 		tb.Fatal(err)
 	}
