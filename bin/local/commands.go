@@ -15,6 +15,7 @@ import (
 	"go-lambda-cdk/internal/cli"
 
 	"go-lambda-cdk/internal/local"
+	"go-lambda-cdk/internal/local/auth"
 	"go-lambda-cdk/internal/local/events"
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/s3local"
@@ -95,6 +96,9 @@ func banner(w io.Writer, tpl *template.Template, app *local.App) {
 		target := r.Function
 		if r.Mock != nil {
 			target = fmt.Sprintf("mock %d", r.Mock.StatusCode)
+		}
+		if r.Authorizer != nil {
+			target += " (Cognito authorizer: go run ./bin/local token -sub NAME)"
 		}
 		fmt.Fprintf(w, "          %-7s %-20s -> %s\n", r.Method, r.Path, target)
 	}
@@ -235,12 +239,13 @@ func event(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "s3-put":
 		bucket := fs.String("bucket", "example-bucket", "bucket name")
-		key := fs.String("key", "uploads/example/hello world.txt", "object key as stored (it is URL-encoded in the event)")
+		key := fs.String("key", "uploads/_anonymous/0123456789abcdef0123456789abcdef/hello world.txt", "object key as stored (it is URL-encoded in the event)")
 		size := fs.Int64("size", 1024, "object size in bytes")
+		eTag := fs.String("etag", "", "the object's ETag; the processor skips the event as superseded when the object's differs (default: none, the processor reads the current object)")
 		if ok, err := parse(fs, args[1:], stderr); !ok {
 			return err
 		}
-		v = events.S3Put(*bucket, *key, *size, *region, now)
+		v = events.S3Put(*bucket, *key, *size, *eTag, *region, now)
 	case "api":
 		var r events.APIRequest
 		var headers headerFlags
@@ -249,6 +254,7 @@ func event(args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&r.Resource, "resource", "", "resource with {params}, e.g. /uploads/{id} (default: the path)")
 		fs.StringVar(&r.Stage, "stage", "dev", "API stage")
 		fs.StringVar(&r.Body, "body", "", "request body")
+		fs.StringVar(&r.Sub, "sub", "", "caller's sub claim, put in requestContext.authorizer.claims as the Cognito authorizer does (default: no caller)")
 		fs.Var(&headers, "H", "header \"Name: value\" (repeatable)")
 		if ok, err := parse(fs, args[1:], stderr); !ok {
 			return err
@@ -281,3 +287,31 @@ type headerFlags []string
 
 func (h *headerFlags) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// token prints an ID token of the local issuer, creating its key in the
+// state folder on first use.
+func token(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	state := fs.String("state", local.DefaultStateDir, "state folder of `make local` (the issuer's key is in its issuer/ folder)")
+	sub := fs.String("sub", "", "the caller's sub claim, e.g. alice (required)")
+	ttl := fs.Duration("ttl", auth.DefaultTTL, fmt.Sprintf("lifetime of the token, at most %s", auth.MaxTTL))
+	if ok, err := parse(fs, args, stderr); !ok {
+		return err
+	}
+	if *sub == "" {
+		return cli.Usagef("token: -sub is required, e.g. -sub alice")
+	}
+	if *ttl <= 0 || *ttl > auth.MaxTTL {
+		return cli.Usagef("token: -ttl %s: allowed 1s to %s", *ttl, auth.MaxTTL)
+	}
+	issuer, err := auth.LoadOrCreate(local.IssuerDir(*state))
+	if err != nil {
+		return err
+	}
+	tok, err := issuer.Token(*sub, *ttl, time.Now())
+	if err != nil {
+		return cli.Usagef("token: %v", err)
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

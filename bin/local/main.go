@@ -5,6 +5,7 @@
 //	local invoke -fn NAME -event FILE [-async]        one invocation (make invoke)
 //	local invoke-schedule [-rule LOGICAL_ID]          fire a schedule now
 //	local event s3-put|api|schedule [flags]           print a sample event
+//	local token -sub NAME [-ttl 1h]                    print a bearer token of the local user pool
 //
 // serve, invoke and invoke-schedule read cdk.out (run `make synth` first).
 // Usage errors exit 2, failures exit 1.
@@ -32,6 +33,8 @@ const usage = `usage:
   local invoke-schedule [flags]   fire the scheduled rule's target now
   local event s3-put|api|schedule [flags]
                                   print a sample event in AWS's shape
+  local token -sub NAME [flags]   print an ID token of the local user pool for
+                                  methods with a Cognito authorizer
 Run "local COMMAND -h" for a command's flags.`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -48,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return invokeSchedule(ctx, rest, stdout, stderr)
 	case "event":
 		return event(rest, stdout, stderr)
+	case "token":
+		return token(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/local/auth"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -26,11 +30,20 @@ func TestRunUsageErrors(t *testing.T) {
 		{"extra argument", []string{"event", "schedule", "extra"}, "unexpected arguments"},
 		{"unknown event", []string{"event", "sqs"}, `unknown event "sqs"`},
 		{"bad api path", []string{"event", "api", "-path", "/a/b", "-resource", "/x/{id}"}, "does not match"},
+		{"token without sub", []string{"token"}, "-sub is required"},
+		{"token with a bad sub", []string{"token", "-sub", "../x", "-state", "STATE"}, "sub"},
+		{"token too long", []string{"token", "-sub", "alice", "-ttl", "48h"}, "-ttl"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
+			args := slices.Clone(tt.args)
+			for i, a := range args {
+				if a == "STATE" {
+					args[i] = t.TempDir()
+				}
+			}
+			err := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 			if !errors.As(err, new(cli.UsageError)) || !strings.Contains(err.Error()+errOut.String(), tt.want) {
 				t.Errorf("err = %v (stderr %q), want a usage error mentioning %q", err, errOut.String(), tt.want)
 			}
@@ -64,7 +77,7 @@ func TestEventCommand(t *testing.T) {
 	})
 	t.Run("api", func(t *testing.T) {
 		var out bytes.Buffer
-		args := []string{"event", "api", "-method", "POST", "-path", "/uploads", "-body", `{"a":1}`, "-H", "Content-Type: application/json", "-H", "X-A: 1", "-H", "X-A: 2"}
+		args := []string{"event", "api", "-method", "POST", "-path", "/uploads", "-body", `{"a":1}`, "-H", "Content-Type: application/json", "-H", "X-A: 1", "-H", "X-A: 2", "-sub", "alice"}
 		if err := run(context.Background(), args, nil, &out, &out); err != nil {
 			t.Fatal(err)
 		}
@@ -74,6 +87,9 @@ func TestEventCommand(t *testing.T) {
 		}
 		if ev.HTTPMethod != "POST" || ev.Resource != "/uploads" || ev.Body != `{"a":1}` || len(ev.MultiValueHeaders["X-A"]) != 2 {
 			t.Errorf("event = %+v", ev)
+		}
+		if claims, _ := ev.RequestContext.Authorizer["claims"].(map[string]any); claims["sub"] != "alice" {
+			t.Errorf("requestContext.authorizer = %v, want claims with sub alice", ev.RequestContext.Authorizer)
 		}
 	})
 	t.Run("schedule", func(t *testing.T) {
@@ -86,4 +102,22 @@ func TestEventCommand(t *testing.T) {
 			t.Errorf("event = %+v (%v)", ev, err)
 		}
 	})
+}
+
+// TestTokenCommand checks that the printed token is one the local API's
+// authorizer accepts, signed by a key kept in the state folder.
+func TestTokenCommand(t *testing.T) {
+	state := t.TempDir()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"token", "-sub", "alice", "-state", state}, nil, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := auth.LoadOrCreate(filepath.Join(state, "issuer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := issuer.Verify(strings.TrimSpace(out.String()), time.Now())
+	if err != nil || claims["sub"] != "alice" {
+		t.Fatalf("printed token %q: claims %v, %v", out.String(), claims, err)
+	}
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,12 +108,12 @@ func TestLocalEndToEnd(t *testing.T) {
 	}
 	bucket := tpl.Notifications[0].Bucket
 	id := layout.NewUploadID()
-	key := layout.UploadKey(id, "late.txt")
+	key := layout.Upload{Owner: layout.AnonymousOwner, ID: id, Filename: "late.txt"}.Key()
 	content := []byte("the object arrived after its event\n")
 
 	// 1. The event fails on every attempt and is kept.
 	app := start("")
-	ev, _ := json.Marshal(events.S3Put(bucket, key, int64(len(content)), s3local.Region, time.Now()))
+	ev, _ := json.Marshal(events.S3Put(bucket, key, int64(len(content)), fmt.Sprintf("%x", md5.Sum(content)), s3local.Region, time.Now()))
 	out, err := app.InvokeAsync(ctx, "processor", ev)
 	if err != nil || out.FunctionErr == nil || out.FailureRecord == "" {
 		t.Fatalf("first invocation: %+v, %v; want a failure record", out, err)
@@ -152,7 +154,7 @@ func TestLocalEndToEnd(t *testing.T) {
 	if files, _ := os.ReadDir(failed); len(files) != 1 {
 		t.Fatalf("after the dry run failed/ holds %d records, want 1", len(files))
 	}
-	if _, err := app.S3().Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(layout.ResultKey(id))}); err == nil {
+	if _, err := app.S3().Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(layout.ResultKey(layout.AnonymousOwner, id))}); err == nil {
 		t.Fatal("a result exists before the replay")
 	}
 	if got := redrive(); !strings.Contains(got, "read 1, matched 1, replayed 1") {
@@ -163,7 +165,7 @@ func TestLocalEndToEnd(t *testing.T) {
 	var res processor.Result
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		obj, err := app.S3().Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(layout.ResultKey(id))})
+		obj, err := app.S3().Client().GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(layout.ResultKey(layout.AnonymousOwner, id))})
 		if err == nil {
 			err = json.NewDecoder(obj.Body).Decode(&res)
 			obj.Body.Close()
@@ -173,7 +175,7 @@ func TestLocalEndToEnd(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no result %s within 30 s after the replay: %v", layout.ResultKey(id), err)
+			t.Fatalf("no result %s within 30 s after the replay: %v", layout.ResultKey(layout.AnonymousOwner, id), err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -3,8 +3,13 @@
 // processing results.
 //
 //	POST /uploads       {"filename","contentType","size"} -> 201 {"id","key","uploadUrl","expiresAt",...}
-//	GET  /uploads/{id}  -> 200 the result, 404 while there is none
+//	GET  /uploads/{id}  -> 200 the caller's result, 404 while there is none or when another caller owns it
 //	GET  /health        -> 200
+//
+// Uploads belong to the caller that created them: the sub claim of API
+// Gateway's Cognito user pools authorizer is part of the upload's key (see
+// package layout), and GET /uploads/{id} reads only the caller's own
+// results.
 //
 // Every error body is {"error": {"code", "message", "requestId"}}; internal
 // details go to the log only.
@@ -77,6 +82,9 @@ func New(cfg Config, presign Presigner, results ResultStore, log *slog.Logger) (
 	if cfg.URLExpiry == 0 {
 		cfg.URLExpiry = DefaultURLExpiry
 	}
+	if cfg.AuthMode == "" {
+		cfg.AuthMode = layout.AuthModeNone
+	}
 	return &Handler{cfg: cfg, presign: presign, results: results, log: log, now: time.Now}, nil
 }
 
@@ -131,19 +139,26 @@ var (
 	resultRoute = route{[]string{http.MethodGet}, (*Handler).result}
 )
 
-// match finds the route for path and the {id} it carries.
+// Resources of the REST API, as API Gateway puts them in the event's
+// "resource" field.
+const (
+	ResourceHealth  = "/health"
+	ResourceUploads = "/uploads"
+	ResourceUpload  = "/uploads/{id}"
+)
+
+// match finds the route for the request's resource and the {id} path
+// parameter it carries. It routes on the REST API's resource and path
+// parameters, never on the raw path, which carries a custom domain's base
+// path ("/v1/uploads") when there is one.
 func match(req *events.APIGatewayProxyRequest) (route, string, bool) {
-	parts := strings.Split(strings.Trim(req.Path, "/"), "/")
-	switch {
-	case len(parts) == 1 && parts[0] == "health":
+	switch req.Resource {
+	case ResourceHealth:
 		return healthRoute, "", true
-	case len(parts) == 1 && parts[0] == "uploads":
+	case ResourceUploads:
 		return createRoute, "", true
-	case len(parts) == 2 && parts[0] == "uploads":
-		if id, ok := req.PathParameters["id"]; ok {
-			return resultRoute, id, true
-		}
-		return resultRoute, parts[1], true
+	case ResourceUpload:
+		return resultRoute, req.PathParameters["id"], true
 	}
 	return route{}, "", false
 }
@@ -152,7 +167,7 @@ func match(req *events.APIGatewayProxyRequest) (route, string, bool) {
 // failures become JSON error responses, and internal ones are logged.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
 	reqID := requestID(ctx, &req)
-	log := h.log.With("requestId", reqID, "method", req.HTTPMethod, "path", req.Path)
+	log := h.log.With("requestId", reqID, "method", req.HTTPMethod, "resource", req.Resource, "path", req.Path)
 	defer func() {
 		if p := recover(); p != nil {
 			log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p))
@@ -161,13 +176,13 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	}()
 	rt, id, ok := match(&req)
 	if !ok {
-		return h.errorResponse(&req, reqID, fail(http.StatusNotFound, "not_found", "no route for %s", req.Path)), nil
+		return h.errorResponse(&req, reqID, fail(http.StatusNotFound, "not_found", "no route for resource %q", req.Resource)), nil
 	}
 	if req.HTTPMethod == http.MethodOptions {
 		return h.preflight(&req, rt), nil
 	}
 	if !slices.Contains(rt.methods, req.HTTPMethod) {
-		e := fail(http.StatusMethodNotAllowed, "method_not_allowed", "%s does not allow %s", req.Path, req.HTTPMethod)
+		e := fail(http.StatusMethodNotAllowed, "method_not_allowed", "%s does not allow %s", req.Resource, req.HTTPMethod)
 		e.allow = rt.methods
 		return h.errorResponse(&req, reqID, e), nil
 	}
@@ -189,6 +204,10 @@ func (h *Handler) health(context.Context, *events.APIGatewayProxyRequest, string
 }
 
 func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest, _ string) (int, any, error) {
+	owner, err := h.owner(req)
+	if err != nil {
+		return 0, nil, err
+	}
 	in, err := decodeCreate(req)
 	if err != nil {
 		return 0, nil, err
@@ -197,7 +216,7 @@ func (h *Handler) create(ctx context.Context, req *events.APIGatewayProxyRequest
 		return 0, nil, err
 	}
 	id := layout.NewUploadID()
-	key := layout.UploadKey(id, in.Filename)
+	key := layout.Upload{Owner: owner, ID: id, Filename: in.Filename}.Key()
 	expiry := h.cfg.URLExpiry
 	expiresAt := h.now().Add(expiry).UTC().Truncate(time.Second)
 	signed, err := h.presign.PresignPutObject(ctx, &s3.PutObjectInput{
@@ -288,11 +307,17 @@ func (h *Handler) checkCreate(in CreateRequest) error {
 	return nil
 }
 
-func (h *Handler) result(ctx context.Context, _ *events.APIGatewayProxyRequest, id string) (int, any, error) {
+// result answers GET /uploads/{id} from the caller's own results only: an
+// id of another owner is not found, exactly like an id that never existed.
+func (h *Handler) result(ctx context.Context, req *events.APIGatewayProxyRequest, id string) (int, any, error) {
+	owner, err := h.owner(req)
+	if err != nil {
+		return 0, nil, err
+	}
 	if !layout.ValidUploadID(id) {
 		return 0, nil, fail(http.StatusBadRequest, "invalid_id", "upload id must be %d lower-case hex digits", layout.UploadIDLen)
 	}
-	key := layout.ResultKey(id)
+	key := layout.ResultKey(owner, id)
 	data, err := objects.GetBytes(ctx, h.results, h.cfg.Bucket, key, maxResultBytes)
 	if objects.IsAccessDenied(err) {
 		if exists, lerr := objects.Exists(ctx, h.results, h.cfg.Bucket, key); lerr == nil && !exists {

@@ -122,18 +122,18 @@ func TestCreateUpload(t *testing.T) {
 			if !layout.ValidUploadID(got.ID) {
 				t.Errorf("id %q is not a valid upload id", got.ID)
 			}
-			wantKey := "uploads/" + got.ID + "/my song été.mp3"
+			wantKey := "uploads/_anonymous/" + got.ID + "/my song été.mp3"
 			if got.Key != wantKey || aws.ToString(p.in.Key) != wantKey || aws.ToString(p.in.Bucket) != "app-bucket" {
 				t.Errorf("key %q, presigned s3://%s/%s, want %q", got.Key, aws.ToString(p.in.Bucket), aws.ToString(p.in.Key), wantKey)
 			}
 			if aws.ToString(p.in.ContentType) != "audio/mpeg" || aws.ToInt64(p.in.ContentLength) != 1048576 {
 				t.Errorf("presigned content type %q length %d, want audio/mpeg 1048576", aws.ToString(p.in.ContentType), aws.ToInt64(p.in.ContentLength))
 			}
-			if p.expires != 15*time.Minute {
-				t.Errorf("presign expiry %s, want 15m", p.expires)
+			if p.expires != 5*time.Minute {
+				t.Errorf("presign expiry %s, want the default 5m", p.expires)
 			}
-			if got.ExpiresAt.Before(before.Add(15*time.Minute-time.Second)) || got.ExpiresAt.After(time.Now().Add(15*time.Minute)) {
-				t.Errorf("expiresAt %s, want 15 minutes from now", got.ExpiresAt)
+			if got.ExpiresAt.Before(before.Add(5*time.Minute-time.Second)) || got.ExpiresAt.After(time.Now().Add(5*time.Minute)) {
+				t.Errorf("expiresAt %s, want 5 minutes from now", got.ExpiresAt)
 			}
 			if got.Method != http.MethodPut || got.Headers["Content-Type"] != "audio/mpeg" || got.Headers["Host"] != "" || !strings.HasPrefix(got.UploadURL, "https://") {
 				t.Errorf("upload instructions %+v", got)
@@ -230,7 +230,7 @@ func TestGetUpload(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.store.Set(layout.ResultKey(fixtureID), objectstest.Object{Data: []byte(result)})
+			tc.store.Set(layout.ResultKey(layout.AnonymousOwner, fixtureID), objectstest.Object{Data: []byte(result)})
 			req := load(t, "get-upload.json")
 			if tc.id != "" {
 				req.PathParameters["id"] = tc.id
@@ -265,8 +265,8 @@ func TestRoutesAndCORS(t *testing.T) {
 		{"health, origin only in multiValueHeaders", "get-health.json", "", "", "", 200,
 			map[string]string{"Access-Control-Allow-Origin": origin, "Vary": "Origin"}},
 		{"health HEAD", "get-health.json", "HEAD", "", "", 200, nil},
-		{"unknown path", "get-health.json", "", "/nothing/here", "", 404, nil},
-		{"too deep", "get-health.json", "", "/uploads/a/b", "", 404, nil},
+		{"unknown resource", "get-health.json", "", "/nothing/here", "", 404, nil},
+		{"greedy resource", "get-health.json", "", "/{proxy+}", "", 404, nil},
 		{"wrong method", "post-uploads.json", "DELETE", "", "", 405, map[string]string{"Allow": "POST, OPTIONS"}},
 		{"wrong method on result", "get-upload.json", "PUT", "", "", 405, map[string]string{"Allow": "GET, OPTIONS"}},
 		{"preflight", "post-uploads.json", "OPTIONS", "", "", 204, map[string]string{
@@ -283,7 +283,7 @@ func TestRoutesAndCORS(t *testing.T) {
 				req.HTTPMethod = tc.method
 			}
 			if tc.path != "" {
-				req.Path, req.PathParameters = tc.path, nil
+				req.Resource, req.Path, req.PathParameters = tc.path, tc.path, nil
 			}
 			if tc.origin != "" {
 				req.Headers["origin"] = tc.origin
@@ -321,4 +321,110 @@ func TestRoutesAndCORS(t *testing.T) {
 			t.Errorf("got %d %s", resp.StatusCode, resp.Body)
 		}
 	})
+}
+
+// as returns req as made by the caller whose token has the sub claim, the
+// way API Gateway's Cognito user pools authorizer passes it.
+func as(req events.APIGatewayProxyRequest, sub string) events.APIGatewayProxyRequest {
+	req.RequestContext.Authorizer = map[string]any{"claims": map[string]any{
+		"sub": sub, "aud": "client", "token_use": "id", "cognito:username": sub,
+	}}
+	return req
+}
+
+func TestOwnership(t *testing.T) {
+	const alice, bob = "2f1e8c4a-0b7d-4e2f-9a31-5c6d7e8f9a0b", "bob"
+	store := &objectstest.Store{}
+	p := &fakePresigner{}
+	h := newHandler(t, p, store)
+
+	resp := handle(t, h, as(load(t, "post-uploads.json"), alice))
+	var created api.CreateResponse
+	if err := json.Unmarshal([]byte(resp.Body), &created); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create as alice: %d %s", resp.StatusCode, resp.Body)
+	}
+	want := layout.Upload{Owner: alice, ID: created.ID, Filename: "my song été.mp3"}.Key()
+	if created.Key != want || aws.ToString(p.in.Key) != want {
+		t.Fatalf("alice's upload key %q (presigned %q), want %q", created.Key, aws.ToString(p.in.Key), want)
+	}
+	result := `{"id":"` + created.ID + `"}`
+	store.Set(layout.ResultKey(alice, created.ID), objectstest.Object{Data: []byte(result)})
+
+	get := load(t, "get-upload.json")
+	get.PathParameters["id"], get.Path = created.ID, "/uploads/"+created.ID
+	for _, tc := range []struct {
+		name   string
+		req    events.APIGatewayProxyRequest
+		status int
+	}{
+		{"owner reads", as(get, alice), 200},
+		{"another caller gets 404", as(get, bob), 404},
+		{"no caller gets 404", get, 404},
+		{"a sub that cannot be a key segment", as(get, "../"+alice), 403},
+		{"a sub posing as the anonymous owner", as(get, layout.AnonymousOwner), 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := handle(t, h, tc.req)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if tc.status == 200 && resp.Body != result {
+				t.Errorf("body %s, want %s", resp.Body, result)
+			}
+			if tc.status == 404 && strings.Contains(resp.Body, alice) {
+				t.Errorf("404 body names the owner: %s", resp.Body)
+			}
+		})
+	}
+
+	t.Run("cognito mode refuses a request without claims", func(t *testing.T) {
+		cfg := config()
+		cfg.AuthMode = layout.AuthModeCognito
+		h, err := api.New(cfg, p, store, discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"post-uploads.json", "get-upload.json"} {
+			resp := handle(t, h, load(t, name))
+			if body := errorOf(t, resp); resp.StatusCode != http.StatusUnauthorized || body.Error.Code != "unauthorized" {
+				t.Errorf("%s without claims: %d %s", name, resp.StatusCode, resp.Body)
+			}
+		}
+		if resp := handle(t, h, load(t, "get-health.json")); resp.StatusCode != http.StatusOK {
+			t.Errorf("health without claims: %d", resp.StatusCode)
+		}
+		if resp := handle(t, h, as(get, alice)); resp.StatusCode != http.StatusOK {
+			t.Errorf("alice in cognito mode: %d %s", resp.StatusCode, resp.Body)
+		}
+	})
+}
+
+// TestBasePath routes requests through a custom domain's base path
+// mapping: API Gateway then sends path "/v1/uploads/..." with the resource
+// and path parameters unchanged.
+func TestBasePath(t *testing.T) {
+	store := &objectstest.Store{}
+	result := `{"id":"` + fixtureID + `"}`
+	store.Set(layout.ResultKey(layout.AnonymousOwner, fixtureID), objectstest.Object{Data: []byte(result)})
+	h := newHandler(t, &fakePresigner{}, store)
+	for _, tc := range []struct {
+		fixture, path string
+		status        int
+	}{
+		{"get-upload.json", "/v1/uploads/" + fixtureID, 200},
+		{"get-upload.json", "/api/v1/uploads/" + fixtureID + "/", 200},
+		{"post-uploads.json", "/v1/uploads", 201},
+		{"get-health.json", "/v1/health", 200},
+	} {
+		req := load(t, tc.fixture)
+		req.Path = tc.path
+		req.RequestContext.Path = tc.path
+		resp := handle(t, h, req)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s %s (resource %s) = %d %s, want %d", req.HTTPMethod, tc.path, req.Resource, resp.StatusCode, resp.Body, tc.status)
+		}
+		if tc.status == 200 && tc.fixture == "get-upload.json" && resp.Body != result {
+			t.Errorf("body %s", resp.Body)
+		}
+	}
 }

@@ -13,8 +13,15 @@ import (
 	"go-lambda-cdk/internal/origin"
 )
 
-// DefaultURLExpiry is how long a presigned upload URL stays valid.
-const DefaultURLExpiry = 15 * time.Minute
+// Lifetime of presigned upload URLs: a URL can PUT again and again until
+// it expires, so it is kept short.
+const (
+	// DefaultURLExpiry is how long a presigned upload URL stays valid
+	// unless configured.
+	DefaultURLExpiry = 5 * time.Minute
+	// MaxURLExpiry is the longest lifetime allowed.
+	MaxURLExpiry = time.Hour
+)
 
 // Config is what the API needs besides its clients.
 type Config struct {
@@ -30,9 +37,15 @@ type Config struct {
 	// CORSAllowedOrigins are the origins answered with CORS headers, or
 	// ["*"] for any (layout.EnvCORSAllowedOrigins, comma-separated).
 	CORSAllowedOrigins []string
-	// URLExpiry is how long upload URLs stay valid. Default
-	// DefaultURLExpiry; at most 7 days (the SigV4 limit).
+	// URLExpiry is how long upload URLs stay valid
+	// (layout.EnvUploadURLExpirySeconds, whole seconds). Default
+	// DefaultURLExpiry when 0; 1 s to MaxURLExpiry.
 	URLExpiry time.Duration
+	// AuthMode is layout.AuthModeCognito, where every upload route needs
+	// the authorizer's sub claim, or layout.AuthModeNone, where callers
+	// without claims share layout.AnonymousOwner (layout.EnvAuthMode).
+	// Default layout.AuthModeNone when "".
+	AuthMode string
 }
 
 // ConfigFromEnv reads the Config from the variables the stack sets and
@@ -52,6 +65,18 @@ func ConfigFromEnv(lookup lambdaenv.Lookup) (Config, error) {
 			errs = append(errs, fmt.Errorf("environment variable %s: %q is not a whole number of bytes", layout.EnvMaxUploadBytes, v))
 		}
 		cfg.MaxUploadBytes = n
+	}
+	if v, ok := lookup(layout.EnvUploadURLExpirySeconds); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("environment variable %s: %q is not a positive whole number of seconds; allowed 1 to %d",
+				layout.EnvUploadURLExpirySeconds, v, int64(MaxURLExpiry.Seconds())))
+		} else {
+			cfg.URLExpiry = time.Duration(min(n, 1<<32)) * time.Second
+		}
+	}
+	if v, ok := lookup(layout.EnvAuthMode); ok {
+		cfg.AuthMode = v
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, err
@@ -92,8 +117,14 @@ func (c Config) Validate() error {
 	for _, p := range origin.Check(c.CORSAllowedOrigins) {
 		errs = append(errs, fmt.Errorf("CORSAllowedOrigins (%s): %w", layout.EnvCORSAllowedOrigins, p.Err))
 	}
-	if c.URLExpiry < 0 || c.URLExpiry > 7*24*time.Hour {
-		errs = append(errs, fmt.Errorf("URLExpiry is %s, must be between 0 (default %s) and 168h", c.URLExpiry, DefaultURLExpiry))
+	if c.URLExpiry < 0 || c.URLExpiry > MaxURLExpiry || c.URLExpiry%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("URLExpiry (%s) is %s; allowed whole seconds from 1s to %s (0 means the default %s)",
+			layout.EnvUploadURLExpirySeconds, c.URLExpiry, MaxURLExpiry, DefaultURLExpiry))
+	}
+	switch c.AuthMode {
+	case "", layout.AuthModeCognito, layout.AuthModeNone:
+	default:
+		errs = append(errs, fmt.Errorf("AuthMode (%s) is %q; allowed %q or %q", layout.EnvAuthMode, c.AuthMode, layout.AuthModeCognito, layout.AuthModeNone))
 	}
 	return errors.Join(errs...)
 }

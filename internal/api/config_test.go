@@ -43,6 +43,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{"only commas", with("CORS_ALLOWED_ORIGINS", ",,"), []string{"CORS_ALLOWED_ORIGINS"}},
 		{"http origin, which the stack refuses too", with("CORS_ALLOWED_ORIGINS", "http://app.example.com"), []string{"CORS_ALLOWED_ORIGINS", `"http://app.example.com" is not https`}},
 		{"star with others", with("CORS_ALLOWED_ORIGINS", "*,https://app.example.com"), []string{"CORS_ALLOWED_ORIGINS", "only origin"}},
+		{"expiry an hour", with("UPLOAD_URL_EXPIRY_SECONDS", "3600"), nil},
+		{"expiry over an hour", with("UPLOAD_URL_EXPIRY_SECONDS", "3601"), []string{"UPLOAD_URL_EXPIRY_SECONDS", "1h0m1s", "1h0m0s"}},
+		{"expiry zero", with("UPLOAD_URL_EXPIRY_SECONDS", "0"), []string{"UPLOAD_URL_EXPIRY_SECONDS", `"0"`}},
+		{"expiry not a number", with("UPLOAD_URL_EXPIRY_SECONDS", "5m"), []string{"UPLOAD_URL_EXPIRY_SECONDS", `"5m"`}},
+		{"auth mode cognito", with("AUTH_MODE", "cognito"), nil},
+		{"auth mode unknown", with("AUTH_MODE", "iam"), []string{"AUTH_MODE", `"iam"`, `"cognito"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

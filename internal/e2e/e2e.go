@@ -12,6 +12,7 @@ import (
 	"path"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -86,9 +87,10 @@ func APIPayload(method, path, resource, body string) ([]byte, error) {
 	return json.Marshal(ev)
 }
 
-// S3Payload is the S3 ObjectCreated:Put event for an object stored as key.
-func S3Payload(key string, size int64, at time.Time) ([]byte, error) {
-	return json.Marshal(localevents.S3Put(Bucket, key, size, s3local.Region, at))
+// S3Payload is the S3 ObjectCreated:Put event for an object stored as key
+// with the ETag eTag (quotes are dropped).
+func S3Payload(key string, size int64, eTag string, at time.Time) ([]byte, error) {
+	return json.Marshal(localevents.S3Put(Bucket, key, size, strings.Trim(eTag, `"`), s3local.Region, at))
 }
 
 // SchedulePayload is the scheduled EventBridge event fired at t.

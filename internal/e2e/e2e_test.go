@@ -157,13 +157,12 @@ func TestUploadCycle(t *testing.T) {
 	content := []byte("hello from the end-to-end test\n")
 	var up api.CreateResponse
 	callAPI(t, apiFn, "POST", "/uploads", "", fmt.Sprintf(`{"filename":"my song été.txt","contentType":"text/plain","size":%d}`, len(content)), http.StatusCreated, &up)
-	if up.Key != layout.UploadKey(up.ID, "my song été.txt") {
+	if up.Key != (layout.Upload{Owner: layout.AnonymousOwner, ID: up.ID, Filename: "my song été.txt"}).Key() {
 		t.Fatalf("upload key %q for id %q", up.Key, up.ID)
 	}
 	callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusNotFound, nil)
-	// The signature pins the content type and length: S3 refuses a PUT
-	// whose headers differ (s3local checks no signatures, so this is the
-	// check).
+	// The signature pins the content type and length: S3 (and s3local,
+	// which verifies presigned URLs) refuses a PUT whose headers differ.
 	u, err := url.Parse(up.UploadURL)
 	if err != nil {
 		t.Fatal(err)
@@ -171,8 +170,24 @@ func TestUploadCycle(t *testing.T) {
 	if signed := u.Query().Get("X-Amz-SignedHeaders"); signed != "content-length;content-type;host" {
 		t.Errorf("X-Amz-SignedHeaders = %q, want content-length;content-type;host", signed)
 	}
-	if exp := u.Query().Get("X-Amz-Expires"); exp != "900" {
-		t.Errorf("X-Amz-Expires = %q, want 900 (15 minutes)", exp)
+	if exp := u.Query().Get("X-Amz-Expires"); exp != "300" {
+		t.Errorf("X-Amz-Expires = %q, want 300 (5 minutes, the default)", exp)
+	}
+
+	for _, bad := range []struct {
+		contentType string
+		body        []byte
+	}{{"application/octet-stream", content}, {"text/plain", append(bytes.Clone(content), "more"...)}} {
+		req, _ := http.NewRequest(up.Method, up.UploadURL, bytes.NewReader(bad.body))
+		req.Header.Set("Content-Type", bad.contentType)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("PUT of %d bytes as %s to the URL signed for %d bytes of text/plain = %s, want 403", len(bad.body), bad.contentType, len(content), res.Status)
+		}
 	}
 
 	// The client PUTs with exactly the signed headers.
@@ -210,7 +225,7 @@ func TestUploadCycle(t *testing.T) {
 	if obj.Key != up.Key {
 		t.Fatalf("object created at %q, want %q", obj.Key, up.Key)
 	}
-	payload, err := e2e.S3Payload(obj.Key, obj.Size, obj.Time)
+	payload, err := e2e.S3Payload(obj.Key, obj.Size, obj.ETag, obj.Time)
 	if resp := invoke(t, procFn, payload, err); resp.StatusCode != http.StatusOK || resp.ErrorType != "" {
 		t.Fatalf("processor: %d %s %s", resp.StatusCode, resp.ErrorType, resp.Body)
 	}
@@ -224,12 +239,13 @@ func TestUploadCycle(t *testing.T) {
 		t.Errorf("result %+v does not describe the upload", res)
 	}
 
-	payload, err = e2e.SchedulePayload(time.Now().Add(time.Minute))
+	// A run tomorrow reports on the day of the upload's event.
+	payload, err = e2e.SchedulePayload(obj.Time.Add(report.Day))
 	if resp := invoke(t, reportFn, payload, err); resp.StatusCode != http.StatusOK || resp.ErrorType != "" {
 		t.Fatalf("report: %d %s %s", resp.StatusCode, resp.ErrorType, resp.Body)
 	}
 	var rep report.Report
-	key := layout.ReportKey(time.Now().Add(time.Minute - report.Window))
+	key := layout.ReportKey(obj.Time)
 	out, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(key)})
 	if err != nil {
 		t.Fatalf("report %s: %v", key, err)
@@ -269,8 +285,8 @@ func TestErrors(t *testing.T) {
 	env := e2e.Env(srv)
 
 	t.Run("processor returns a failure for Lambda to retry", func(t *testing.T) {
-		key := layout.UploadKey(layout.NewUploadID(), "gone.txt")
-		payload, err := e2e.S3Payload(key, 10, time.Now())
+		key := layout.Upload{Owner: "alice", ID: layout.NewUploadID(), Filename: "gone.txt"}.Key()
+		payload, err := e2e.S3Payload(key, 10, "0123456789abcdef0123456789abcdef", time.Now())
 		resp := invoke(t, start(t, "processor", env), payload, err)
 		if resp.StatusCode != http.StatusOK || resp.ErrorType == "" || !strings.Contains(resp.ErrorMessage, key) {
 			t.Errorf("got %d errorType %q errorMessage %q, want a function error naming %s", resp.StatusCode, resp.ErrorType, resp.ErrorMessage, key)

@@ -33,14 +33,15 @@ func TestHandlersOnRealS3Client(t *testing.T) {
 	ctx := context.Background()
 	c := srv.Client()
 
-	id := layout.NewUploadID()
-	key := layout.UploadKey(id, "my song été+1.bin")
+	up := layout.Upload{Owner: "2f1e8c4a-0b7d-4e2f-9a31-5c6d7e8f9a0b", ID: layout.NewUploadID(), Filename: "my song été+1.bin"}
+	key := up.Key()
 	data := []byte(strings.Repeat("0123456789abcdef", 3<<16)) // 3 MiB
-	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(key), Body: strings.NewReader(string(data))}); err != nil {
+	put, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(key), Body: strings.NewReader(string(data))})
+	if err != nil {
 		t.Fatal(err)
 	}
 	var ev events.S3Event
-	payload, err := e2e.S3Payload(key, int64(len(data)), time.Now())
+	payload, err := e2e.S3Payload(key, int64(len(data)), aws.ToString(put.ETag), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,25 +52,37 @@ func TestHandlersOnRealS3Client(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res processor.Result
-	if err := objects.GetJSON(ctx, c, e2e.Bucket, layout.ResultKey(id), 1<<20, &res); err != nil {
+	if err := objects.GetJSON(ctx, c, e2e.Bucket, layout.ResultKey(up.Owner, up.ID), 1<<20, &res); err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(data)
-	if res.Key != key || res.Size != int64(len(data)) || res.SHA256 != hex.EncodeToString(sum[:]) {
+	if res.Key != key || res.Size != int64(len(data)) || res.SHA256 != hex.EncodeToString(sum[:]) || res.ETag == "" {
 		t.Errorf("result %+v", res)
 	}
 
-	// 1,100 more results: the listing takes two pages.
+	// The same key PUT again: the first event is superseded (gofakes3
+	// ignores If-Match on GET, so the processor compares the ETag it got).
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(key), Body: strings.NewReader("replaced")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := processor.New(c, e2e.Bucket, discard).Handle(ctx, ev); err != nil {
+		t.Fatalf("superseded event: %v", err)
+	}
+	var again processor.Result
+	if err := objects.GetJSON(ctx, c, e2e.Bucket, layout.ResultKey(up.Owner, up.ID), 1<<20, &again); err != nil || again != res {
+		t.Errorf("the superseded event changed the result to %+v (%v)", again, err)
+	}
+
+	// 1,100 more results the same day: the listing takes two pages.
 	const extra = 1100
 	for i := range extra {
-		rid := layout.NewUploadID()
-		r := processor.Result{ID: rid, Key: layout.UploadKey(rid, "x.png"), Size: int64(i), ContentType: "image/png"}
-		if err := objects.PutJSON(ctx, c, e2e.Bucket, layout.ResultKey(rid), r); err != nil {
+		u := layout.Upload{Owner: "bob", ID: layout.NewUploadID(), Filename: "x.png"}
+		r := processor.Result{ID: u.ID, Owner: u.Owner, Key: u.Key(), Size: int64(i), ContentType: "image/png", EventTime: res.EventTime}
+		if err := processor.WriteResult(ctx, c, e2e.Bucket, r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	now := time.Now()
-	rep, err := report.New(c, e2e.Bucket, discard).Summarize(ctx, now.Add(-report.Window), now.Add(time.Minute))
+	rep, err := report.New(c, e2e.Bucket, discard).Summarize(ctx, res.EventTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +90,7 @@ func TestHandlersOnRealS3Client(t *testing.T) {
 	if rep.Count != extra+1 || rep.TotalBytes != wantBytes || rep.ByContentType["image/png"].Count != extra {
 		t.Errorf("report counts %d results, %d bytes; want %d, %d", rep.Count, rep.TotalBytes, extra+1, wantBytes)
 	}
-	if old, err := report.New(c, e2e.Bucket, discard).Summarize(ctx, now.Add(-48*time.Hour), now.Add(-24*time.Hour)); err != nil || old.Count != 0 {
-		t.Errorf("a window before the results counts %d (%v)", old.Count, err)
+	if old, err := report.New(c, e2e.Bucket, discard).Summarize(ctx, res.EventTime.Add(-report.Day)); err != nil || old.Count != 0 {
+		t.Errorf("the day before the results counts %d (%v)", old.Count, err)
 	}
 }

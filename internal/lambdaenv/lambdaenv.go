@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -46,8 +48,9 @@ func Required(lookup Lookup, names ...string) (map[string]string, error) {
 // (region, credentials, AWS_ENDPOINT_URL_S3, AWS_REQUEST_CHECKSUM_CALCULATION
 // and the rest). When layout.EnvS3ForcePathStyle is "true" it addresses
 // buckets path-style, as local S3 servers need; the deployed stack never sets
-// it. Call it once at start-up, never per invocation.
-func S3Client(ctx context.Context, lookup Lookup) (*s3.Client, error) {
+// it. optFns adjust the client further. Call it once at start-up, never per
+// invocation.
+func S3Client(ctx context.Context, lookup Lookup, optFns ...func(*s3.Options)) (*s3.Client, error) {
 	pathStyle := false
 	if v, ok := lookup(layout.EnvS3ForcePathStyle); ok && v != "" {
 		b, err := strconv.ParseBool(v)
@@ -60,19 +63,30 @@ func S3Client(ctx context.Context, lookup Lookup) (*s3.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), nil
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = pathStyle }}, optFns...)...), nil
 }
 
 // BucketClient returns the app's bucket name (layout.EnvBucketName, required)
-// and an S3 client from S3Client.
-func BucketClient(ctx context.Context, lookup Lookup) (string, *s3.Client, error) {
+// and an S3 client from S3Client with optFns.
+func BucketClient(ctx context.Context, lookup Lookup, optFns ...func(*s3.Options)) (string, *s3.Client, error) {
 	vars, err := Required(lookup, layout.EnvBucketName)
 	if err != nil {
 		return "", nil, err
 	}
-	client, err := S3Client(ctx, lookup)
+	client, err := S3Client(ctx, lookup, optFns...)
 	if err != nil {
 		return "", nil, err
 	}
 	return vars[layout.EnvBucketName], client, nil
+}
+
+// MaxConnsPerHost is an S3 option that keeps up to n idle connections to a
+// host (the SDK keeps 10 by default), for a handler that runs n requests at
+// once: without it every request beyond 10 opens a new TLS connection.
+func MaxConnsPerHost(n int) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = n
+		})
+	}
 }

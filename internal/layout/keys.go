@@ -60,33 +60,70 @@ func CheckFilename(name string) error {
 	return nil
 }
 
-// UploadKey is the key a client uploads a file to: uploads/<id>/<filename>.
-// It does not validate its arguments; see ValidUploadID and CheckFilename.
-func UploadKey(id, filename string) string {
-	return UploadsPrefix + id + "/" + filename
+// Upload names one uploaded object: who uploaded it, its id and its
+// filename. Its key is uploads/<owner>/<id>/<filename>.
+type Upload struct {
+	Owner    string // see ValidOwner
+	ID       string // see ValidUploadID
+	Filename string // see CheckFilename
 }
 
-// ParseUploadKey splits a key made by UploadKey into its id and filename and
-// checks both. It returns an error for any key outside UploadsPrefix.
-func ParseUploadKey(key string) (id, filename string, err error) {
+// Key is the object key of the upload: uploads/<owner>/<id>/<filename>. It
+// does not validate; see Upload.Check.
+func (u Upload) Key() string {
+	return UploadsPrefix + u.Owner + "/" + u.ID + "/" + u.Filename
+}
+
+// Check returns an error naming the first invalid part of u.
+func (u Upload) Check() error {
+	switch {
+	case !ValidOwner(u.Owner):
+		return fmt.Errorf("owner %q is not a valid owner segment", u.Owner)
+	case !ValidUploadID(u.ID):
+		return fmt.Errorf("id %q is not %d lower-case hex digits", u.ID, UploadIDLen)
+	}
+	return CheckFilename(u.Filename)
+}
+
+// ParseUploadKey splits a key made by Upload.Key into its parts and checks
+// them. It returns an error for any key outside UploadsPrefix or of another
+// shape.
+func ParseUploadKey(key string) (Upload, error) {
 	rest, ok := strings.CutPrefix(key, UploadsPrefix)
 	if !ok {
-		return "", "", fmt.Errorf("key %q is not under %q", key, UploadsPrefix)
+		return Upload{}, fmt.Errorf("key %q is not under %q", key, UploadsPrefix)
 	}
-	id, filename, ok = strings.Cut(rest, "/")
-	if !ok || !ValidUploadID(id) {
-		return "", "", fmt.Errorf("key %q does not have the form %s<id>/<filename>", key, UploadsPrefix)
+	owner, rest, ok1 := strings.Cut(rest, "/")
+	id, filename, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 {
+		return Upload{}, fmt.Errorf("key %q does not have the form %s<owner>/<id>/<filename>", key, UploadsPrefix)
 	}
-	if err := CheckFilename(filename); err != nil {
-		return "", "", fmt.Errorf("key %q: %w", key, err)
+	u := Upload{Owner: owner, ID: id, Filename: filename}
+	if err := u.Check(); err != nil {
+		return Upload{}, fmt.Errorf("key %q: %w", key, err)
 	}
-	return id, filename, nil
+	return u, nil
 }
 
-// ResultKey is the key of the processing result of upload id:
-// results/<id>.json.
-func ResultKey(id string) string {
-	return ResultsPrefix + id + ".json"
+// ResultKey is the key of the processing result of an owner's upload id:
+// results/by-owner/<owner>/<id>.json. The API reads only this key for the
+// caller's own owner segment, which is what makes results private.
+func ResultKey(owner, id string) string {
+	return ResultsByOwnerPrefix + owner + "/" + id + ".json"
+}
+
+// DayIndexPrefix is the prefix of the per-day index for the UTC day of t:
+// results/by-day/<YYYY-MM-DD>/.
+func DayIndexPrefix(t time.Time) string {
+	return ResultsByDayPrefix + t.UTC().Format(time.DateOnly) + "/"
+}
+
+// DayIndexKey is the index entry of upload id in the UTC day of t (the time
+// of the S3 event that created the object): a copy of the result at
+// results/by-day/<YYYY-MM-DD>/<id>.json. Upload ids are unique across
+// owners, so the owner is not part of it.
+func DayIndexKey(t time.Time, id string) string {
+	return DayIndexPrefix(t) + id + ".json"
 }
 
 // ReportKey is the key of the report for the UTC day of t:

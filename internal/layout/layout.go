@@ -3,6 +3,25 @@
 // variables the stack sets on each function.
 //
 // It is plain Go with no AWS or CDK import, so both sides can depend on it.
+//
+// # Keys
+//
+//	uploads/<owner>/<id>/<filename>          the uploaded file (Upload.Key), PUT by the client
+//	results/by-owner/<owner>/<id>.json       its processing result (ResultKey), read by the API
+//	results/by-day/<YYYY-MM-DD>/<id>.json    a copy of the result in the per-day index (DayIndexKey), read by the report
+//	reports/<YYYY-MM-DD>.json                the report of one UTC day (ReportKey)
+//
+// <owner> is the caller's sub claim from the API Gateway Cognito user pools
+// authorizer (requestContext.authorizer.claims.sub), or AnonymousOwner when
+// the API has no authorizer; see ValidOwner. <id> is 32 lower-case hex
+// digits (NewUploadID). <filename> is the client's, checked by
+// CheckFilename. The day of the index is the UTC day of the S3 event that
+// created the upload, so every retry of that event indexes the same day.
+//
+// The API answers GET /uploads/{id} from results/by-owner/<caller>/<id>.json
+// only, so a caller never sees another owner's result: it gets 404, the
+// same answer as for an id that does not exist. The report lists one day's
+// index and never the whole history.
 package layout
 
 // Key prefixes inside the app's bucket. IAM policies in the stack are scoped
@@ -11,8 +30,13 @@ const (
 	// UploadsPrefix holds the files that clients upload through presigned
 	// URLs; object-created events under it invoke the processor.
 	UploadsPrefix = "uploads/"
-	// ResultsPrefix holds one JSON result per processed upload.
+	// ResultsPrefix holds one JSON result per processed upload, under
+	// ResultsByOwnerPrefix, and the per-day index, under ResultsByDayPrefix.
 	ResultsPrefix = "results/"
+	// ResultsByOwnerPrefix holds the results by owner and id.
+	ResultsByOwnerPrefix = ResultsPrefix + "by-owner/"
+	// ResultsByDayPrefix holds the per-day index of results.
+	ResultsByDayPrefix = ResultsPrefix + "by-day/"
 	// ReportsPrefix holds one JSON report per day.
 	ReportsPrefix = "reports/"
 )
@@ -30,6 +54,22 @@ const (
 	// EnvCORSAllowedOrigins is a comma-separated list of origins, or "*",
 	// that the API answers CORS requests for (api only).
 	EnvCORSAllowedOrigins = "CORS_ALLOWED_ORIGINS"
+	// EnvUploadURLExpirySeconds is how long a presigned upload URL stays
+	// valid, in whole seconds (api only; optional). Default 300 (5 minutes),
+	// at most 3600 (1 hour).
+	EnvUploadURLExpirySeconds = "UPLOAD_URL_EXPIRY_SECONDS"
+	// EnvAuthMode is the API's authentication: AuthModeCognito (every
+	// upload route must carry the authorizer's sub claim) or AuthModeNone
+	// (callers without claims share AnonymousOwner). Optional (api only);
+	// default AuthModeNone, so that a stack without an authorizer keeps
+	// working.
+	EnvAuthMode = "AUTH_MODE"
+)
+
+// Values of EnvAuthMode, as in the stack's auth.mode.
+const (
+	AuthModeCognito = "cognito"
+	AuthModeNone    = "none"
 )
 
 // EnvMetricsNamespace is the CloudWatch namespace of the business metrics

@@ -25,6 +25,7 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/local/apigw"
+	"go-lambda-cdk/internal/local/auth"
 	"go-lambda-cdk/internal/local/events"
 	"go-lambda-cdk/internal/local/notify"
 	"go-lambda-cdk/internal/local/template"
@@ -47,7 +48,8 @@ type Options struct {
 	// functions. Default: found by walking up from the working directory.
 	ModuleDir string
 	// StateDir holds build/ (host bootstraps), s3/ (the bucket's objects,
-	// kept across runs) and failed/ (async failure records).
+	// kept across runs), failed/ (async failure records) and issuer/ (the
+	// local token issuer's key, see IssuerDir).
 	// Default "<ModuleDir>/.local".
 	StateDir string
 	// API serves the REST API on APIAddr (default DefaultAPIAddr; use
@@ -88,6 +90,7 @@ type App struct {
 	logger  *slog.Logger
 	writers []*lineWriter
 	failed  string
+	state   string
 }
 
 // Start builds the functions for this machine and starts everything. On
@@ -98,7 +101,7 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	logs := &syncWriter{w: orDiscard(opts.Logs)}
 	a := &App{tpl: opts.Template, pools: map[string]*pool{}, targets: map[string]notify.Target{},
-		failed: filepath.Join(opts.StateDir, "failed")}
+		failed: filepath.Join(opts.StateDir, "failed"), state: opts.StateDir}
 	own := a.writer(logs, "local")
 	a.logger = slog.New(slog.NewTextHandler(own, nil))
 	defer func() {
@@ -238,14 +241,22 @@ func (a *App) startAPI(addr string) error {
 		return errors.New("local: the template has no REST API")
 	}
 	var routes []apigw.Route
+	var tokens apigw.TokenVerifier
 	for _, r := range api.Routes {
 		if r.Mock != nil || a.pools[r.Function] != nil {
 			routes = append(routes, r)
 		}
+		if r.Authorizer != nil && tokens == nil {
+			issuer, err := auth.LoadOrCreate(IssuerDir(a.state))
+			if err != nil {
+				return err
+			}
+			tokens = issuer
+		}
 	}
 	h, err := apigw.New(apigw.Config{
 		Stage: api.Stage, Routes: routes, BinaryMediaTypes: api.BinaryMediaTypes,
-		Invoker: a, Logger: a.logger,
+		Invoker: a, Tokens: tokens, Logger: a.logger,
 	})
 	if err != nil {
 		return err
@@ -260,6 +271,11 @@ func (a *App) startAPI(addr string) error {
 	go func() { a.served <- a.api.Serve(ln) }()
 	return nil
 }
+
+// IssuerDir is the folder of the local token issuer's key under a state
+// folder: methods with a Cognito user pools authorizer accept the tokens it
+// signs (`go run ./bin/local token -sub alice`).
+func IssuerDir(stateDir string) string { return filepath.Join(stateDir, "issuer") }
 
 // APIURL is the REST API's base URL including the stage, e.g.
 // http://127.0.0.1:3000/dev; "" without the API.

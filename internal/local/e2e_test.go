@@ -100,8 +100,8 @@ func TestEndToEnd(t *testing.T) {
 		// An event for an object that does not exist makes the processor
 		// fail on every attempt, as S3 would deliver it.
 		bucket := tpl.Notifications[0].Bucket
-		key := layout.UploadsPrefix + layout.NewUploadID() + "/gone.txt"
-		ev, _ := json.Marshal(events.S3Put(bucket, key, 3, "us-east-1", time.Now()))
+		key := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "gone.txt"}.Key()
+		ev, _ := json.Marshal(events.S3Put(bucket, key, 3, "0123456789abcdef0123456789abcdef", "us-east-1", time.Now()))
 		out, err := app.InvokeAsync(ctx, "processor", ev)
 		if err != nil {
 			t.Fatal(err)
@@ -134,7 +134,13 @@ func TestEndToEnd(t *testing.T) {
 
 func readTemplate(tb testing.TB) *template.Template {
 	tb.Helper()
-	tpl, err := template.ReadFile(filepath.Join("template", "testdata", "cdk-synth.template.json"), "GoLambdaCdk-dev")
+	return readTemplateFile(tb, "cdk-synth.template.json")
+}
+
+// readTemplateFile reads a template of template/testdata.
+func readTemplateFile(tb testing.TB, name string) *template.Template {
+	tb.Helper()
+	tpl, err := template.ReadFile(filepath.Join("template", "testdata", name), "GoLambdaCdk-dev")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -157,20 +163,7 @@ func startApp(tb testing.TB, ctx context.Context, tpl *template.Template, state 
 
 func do(t testing.TB, method, url, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return send(t, method, url, "", contentType, body)
 }
 
 // processesMentioning lists the command lines of processes whose command

@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Getter reads objects.
@@ -26,12 +28,18 @@ type Putter interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
+// Header reads an object's metadata.
+type Header interface {
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
 // Lister lists objects; s3.NewListObjectsV2Paginator accepts it.
 type Lister = s3.ListObjectsV2APIClient
 
 var (
 	_ Getter = (*s3.Client)(nil)
 	_ Putter = (*s3.Client)(nil)
+	_ Header = (*s3.Client)(nil)
 	_ Lister = (*s3.Client)(nil)
 )
 
@@ -50,6 +58,18 @@ func IsNotFound(err error) bool {
 	}
 	var api smithy.APIError
 	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
+}
+
+// IsPreconditionFailed reports whether err is S3's 412 PreconditionFailed,
+// the answer to a conditional request (If-Match) whose condition no longer
+// holds.
+func IsPreconditionFailed(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed" {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed
 }
 
 // IsAccessDenied reports whether err is S3's 403 AccessDenied. S3 also

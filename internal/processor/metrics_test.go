@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"go-lambda-cdk/internal/fixture"
+	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/metrics"
 	"go-lambda-cdk/internal/metrics/metricstest"
 	"go-lambda-cdk/internal/objects/objectstest"
@@ -16,7 +17,7 @@ import (
 
 func TestMetrics(t *testing.T) {
 	store := &objectstest.Store{}
-	store.Set("uploads/"+id+"/my song été.mp3", objectstest.Object{Data: make([]byte, 1500)})
+	store.Set(fixtureKey, objectstest.Object{Data: make([]byte, 1500), ETag: fixtureETag})
 	var ev events.S3Event
 	fixture.Load(t, "s3-put.json", &ev)
 	var buf bytes.Buffer
@@ -31,7 +32,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	buf.Reset()
-	ev.Records[0].S3.Object.URLDecodedKey = "uploads/" + id + "/missing"
+	ev.Records[0].S3.Object.URLDecodedKey = layout.Upload{Owner: owner, ID: id, Filename: "missing"}.Key()
 	if err := h.Handle(context.Background(), ev); err == nil {
 		t.Fatal("a missing object did not fail")
 	}

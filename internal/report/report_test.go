@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/layout"
@@ -21,30 +23,45 @@ import (
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// eventTime is the time in testdata/scheduled.json.
-var eventTime = time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC)
+// eventTime is the time in testdata/scheduled.json; it reports on day.
+var (
+	eventTime = time.Date(2026, 11, 25, 0, 5, 0, 0, time.UTC)
+	day       = time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+)
 
-func putResult(t *testing.T, s *objectstest.Store, n int, size int64, ct string, mod time.Time) {
+// putResult stores result n of the upload event at time at, as the
+// processor does: for its owner and in the day's index.
+func putResult(t testing.TB, s *objectstest.Store, n int, size int64, ct string, at time.Time) {
 	t.Helper()
 	id := fmt.Sprintf("%032x", n)
-	data, err := json.Marshal(processor.Result{ID: id, Key: layout.UploadKey(id, "f"), Size: size, ContentType: ct})
+	u := layout.Upload{Owner: "alice", ID: id, Filename: "f"}
+	data, err := json.Marshal(processor.Result{ID: id, Owner: u.Owner, Key: u.Key(), Size: size, ContentType: ct, EventTime: at})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Set(layout.ResultKey(id), objectstest.Object{Data: data, LastModified: mod})
+	s.Set(layout.ResultKey(u.Owner, id), objectstest.Object{Data: data})
+	s.Set(layout.DayIndexKey(at, id), objectstest.Object{Data: data})
+}
+
+func TestReportedDay(t *testing.T) {
+	for _, at := range []time.Time{eventTime, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 25, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 11, 24, 20, 0, 0, 0, time.FixedZone("EST", -5*3600))} {
+		if got := report.ReportedDay(at); !got.Equal(day) {
+			t.Errorf("ReportedDay(%s) = %s, want %s", at, got, day)
+		}
+	}
 }
 
 func TestScheduledEvent(t *testing.T) {
 	store := &objectstest.Store{}
-	from := eventTime.Add(-24 * time.Hour)
-	putResult(t, store, 1, 100, "image/png", from)                     // first instant: in
-	putResult(t, store, 2, 50, "image/png", eventTime.Add(-time.Hour)) // in
-	putResult(t, store, 3, 7, "text/plain; charset=utf-8", from.Add(time.Minute))
-	putResult(t, store, 4, 1000, "image/png", eventTime)              // at the end: out
-	putResult(t, store, 5, 1000, "image/png", from.Add(-time.Second)) // before: out
-	store.Set(layout.ResultKey("broken"), objectstest.Object{Data: []byte("{not json"), LastModified: from.Add(time.Hour)})
-	store.Set(layout.ResultsPrefix+"notes.txt", objectstest.Object{Data: []byte("x"), LastModified: from.Add(time.Hour)})
-	store.Set(layout.UploadKey("x", "y"), objectstest.Object{Data: []byte("not a result"), LastModified: from.Add(time.Hour)})
+	putResult(t, store, 1, 100, "image/png", day)                     // first instant: in
+	putResult(t, store, 2, 50, "image/png", day.Add(Day-time.Second)) // last second: in
+	putResult(t, store, 3, 7, "text/plain; charset=utf-8", day.Add(time.Minute))
+	putResult(t, store, 4, 1000, "image/png", day.Add(Day))          // the next day: out
+	putResult(t, store, 5, 1000, "image/png", day.Add(-time.Second)) // the day before: out
+	store.Set(layout.DayIndexPrefix(day)+"broken.json", objectstest.Object{Data: []byte("{not json")})
+	store.Set(layout.DayIndexPrefix(day)+"notes.txt", objectstest.Object{Data: []byte("x")})
+	store.Set(layout.Upload{Owner: "alice", ID: fmt.Sprintf("%032x", 9), Filename: "y"}.Key(), objectstest.Object{Data: []byte("not a result")})
 
 	var ev events.EventBridgeEvent
 	fixture.Load(t, "scheduled.json", &ev)
@@ -61,7 +78,7 @@ func TestScheduledEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := report.Report{
-		Date: "2026-11-24", From: from, To: eventTime, Count: 3, TotalBytes: 157, Skipped: 1,
+		Date: "2026-11-24", From: day, To: day.Add(Day), Count: 3, TotalBytes: 157, Skipped: 1,
 		ByContentType: map[string]report.Totals{
 			"image/png":                 {Count: 2, Bytes: 150},
 			"text/plain; charset=utf-8": {Count: 1, Bytes: 7},
@@ -72,27 +89,69 @@ func TestScheduledEvent(t *testing.T) {
 	}
 
 	// Running again for the same day overwrites the same object, identically.
+	puts := store.Puts()
 	if err := h.Handle(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := store.Get("reports/2026-11-24.json")
-	if string(again.Data) != string(obj.Data) || store.Puts() != 2 {
-		t.Errorf("second run: %d puts, report\n%s\nfirst\n%s", store.Puts(), again.Data, obj.Data)
+	if string(again.Data) != string(obj.Data) || store.Puts() != puts+1 {
+		t.Errorf("second run: %d puts, report\n%s\nfirst\n%s", store.Puts()-puts, again.Data, obj.Data)
 	}
 }
 
-func TestManyPages(t *testing.T) {
-	store := &objectstest.Store{}
+const Day = report.Day
+
+// countingStore counts the GETs in flight and the keys listed.
+type countingStore struct {
+	*objectstest.Store
+	inFlight, peak atomic.Int64
+	listed         atomic.Int64
+}
+
+func (s *countingStore) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		p := s.peak.Load()
+		if n <= p || s.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	time.Sleep(200 * time.Microsecond) // let the GETs overlap
+	return s.Store.GetObject(ctx, in, opts...)
+}
+
+func (s *countingStore) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	out, err := s.Store.ListObjectsV2(ctx, in, opts...)
+	if err == nil {
+		s.listed.Add(int64(len(out.Contents)))
+	}
+	return out, err
+}
+
+func TestManyPagesBoundedPool(t *testing.T) {
+	store := &countingStore{Store: &objectstest.Store{}}
 	const n = 2345 // more than two pages of 1000
 	for i := range n {
-		putResult(t, store, i, 2, "application/pdf", eventTime.Add(-time.Minute))
+		putResult(t, store.Store, i, 2, "application/pdf", day.Add(time.Duration(i)*time.Second))
 	}
-	rep, err := report.New(store, "b", discard).Summarize(context.Background(), eventTime.Add(-report.Window), eventTime)
+	for i := range 500 { // other days: never listed
+		putResult(t, store.Store, n+i, 2, "application/pdf", day.Add(-Day))
+	}
+	h := report.New(store, "b", discard)
+	h.Concurrency = 8
+	rep, err := h.Summarize(context.Background(), day)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Count != n || rep.TotalBytes != 2*n || rep.ByContentType["application/pdf"].Count != n {
 		t.Errorf("report counts %d results of %d bytes, want %d of %d", rep.Count, rep.TotalBytes, n, 2*n)
+	}
+	if got := store.listed.Load(); got != n {
+		t.Errorf("listed %d keys, want only the day's %d", got, n)
+	}
+	if p := store.peak.Load(); p > 8 || p < 2 {
+		t.Errorf("peak GETs in flight %d, want 2 to 8 (the pool)", p)
 	}
 }
 
@@ -112,7 +171,7 @@ func TestFailures(t *testing.T) {
 		{"put fails", &objectstest.Store{PutErr: boom}, scheduled, boom},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			putResult(t, tc.store, 1, 1, "image/png", eventTime.Add(-time.Hour))
+			putResult(t, tc.store, 1, 1, "image/png", day.Add(time.Hour))
 			err := report.New(tc.store, "b", discard).Handle(context.Background(), tc.ev)
 			if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
 				t.Fatalf("Handle = %v, want an error wrapping %v", err, tc.want)

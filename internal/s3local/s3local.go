@@ -2,7 +2,10 @@
 // tests and local runs, and reports every object it stores the way S3 event
 // notifications would.
 //
-// It is for development only: it checks no signatures and no permissions.
+// It is for development only. It checks no permissions, and of signatures
+// only those of presigned URLs (see verifyPresigned), so that a PUT whose
+// length or content type differs from what was signed is refused as S3
+// refuses it.
 package s3local
 
 import (
@@ -106,7 +109,7 @@ func Start(opts Options) (*Server, error) {
 		served:    make(chan error, 1),
 		onCreated: opts.OnObjectCreated,
 	}
-	s.http = &http.Server{Handler: s.notify(faker.Server()), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: verifyPresigned(s.notify(faker.Server()), time.Now), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s, nil
 }

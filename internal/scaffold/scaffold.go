@@ -214,7 +214,7 @@ func fixture(fn functions.Function, now time.Time) (string, []byte, error) {
 		name, event = "api-request.json", ev
 	case functions.KindS3:
 		o, _ := fn.ObjectCreated()
-		name, event = "s3-put.json", events.S3Put(fixtureBucket, o.Prefix+"example file.txt", 5, fixtureRegion, now)
+		name, event = "s3-put.json", events.S3Put(fixtureBucket, o.Prefix+"example file.txt", 5, "5d41402abc4b2a76b9719d911017c592", fixtureRegion, now)
 	case functions.KindSchedule:
 		name, event = "scheduled.json", events.Schedule("GoLambdaCdk-dev", fn.ConstructID()+"Schedule", fixtureRegion, now)
 	default:

@@ -19,7 +19,7 @@ func main() {
 }
 
 func build(ctx context.Context, lookup lambdaenv.Lookup) (lambdaenv.EventHandler[events.EventBridgeEvent], error) {
-	bucket, client, err := lambdaenv.BucketClient(ctx, lookup)
+	bucket, client, err := lambdaenv.BucketClient(ctx, lookup, lambdaenv.MaxConnsPerHost(report.DefaultConcurrency))
 	if err != nil {
 		return nil, err
 	}

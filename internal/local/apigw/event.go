@@ -43,6 +43,10 @@ type EventInput struct {
 	APIID            string            // REST API id; default "local"
 	RequestID        string
 	Time             time.Time
+	// Claims are the verified token's claims, put in
+	// requestContext.authorizer.claims as API Gateway's Cognito user pools
+	// authorizer does; nil for a method without an authorizer.
+	Claims map[string]string
 }
 
 // accountID is the account the local stand-ins report.
@@ -101,6 +105,13 @@ func NewEvent(r *http.Request, body []byte, in EventInput) Event {
 		RequestTime:      t.Format("02/Jan/2006:15:04:05 -0700"),
 		RequestTimeEpoch: t.UnixMilli(),
 		APIID:            in.APIID,
+	}
+	if in.Claims != nil {
+		claims := make(map[string]any, len(in.Claims))
+		for k, v := range in.Claims {
+			claims[k] = v
+		}
+		ev.RequestContext.Authorizer = map[string]any{"claims": claims}
 	}
 	if strings.HasSuffix(in.Path, "/") && ev.RequestContext.Path[len(ev.RequestContext.Path)-1] != '/' {
 		ev.RequestContext.Path += "/"

@@ -31,6 +31,12 @@ const (
 	DefaultIntegrationTimeout = 29 * time.Second
 )
 
+// TokenVerifier checks a Cognito user pool token as API Gateway's
+// authorizer does and returns its claims; *auth.Issuer satisfies it.
+type TokenVerifier interface {
+	Verify(token string, now time.Time) (map[string]string, error)
+}
+
 // Config configures the emulated REST API.
 type Config struct {
 	// Stage is the deployment stage: requests are served under /<Stage>/.
@@ -41,6 +47,9 @@ type Config struct {
 	BinaryMediaTypes []string
 	// Invoker runs the functions.
 	Invoker Invoker
+	// Tokens verifies the tokens of routes with an Authorizer; required
+	// when any route has one.
+	Tokens TokenVerifier
 	// APIID is the REST API id put in events; default "local".
 	APIID string
 	// IntegrationTimeout bounds each invocation; default DefaultIntegrationTimeout.
@@ -64,6 +73,12 @@ func (c Config) Validate() error {
 	}
 	if c.Invoker == nil {
 		errs = append(errs, errors.New("invoker: nil"))
+	}
+	for _, r := range c.Routes {
+		if r.Authorizer != nil && c.Tokens == nil {
+			errs = append(errs, fmt.Errorf("route %s %s: authorizer %s, but no token verifier", r.Method, r.Path, r.Authorizer.Name))
+			break
+		}
 	}
 	if c.IntegrationTimeout < 0 {
 		errs = append(errs, fmt.Errorf("integration timeout %s must not be negative", c.IntegrationTimeout))
@@ -118,6 +133,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	if !ok {
 		return gatewayError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 	}
+	var claims map[string]string
+	if a := route.Authorizer; a != nil {
+		token := r.Header.Get(a.Header)
+		if token == "" {
+			return gatewayError(w, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
+		}
+		var err error
+		if claims, err = h.cfg.Tokens.Verify(token, start); err != nil {
+			h.cfg.Logger.Info("api: authorizer refused the token", "authorizer", a.Name, "requestId", reqID, "reason", err.Error())
+			return gatewayError(w, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayloadBytes+1))
 	if err != nil {
 		return gatewayError(w, http.StatusBadRequest, "BadRequestException", "Could not read request body")
@@ -134,7 +161,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	}
 	ev := NewEvent(r, body, EventInput{
 		Stage: h.cfg.Stage, Resource: m.node.path, Path: p, PathParameters: m.params,
-		BinaryMediaTypes: h.cfg.BinaryMediaTypes, APIID: h.cfg.APIID, RequestID: reqID, Time: start,
+		BinaryMediaTypes: h.cfg.BinaryMediaTypes, APIID: h.cfg.APIID, RequestID: reqID, Time: start, Claims: claims,
 	})
 	payload, err := json.Marshal(ev)
 	if err != nil {

@@ -24,6 +24,19 @@ type Route struct {
 	Function string
 	// Mock is the fixed answer of a MOCK integration (CDK's CORS preflight).
 	Mock *MockResponse
+	// Authorizer, when set, is the method's Cognito user pools authorizer
+	// (AuthorizationType COGNITO_USER_POOLS): a request without a valid
+	// token gets 401 and never reaches the integration.
+	Authorizer *Authorizer
+}
+
+// Authorizer is an AWS::ApiGateway::Authorizer of type COGNITO_USER_POOLS.
+type Authorizer struct {
+	// Name is the authorizer's logical ID.
+	Name string
+	// Header is the request header holding the token, from its
+	// IdentitySource "method.request.header.<Header>".
+	Header string
 }
 
 // MockResponse is what a MOCK integration answers.
@@ -52,6 +65,9 @@ func (r Route) Validate() error {
 	}
 	if (r.Function == "") == (r.Mock == nil) {
 		problems = append(problems, "exactly one of function and mock must be set")
+	}
+	if r.Authorizer != nil && r.Authorizer.Header == "" {
+		problems = append(problems, "authorizer "+r.Authorizer.Name+" names no header")
 	}
 	if len(problems) == 0 {
 		return nil

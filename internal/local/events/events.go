@@ -20,11 +20,11 @@ import (
 )
 
 // S3Put returns an S3 event with one ObjectCreated:Put record for key
-// (given as stored; the record carries it URL-encoded).
-func S3Put(bucket, key string, size int64, region string, now time.Time) notify.Event {
+// (given as stored; the record carries it URL-encoded) and the object's
+// eTag (without quotes; "" leaves it out, which S3 never does).
+func S3Put(bucket, key string, size int64, eTag, region string, now time.Time) notify.Event {
 	o := notify.Object{
-		Bucket: bucket, Key: key, Size: size, EventName: "ObjectCreated:Put", Time: now,
-		ETag: "0123456789abcdef0123456789abcdef",
+		Bucket: bucket, Key: key, Size: size, EventName: "ObjectCreated:Put", Time: now, ETag: eTag,
 	}
 	return notify.Event{Records: []notify.Record{notify.NewRecord(o, region, "sample-notification", strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:16]))}}
 }
@@ -41,6 +41,9 @@ type APIRequest struct {
 	Stage    string // default "dev"
 	Body     string
 	Headers  []string // "Name: value"
+	// Sub, when set, is the sub claim of the caller, as API Gateway's
+	// Cognito user pools authorizer passes it.
+	Sub string
 }
 
 // API returns the REST proxy event API Gateway would send for r.
@@ -76,9 +79,13 @@ func API(r APIRequest, now time.Time) (apigw.Event, error) {
 	if err != nil {
 		return apigw.Event{}, err
 	}
+	var claims map[string]string
+	if r.Sub != "" {
+		claims = map[string]string{"sub": r.Sub, "token_use": "id", "cognito:username": r.Sub}
+	}
 	return apigw.NewEvent(req, []byte(r.Body), apigw.EventInput{
 		Stage: r.Stage, Resource: r.Resource, Path: p, PathParameters: params,
-		RequestID: uuid.NewString(), Time: now,
+		RequestID: uuid.NewString(), Time: now, Claims: claims,
 	}), nil
 }
 

@@ -27,7 +27,7 @@ func roundTrip[T any](t *testing.T, v any) T {
 }
 
 func TestS3Put(t *testing.T) {
-	ev := roundTrip[awsevents.S3Event](t, S3Put("bkt", "uploads/1/my file.mp3", 7, "eu-west-1", now))
+	ev := roundTrip[awsevents.S3Event](t, S3Put("bkt", "uploads/1/my file.mp3", 7, "0123456789abcdef0123456789abcdef", "eu-west-1", now))
 	r := ev.Records[0]
 	if r.S3.Object.Key != "uploads/1/my+file.mp3" || r.S3.Object.URLDecodedKey != "uploads/1/my file.mp3" || r.S3.Object.Size != 7 {
 		t.Errorf("object = %+v", r.S3.Object)

@@ -39,9 +39,9 @@ func (t *Template) restAPI() error {
 			api.Stage = sp.StageName
 		}
 	}
-	var errs []error
+	authorizers, errs := t.authorizers()
 	for _, id := range t.ids("AWS::ApiGateway::Method") {
-		route, ok, err := t.method(api.LogicalID, id)
+		route, ok, err := t.method(api.LogicalID, id, authorizers)
 		if err != nil {
 			errs = append(errs, err)
 		} else if ok {
@@ -52,11 +52,42 @@ func (t *Template) restAPI() error {
 	return errors.Join(errs...)
 }
 
-func (t *Template) method(apiID, id string) (apigw.Route, bool, error) {
+// authorizers reads the AWS::ApiGateway::Authorizer resources by logical
+// ID. Only COGNITO_USER_POOLS authorizers with a header identity source are
+// served; the local issuer (package auth) stands in for every user pool.
+func (t *Template) authorizers() (map[string]*apigw.Authorizer, []error) {
+	found := map[string]*apigw.Authorizer{}
+	var errs []error
+	for _, id := range t.ids("AWS::ApiGateway::Authorizer") {
+		var p struct {
+			Type           string `json:"Type"`
+			IdentitySource string `json:"IdentitySource"`
+		}
+		if err := remarshal(t.resources[id].Properties, &p); err != nil {
+			errs = append(errs, fmt.Errorf("authorizer %s: %w", id, err))
+			continue
+		}
+		if p.Type != "COGNITO_USER_POOLS" {
+			errs = append(errs, fmt.Errorf("authorizer %s: type %q is not served locally (COGNITO_USER_POOLS is)", id, p.Type))
+			continue
+		}
+		header, ok := strings.CutPrefix(p.IdentitySource, "method.request.header.")
+		if !ok || header == "" {
+			errs = append(errs, fmt.Errorf("authorizer %s: IdentitySource %q is not method.request.header.<name>", id, p.IdentitySource))
+			continue
+		}
+		found[id] = &apigw.Authorizer{Name: id, Header: header}
+	}
+	return found, errs
+}
+
+func (t *Template) method(apiID, id string, authorizers map[string]*apigw.Authorizer) (apigw.Route, bool, error) {
 	var p struct {
-		HTTPMethod  string          `json:"HttpMethod"`
-		ResourceID  json.RawMessage `json:"ResourceId"`
-		Integration struct {
+		HTTPMethod        string          `json:"HttpMethod"`
+		ResourceID        json.RawMessage `json:"ResourceId"`
+		AuthorizationType string          `json:"AuthorizationType"`
+		AuthorizerID      json.RawMessage `json:"AuthorizerId"`
+		Integration       struct {
 			Type                 string          `json:"Type"`
 			URI                  json.RawMessage `json:"Uri"`
 			IntegrationResponses []struct {
@@ -73,6 +104,17 @@ func (t *Template) method(apiID, id string) (apigw.Route, bool, error) {
 		return apigw.Route{}, false, fmt.Errorf("method %s: %w", id, err)
 	}
 	route := apigw.Route{Path: resPath, Method: strings.ToUpper(p.HTTPMethod)}
+	switch p.AuthorizationType {
+	case "", "NONE":
+	case "COGNITO_USER_POOLS":
+		a, ok := authorizers[refTarget(p.AuthorizerID)]
+		if !ok {
+			return apigw.Route{}, false, fmt.Errorf("method %s %s (%s): AuthorizerId %s is not a COGNITO_USER_POOLS authorizer of the template", route.Method, resPath, id, p.AuthorizerID)
+		}
+		route.Authorizer = a
+	default:
+		return apigw.Route{}, false, fmt.Errorf("method %s %s (%s): AuthorizationType %q is not served locally (NONE and COGNITO_USER_POOLS are)", route.Method, resPath, id, p.AuthorizationType)
+	}
 	switch p.Integration.Type {
 	case "AWS_PROXY":
 		fn, ok := t.functionName(p.Integration.URI)

@@ -5,6 +5,10 @@ package objectstest
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -23,6 +27,7 @@ var (
 	_ objects.Getter = (*Store)(nil)
 	_ objects.Putter = (*Store)(nil)
 	_ objects.Lister = (*Store)(nil)
+	_ objects.Header = (*Store)(nil)
 )
 
 // Object is one stored object.
@@ -30,6 +35,11 @@ type Object struct {
 	Data         []byte
 	ContentType  string
 	LastModified time.Time
+	// ETag is the hex MD5 of Data without quotes, as S3 gives a
+	// single-part upload; Set and PutObject fill it when empty.
+	ETag string
+	// VersionID is set by PutObject and Set when the store is Versioned.
+	VersionID string
 }
 
 // Store is a single-bucket in-memory object store. The zero value is empty
@@ -43,20 +53,39 @@ type Store struct {
 	// DenyMissing makes GetObject of a missing key answer 403 AccessDenied,
 	// as S3 does when the caller lacks an unconditioned s3:ListBucket.
 	DenyMissing bool
+	// Versioned keeps every version of a key, each with its own VersionID,
+	// as a versioned bucket does.
+	Versioned bool
+	// DenyVersions makes GetObject with a VersionId answer 403
+	// AccessDenied, as S3 does without s3:GetObjectVersion.
+	DenyVersions bool
 
-	mu      sync.Mutex
-	objects map[string]Object
-	puts    int
+	mu       sync.Mutex
+	objects  map[string]Object
+	versions map[string]Object // by key + "\x00" + version id
+	puts     int
+	nextVer  int
 }
 
-// Set stores an object directly.
-func (s *Store) Set(key string, o Object) {
+// Set stores an object directly and returns it as stored, with its ETag
+// and, when the store is Versioned, a new VersionID.
+func (s *Store) Set(key string, o Object) Object {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.objects == nil {
-		s.objects = map[string]Object{}
+		s.objects, s.versions = map[string]Object{}, map[string]Object{}
+	}
+	if o.ETag == "" {
+		sum := md5.Sum(o.Data)
+		o.ETag = hex.EncodeToString(sum[:])
+	}
+	if s.Versioned {
+		s.nextVer++
+		o.VersionID = fmt.Sprintf("v%04d", s.nextVer)
+		s.versions[key+"\x00"+o.VersionID] = o
 	}
 	s.objects[key] = o
+	return o
 }
 
 // Get returns the object at key.
@@ -86,24 +115,81 @@ func (s *Store) Puts() int {
 	return s.puts
 }
 
-// GetObject implements objects.Getter.
+// find returns the object a GET or HEAD names: a version when versionID
+// is set, else the current object, checked against ifMatch (an ETag,
+// quoted or not) when set.
+func (s *Store) find(key, versionID, ifMatch string) (Object, error) {
+	var o Object
+	var ok bool
+	if versionID != "" {
+		s.mu.Lock()
+		o, ok = s.versions[key+"\x00"+versionID]
+		s.mu.Unlock()
+		if !ok {
+			return o, &smithy.GenericAPIError{Code: "NoSuchVersion", Message: "The specified version does not exist."}
+		}
+	} else if o, ok = s.Get(key); !ok {
+		if s.DenyMissing {
+			return o, &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
+		}
+		return o, &types.NoSuchKey{Message: aws.String("The specified key does not exist.")}
+	}
+	if ifMatch != "" && strings.Trim(ifMatch, `"`) != o.ETag {
+		return o, &smithy.GenericAPIError{Code: "PreconditionFailed", Message: "At least one of the pre-conditions you specified did not hold"}
+	}
+	return o, nil
+}
+
+// GetObject implements objects.Getter, with VersionId and IfMatch.
 func (s *Store) GetObject(_ context.Context, in *s3.GetObjectInput, _ ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	if s.GetErr != nil {
 		return nil, s.GetErr
 	}
-	o, ok := s.Get(aws.ToString(in.Key))
-	if !ok && s.DenyMissing {
+	if s.DenyVersions && in.VersionId != nil {
 		return nil, &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}
 	}
-	if !ok {
-		return nil, &types.NoSuchKey{Message: aws.String("The specified key does not exist.")}
+	o, err := s.find(aws.ToString(in.Key), aws.ToString(in.VersionId), aws.ToString(in.IfMatch))
+	if err != nil {
+		return nil, err
 	}
 	return &s3.GetObjectOutput{
 		Body:          io.NopCloser(bytes.NewReader(o.Data)),
 		ContentLength: aws.Int64(int64(len(o.Data))),
 		ContentType:   aws.String(o.ContentType),
 		LastModified:  aws.Time(o.LastModified),
+		ETag:          aws.String(`"` + o.ETag + `"`),
+		VersionId:     versionOut(o.VersionID),
 	}, nil
+}
+
+// HeadObject implements objects.Header, with VersionId and IfMatch. It
+// fails with GetErr too.
+func (s *Store) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	if s.GetErr != nil {
+		return nil, s.GetErr
+	}
+	o, err := s.find(aws.ToString(in.Key), aws.ToString(in.VersionId), aws.ToString(in.IfMatch))
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, &types.NotFound{Message: aws.String("Not Found")}
+		}
+		return nil, err
+	}
+	return &s3.HeadObjectOutput{
+		ContentLength: aws.Int64(int64(len(o.Data))),
+		ContentType:   aws.String(o.ContentType),
+		LastModified:  aws.Time(o.LastModified),
+		ETag:          aws.String(`"` + o.ETag + `"`),
+		VersionId:     versionOut(o.VersionID),
+	}, nil
+}
+
+func versionOut(id string) *string {
+	if id == "" {
+		return nil
+	}
+	return aws.String(id)
 }
 
 // PutObject implements objects.Putter.

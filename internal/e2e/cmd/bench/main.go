@@ -4,7 +4,10 @@
 // memory on a large object. It prints a Markdown section "## Handlers" and
 // puts it into docs/benchmarks.md (-o) in place of the old one.
 //
-//	go run ./internal/e2e/cmd/bench [-warm 500] [-cold 5] [-big-mib 200] [-o docs/benchmarks.md]
+// It also measures the nightly report on a day of up to 100,000 results
+// ("## Report at scale"): wall time and peak memory of the report bootstrap.
+//
+//	go run ./internal/e2e/cmd/bench [-warm 500] [-cold 5] [-big-mib 200] [-report-scale 100000] [-sections handlers,report-scale] [-o docs/benchmarks.md]
 package main
 
 import (
@@ -29,8 +32,8 @@ import (
 	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/e2e"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/internal/objects"
 	"go-lambda-cdk/internal/processor"
+	"go-lambda-cdk/internal/report"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
 )
@@ -42,6 +45,11 @@ const heading = "## Handlers"
 type options struct {
 	warm, cold, bigMiB, reportResults int
 	write                             string
+	// scale is the largest number of results in one day for the report
+	// section; s3Latency is added to each S3 request in half of its runs.
+	scale     int
+	s3Latency time.Duration
+	sections  string // comma-separated: handlers, report-scale
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -52,23 +60,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.cold, "cold", 5, "cold starts per function (the median is reported)")
 	fs.IntVar(&o.bigMiB, "big-mib", 200, "size of the large object for the processor's memory, in MiB")
 	fs.IntVar(&o.reportResults, "report-results", 20, "results in the bucket when the report runs")
+	fs.IntVar(&o.scale, "report-scale", 100000, "results in one day for the \""+scaleHeading+"\" section (runs at 1,000, 10,000, ... up to it)")
+	fs.DurationVar(&o.s3Latency, "s3-latency", 15*time.Millisecond, "latency added to every S3 request in half of the report-scale runs")
+	fs.StringVar(&o.sections, "sections", "handlers,report-scale", "comma-separated sections to measure: handlers, report-scale")
 	fs.StringVar(&o.write, "o", benchdoc.DefaultPath, "Markdown `file` whose \""+heading+"\" section is replaced (or appended); \"\" only prints it")
 	if err := fs.Parse(args); err != nil {
 		return cli.UsageError{Err: err}
 	}
-	if fs.NArg() > 0 || o.warm < 1 || o.cold < 1 || o.bigMiB < 1 || o.reportResults < 0 {
-		return cli.UsageError{Err: fmt.Errorf("usage: bench [-warm N>0] [-cold N>0] [-big-mib N>0] [-report-results N>=0] [-o FILE]")}
+	sections := map[string]bool{}
+	for _, s := range strings.Split(o.sections, ",") {
+		sections[strings.TrimSpace(s)] = true
 	}
-	section, err := measure(ctx, o, stderr)
+	known := sections["handlers"] || sections["report-scale"]
+	if fs.NArg() > 0 || o.warm < 1 || o.cold < 1 || o.bigMiB < 1 || o.reportResults < 0 || o.scale < 1 || o.s3Latency <= 0 || !known {
+		return cli.UsageError{Err: fmt.Errorf("usage: bench [-warm N>0] [-cold N>0] [-big-mib N>0] [-report-results N>=0] [-report-scale N>0] [-s3-latency D>0] [-sections handlers,report-scale] [-o FILE]")}
+	}
+	out, err := measure(ctx, o, sections, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, section)
-	if o.write != "" {
-		return benchdoc.ReplaceSection(o.write, heading, section)
+	for _, sec := range out {
+		fmt.Fprint(stdout, sec.text)
+		if o.write != "" {
+			if err := benchdoc.ReplaceSection(o.write, sec.heading, sec.text); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
+
+// section is one measured "## " section of docs/benchmarks.md.
+type section struct{ heading, text string }
 
 type bench struct {
 	o     options
@@ -79,17 +102,45 @@ type bench struct {
 	env   []string
 }
 
-func measure(ctx context.Context, o options, log io.Writer) (string, error) {
+func measure(ctx context.Context, o options, which map[string]bool, log io.Writer) ([]section, error) {
 	tmp, err := os.MkdirTemp("", "bench-handlers-")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintln(log, "bench: building bootstraps")
 	b := &bench{o: o, log: log, load: benchdoc.LoadAverage()}
 	if b.boots, err = e2e.Build(ctx, filepath.Join(tmp, "dist")); err != nil {
-		return "", err
+		return nil, err
 	}
+	var out []section
+	if which["handlers"] {
+		text, err := b.handlers(ctx, tmp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, section{heading, text})
+	}
+	if which["report-scale"] {
+		// In memory: a hundred thousand small objects list much faster
+		// there than as files.
+		if b.srv, err = s3local.Start(s3local.Options{Buckets: []string{e2e.Bucket}}); err != nil {
+			return nil, err
+		}
+		defer b.srv.Close()
+		b.env = e2e.Env(b.srv)
+		text, err := b.reportScale(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("report at scale: %w", err)
+		}
+		out = append(out, section{scaleHeading, text})
+	}
+	return out, nil
+}
+
+// handlers measures the "## Handlers" section.
+func (b *bench) handlers(ctx context.Context, tmp string) (string, error) {
+	var err error
 	// On disk, so the large object does not sit in this process's memory.
 	if b.srv, err = s3local.Start(s3local.Options{Dir: filepath.Join(tmp, "s3"), Buckets: []string{e2e.Bucket}}); err != nil {
 		return "", err
@@ -125,14 +176,15 @@ type payload struct {
 // and returns one payload per function.
 func (b *bench) prepare(ctx context.Context) ([]payload, error) {
 	c := b.srv.Client()
-	small := layout.UploadKey(layout.NewUploadID(), "small.bin")
-	if err := putPattern(ctx, c, small, 1<<10); err != nil {
+	small := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "small.bin"}.Key()
+	smallETag, err := putPattern(ctx, c, small, 1<<10)
+	if err != nil {
 		return nil, err
 	}
 	for i := range b.o.reportResults {
-		id := layout.NewUploadID()
-		res := processor.Result{ID: id, Key: layout.UploadKey(id, "f.png"), Size: int64(1000 + i), ContentType: "image/png", EventTime: time.Now()}
-		if err := objects.PutJSON(ctx, c, e2e.Bucket, layout.ResultKey(id), res); err != nil {
+		u := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "f.png"}
+		res := processor.Result{ID: u.ID, Owner: u.Owner, Key: u.Key(), Size: int64(1000 + i), ContentType: "image/png", EventTime: time.Now()}
+		if err := processor.WriteResult(ctx, c, e2e.Bucket, res); err != nil {
 			return nil, err
 		}
 	}
@@ -140,17 +192,17 @@ func (b *bench) prepare(ctx context.Context) ([]payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	s3Body, err := e2e.S3Payload(small, 1<<10, time.Now())
+	s3Body, err := e2e.S3Payload(small, 1<<10, smallETag, time.Now())
 	if err != nil {
 		return nil, err
 	}
-	schedBody, err := e2e.SchedulePayload(time.Now().Add(time.Minute))
+	schedBody, err := e2e.SchedulePayload(time.Now().Add(report.Day)) // reports today
 	if err != nil {
 		return nil, err
 	}
 	return []payload{
 		{"api", "POST /uploads (presign)", apiBody},
-		{"processor", "S3 put of a 1 KiB object (GET, hash, PUT result)", s3Body},
+		{"processor", "S3 put of a 1 KiB object (GET with If-Match, hash, PUT index entry and result)", s3Body},
 		{"report", fmt.Sprintf("scheduled event, %d results (LIST, %d GETs, PUT)", b.o.reportResults, b.o.reportResults), schedBody},
 	}, nil
 }
@@ -218,11 +270,12 @@ func (b *bench) memory(ctx context.Context) ([]string, error) {
 	var rows []string
 	for _, size := range []int64{1 << 10, int64(b.o.bigMiB) << 20 / 10, int64(b.o.bigMiB) << 20} {
 		fmt.Fprintf(b.log, "bench: processor on %s\n", mib(size))
-		key := layout.UploadKey(layout.NewUploadID(), "big.bin")
-		if err := putPattern(ctx, b.srv.Client(), key, size); err != nil {
+		key := layout.Upload{Owner: layout.AnonymousOwner, ID: layout.NewUploadID(), Filename: "big.bin"}.Key()
+		eTag, err := putPattern(ctx, b.srv.Client(), key, size)
+		if err != nil {
 			return nil, err
 		}
-		body, err := e2e.S3Payload(key, size, time.Now())
+		body, err := e2e.S3Payload(key, size, eTag, time.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -266,16 +319,17 @@ func procMemory(pid int) (hwm, rss int64, err error) {
 	return hwm, rss, nil
 }
 
-// putPattern stores size bytes of a repeating pattern at key, streamed.
-func putPattern(ctx context.Context, c *s3.Client, key string, size int64) error {
-	_, err := c.PutObject(ctx, &s3.PutObjectInput{
+// putPattern stores size bytes of a repeating pattern at key, streamed,
+// and returns its ETag.
+func putPattern(ctx context.Context, c *s3.Client, key string, size int64) (string, error) {
+	out, err := c.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(e2e.Bucket), Key: aws.String(key),
 		Body: &patternReader{size: size}, ContentLength: aws.Int64(size), ContentType: aws.String("application/octet-stream"),
 	})
 	if err != nil {
-		return fmt.Errorf("put %s: %w", key, err)
+		return "", fmt.Errorf("put %s: %w", key, err)
 	}
-	return nil
+	return aws.ToString(out.ETag), nil
 }
 
 // patternReader is a seekable stream of size bytes that holds none of them.
