@@ -120,19 +120,36 @@ endif
 .PHONY: bootstrap
 bootstrap: setup ## cdk bootstrap the account and region, then deploy the account stack <project>-account
 	$(CDK) bootstrap
-	$(CDK) deploy '*-account' $(DEPLOY_APPROVAL)
+	$(CDK) deploy --app cdk.out '*-account' $(DEPLOY_APPROVAL)
+
+# preflight synthesizes once into cdk.out; diff and deploy then use that
+# very template (--app cdk.out) instead of synthesizing again.
+.PHONY: preflight
+preflight: setup ## read-only checks of the target account (credentials, bootstrap, API Gateway role, Lambda quota)
+	$(CDK) synth --quiet
+	go run ./bin/preflight -stage $(STAGE) $(CDK_CONTEXT)
 
 .PHONY: diff
-diff: setup ## show what deploy would change (needs AWS credentials)
-	$(CDK) diff $(APP_STACK)
+diff: preflight ## show what deploy would change (needs AWS credentials)
+	$(CDK) diff --app cdk.out $(APP_STACK)
 
 .PHONY: deploy
-deploy: setup ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
-	$(CDK) deploy $(APP_STACK) $(DEPLOY_APPROVAL)
+deploy: preflight ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
+	$(CDK) deploy --app cdk.out $(APP_STACK) $(DEPLOY_APPROVAL)
 
+# dev: empty the stack's buckets (every version; asks first unless
+# APPROVE=1), then delete the stack. A late S3 log delivery can refill the
+# access-log bucket meanwhile, so a failed delete empties and tries once more.
+# prod: delete the stack; its bucket and log groups are retained.
 .PHONY: destroy
-destroy: setup ## delete the STAGE stack [APPROVE=1] (prod keeps its retained bucket and log groups)
+destroy: setup ## delete the STAGE stack [APPROVE=1]; dev empties its buckets first, prod keeps its bucket and log groups
+ifeq ($(STAGE),dev)
+	go run ./bin/empty-buckets -stack $(APP_STACK) -stage $(STAGE) $(if $(filter 1,$(APPROVE)),-yes)
+	$(CDK) destroy $(APP_STACK) --force || { echo "destroy: emptying the buckets again and retrying"; \
+	  go run ./bin/empty-buckets -stack $(APP_STACK) -stage $(STAGE) -yes && $(CDK) destroy $(APP_STACK) --force; }
+else
 	$(CDK) destroy $(APP_STACK) $(DESTROY_FORCE)
+endif
 
 .PHONY: clean
 clean: ## remove build output and local state (cdk.out, dist, .local)

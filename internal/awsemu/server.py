@@ -1,4 +1,4 @@
-# moto's server with two fixes to its change sets that bring it closer to
+# moto's server with three fixes to its change sets that bring it closer to
 # CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
 #
 # 1. moto 5.2 creates the resources a change set adds in template order and
@@ -54,6 +54,23 @@ def _apply_with_outputs(self):
 
 
 models.ChangeSet.apply = _apply_with_outputs
+
+# 3. Deleting a change set that does not exist fails with an internal error
+# (HTML, which the SDKs retry for most of a minute); CloudFormation succeeds
+# as long as the stack exists, and `cdk diff` relies on that before it
+# creates its own change set.
+_delete_change_set = models.CloudFormationBackend.delete_change_set
+
+
+def _delete_change_set_if_exists(self, change_set_name):
+    known = change_set_name in self.change_sets or any(
+        cs.change_set_name == change_set_name for cs in self.change_sets.values()
+    )
+    if known:
+        _delete_change_set(self, change_set_name)
+
+
+models.CloudFormationBackend.delete_change_set = _delete_change_set_if_exists
 
 from moto.server import main  # noqa: E402
 

@@ -1,0 +1,111 @@
+// Command preflight checks, read-only, that the target account is ready for
+// the stage's stack: `make deploy` and `make diff` run it first (`make
+// preflight STAGE=...` alone). It reads the stage's configuration as the CDK
+// app does (cdk.json's context plus -c key=value) and the synthesized app in
+// cdk.out, then prints one line per check and exits 1 when any failed.
+//
+// Usage:
+//
+//	go run ./bin/preflight [-stage dev|prod] [-c key=value ...] [-cdk-out dir] [-toolkit-stack name]
+//
+// The AWS clients use the standard AWS settings (AWS_PROFILE, AWS_REGION,
+// AWS_ENDPOINT_URL, ...); for prod they talk to prod.region.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/preflight"
+	"go-lambda-cdk/stacks/config"
+)
+
+func main() { cli.Main("preflight", run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("preflight", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	stage := flags.String("stage", config.DefaultStage, "`stage` to check for")
+	overrides := config.ContextFlag{}
+	flags.Var(overrides, "c", "configuration `key=value`, as cdk's -c (repeatable)")
+	cdkOut := flags.String("cdk-out", "cdk.out", "synthesized app `folder`")
+	toolkit := flags.String("toolkit-stack", preflight.DefaultToolkitStack, "CDK bootstrap stack `name`")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return cli.UsageError{Err: err}
+	}
+	if flags.NArg() > 0 {
+		return cli.Usagef("unexpected arguments %q", flags.Args())
+	}
+	moduleDir, err := bundle.FindModuleDir()
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	if err != nil {
+		return err
+	}
+	minVersion, err := preflight.RequiredBootstrapVersion(filepath.Join(moduleDir, *cdkOut), cfg.StackName())
+	if err != nil {
+		return err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("AWS settings: %w", err)
+	}
+	target := preflight.Target{Config: cfg, Region: awsCfg.Region, CredentialsRegion: awsCfg.Region, ToolkitStack: *toolkit, MinBootstrapVersion: minVersion}
+	if cfg.Stage == config.StageProd {
+		target.Region = cfg.Prod.Region
+	}
+	clientCfg := awsCfg.Copy()
+	clientCfg.Region = target.Region
+	clients := preflight.Clients{
+		STS:            sts.NewFromConfig(clientCfg),
+		CloudFormation: cloudformation.NewFromConfig(clientCfg),
+		APIGateway:     apigateway.NewFromConfig(clientCfg),
+		Lambda:         lambda.NewFromConfig(clientCfg),
+	}
+	fmt.Fprintf(stdout, "preflight: %s in region %s\n", cfg.StackName(), target.Region)
+	results := preflight.Run(ctx, target, clients)
+	preflight.Write(stdout, results)
+	if n := preflight.Failures(results); n > 0 {
+		return fmt.Errorf("%d of %d checks failed; nothing was deployed", n, len(results))
+	}
+	fmt.Fprintln(stdout, "preflight: ready")
+	return nil
+}
+
+// loadConfig builds and validates the stage's configuration from cdk.json's
+// context and the -c overrides, as the CDK app does.
+func loadConfig(cdkJSON, stage string, overrides map[string]any) (config.Config, error) {
+	context, err := config.ReadContext(cdkJSON)
+	if err != nil {
+		return config.Config{}, err
+	}
+	for k, v := range overrides {
+		context[k] = v
+	}
+	context[config.StageKey] = stage
+	cfg, err := config.Load(context)
+	if err != nil {
+		return config.Config{}, fmt.Errorf("configuration:\n%w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return config.Config{}, fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
+	}
+	return cfg, nil
+}
