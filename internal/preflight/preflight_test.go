@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -151,7 +152,10 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
-			cfg.Functions.Processor.ReservedConcurrency = tt.reserve
+			cfg.Functions = maps.Clone(cfg.Functions)
+			fn := cfg.Functions["processor"]
+			fn.ReservedConcurrency = tt.reserve
+			cfg.Functions["processor"] = fn
 			f := ready()
 			tt.mutate(f)
 			results := Run(context.Background(), Target{Config: cfg, Region: regionFor(cfg, tt.region), CredentialsRegion: tt.region, MinBootstrapVersion: 8},
