@@ -29,7 +29,7 @@ func TestEndToEndAuth(t *testing.T) {
 	tpl := readTemplateFile(t, "cdk-synth-cognito.template.json")
 	state := t.TempDir()
 	var logs bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // includes building every function for this machine, slow on a cold cache
 	defer cancel()
 	app := startApp(t, ctx, tpl, state, &logs)
 	defer func() {

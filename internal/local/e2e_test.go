@@ -33,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 	tpl := readTemplate(t)
 	state := t.TempDir()
 	var logs bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // includes building every function for this machine, slow on a cold cache
 	defer cancel()
 	app := startApp(t, ctx, tpl, state, &logs)
 	closed := false
