@@ -77,11 +77,13 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	@echo "bench: build step (cold and warm Go build cache, sizes against a naive build)"
 	go run ./bin/bench-package
 	@echo "bench: handlers under the Lambda Runtime Interface Emulator"
-	go run ./internal/e2e/cmd/bench
+	go run ./bin/bench-handlers
 	@echo "bench: local run"
 	go test -run '^$$' -bench . ./internal/local/
 	@echo "bench: warm make synth and make test"
 	go run ./bin/bench-make
+	@echo "bench: make synth with 50 declared functions against 3"
+	go run ./bin/bench-scale
 
 .PHONY: local
 local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, Lambda Invoke API on :3002, no Docker (Ctrl-C stops)
@@ -89,12 +91,12 @@ local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/
 
 .PHONY: invoke
 invoke: synth ## run one function once under the emulator: make invoke FN=api EVENT=event.json
-	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<api|processor|report> EVENT=<file> (sample events: go run ./bin/local event s3-put|api|schedule)" >&2; exit 2; fi
+	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function, as declared in stacks/functions/declared.go> EVENT=<file> (sample events: go run ./bin/local event s3-put|api|schedule)" >&2; exit 2; fi
 	go run ./bin/local invoke -stack GoLambdaCdk-$(STAGE) -fn $(FN) -event $(EVENT)
 
 .PHONY: invoke-schedule
-invoke-schedule: synth ## fire the nightly report's schedule now (EventBridge scheduled event, async retries)
-	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE)
+invoke-schedule: synth ## fire a schedule now (EventBridge scheduled event, async retries); RULE=<logical ID> when the stack has several
+	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE) $(if $(RULE),-rule $(RULE))
 
 .PHONY: redrive
 redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [DRY_RUN=1] [LOCAL=1 against make local]

@@ -15,17 +15,7 @@ import (
 // values: it must fail with the config messages only (no Go panic, no jsii
 // stack trace) and write no template.
 func TestBadConfigThroughCLI(t *testing.T) {
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the CDK CLI is not installed (%v); `make test` installs it", err)
-		}
-		t.Skipf("the CDK CLI is not installed (%v); run `make test`, which installs it", err)
-	}
+	root, cdk := cdkCLI(t)
 	tests := []struct {
 		name    string
 		context []string
@@ -107,4 +97,23 @@ func TestBadConfigThroughCLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cdkCLI returns the module's root and the CDK CLI that `make test`
+// installs into node_modules; without it the test is skipped, or fails in
+// CI.
+func cdkCLI(t *testing.T) (root, cdk string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdk = filepath.Join(root, "node_modules", ".bin", "cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the CDK CLI is not installed (%v); `make test` installs it", err)
+		}
+		t.Skipf("the CDK CLI is not installed (%v); run `make test`, which installs it", err)
+	}
+	return root, cdk
 }

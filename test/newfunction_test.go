@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go-lambda-cdk/internal/modcopy"
 )
 
 // TestNewFunctionOfEveryKind proves that a function is one folder and one
@@ -22,19 +24,12 @@ import (
 // tests. The Go build cache is shared with the copy, so only what the new
 // functions change is compiled.
 func TestNewFunctionOfEveryKind(t *testing.T) {
-	root, err := filepath.Abs("..")
-	if err != nil {
+	root, cdk := cdkCLI(t)
+	start := time.Now()
+	dir := t.TempDir()
+	if err := modcopy.Copy(root, dir); err != nil {
 		t.Fatal(err)
 	}
-	cdk := filepath.Join(root, "node_modules", ".bin", "cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the CDK CLI is not installed (%v); `make test` installs it", err)
-		}
-		t.Skipf("the CDK CLI is not installed (%v); run `make test`, which installs it", err)
-	}
-	start := time.Now()
-	dir := copyModule(t, root)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	path := filepath.Join(root, "node_modules", ".bin") + string(os.PathListSeparator) + os.Getenv("PATH")
@@ -199,37 +194,4 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 			}
 		}
 	})
-}
-
-// copyModule copies the module's files (tracked and new, not ignored) into
-// a temporary folder, with node_modules linked, and returns the folder.
-func copyModule(t *testing.T, root string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
-	}
-	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
-		data, err := os.ReadFile(filepath.Join(root, name))
-		if os.IsNotExist(err) {
-			continue // deleted in the work tree
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		target := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(target, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(filepath.Join(root, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }

@@ -603,17 +603,7 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 		}
 		return out
 	}
-	want, got := summary(dev), summary(fixture)
-	for id, w := range want {
-		if got[id] != w {
-			t.Errorf("%s: fixture has %q, stack has %q", id, got[id], w)
-		}
-	}
-	for id := range got {
-		if _, ok := want[id]; !ok {
-			t.Errorf("%s: in the fixture, not in the stack", id)
-		}
-	}
+	sameSummary(t, "", summary(dev), summary(fixture))
 
 	withPathsJSON, _ := json.Marshal(withPaths)
 	local := func(data []byte) map[string]string {
@@ -628,15 +618,21 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 		}
 		return out
 	}
-	wantLocal, gotLocal := local(withPathsJSON), local(raw)
-	for k, w := range wantLocal {
-		if gotLocal[k] != w {
-			t.Errorf("local run's %s: fixture gives %s, stack gives %s", k, gotLocal[k], w)
+	sameSummary(t, "local run's ", local(withPathsJSON), local(raw))
+}
+
+// sameSummary reports every key whose value differs between the stack's
+// summary and the fixture's, or that only one of them has.
+func sameSummary(t *testing.T, prefix string, stack, fixture map[string]string) {
+	t.Helper()
+	for k, w := range stack {
+		if fixture[k] != w {
+			t.Errorf("%s%s: fixture has %q, stack has %q", prefix, k, fixture[k], w)
 		}
 	}
-	for k := range gotLocal {
-		if _, ok := wantLocal[k]; !ok {
-			t.Errorf("local run's %s: in the fixture, not in the stack", k)
+	for k := range fixture {
+		if _, ok := stack[k]; !ok {
+			t.Errorf("%s%s: in the fixture, not in the stack", prefix, k)
 		}
 	}
 }

@@ -267,7 +267,7 @@ func event(args []string, stdout, stderr io.Writer) error {
 		v = ev
 	case "schedule":
 		stack := fs.String("stack", "GoLambdaCdk-dev", "stack name (part of the rule ARN)")
-		rule := fs.String("rule", "NightlyReport", "rule logical ID (part of the rule ARN)")
+		rule := fs.String("rule", "ReportSchedule", "rule logical ID (part of the rule ARN)")
 		if ok, err := parse(fs, args[1:], stderr); !ok {
 			return err
 		}

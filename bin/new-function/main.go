@@ -52,8 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := scaffold.Options{ModuleDir: moduleDir, Name: *name, Trigger: *trigger, Description: *description, Declared: functions.All()}
-	if _, _, err := scaffold.Plan(opts); err != nil {
-		return cli.UsageError{Err: fmt.Errorf("nothing was created:\n%w", err)}
+	err = scaffold.Run(opts, stdout)
+	if refused := new(scaffold.RefusedError); errors.As(err, &refused) {
+		return cli.UsageError{Err: err}
 	}
-	return scaffold.Run(opts, stdout)
+	return err
 }

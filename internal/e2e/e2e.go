@@ -1,6 +1,6 @@
 // Package e2e runs the real function bootstraps under the Lambda Runtime
 // Interface Emulator against a local S3 server, for the end-to-end tests and
-// the handler benchmark (cmd/bench).
+// the handler benchmark (bin/bench-handlers).
 package e2e
 
 import (
@@ -95,7 +95,7 @@ func S3Payload(key string, size int64, eTag string, at time.Time) ([]byte, error
 
 // SchedulePayload is the scheduled EventBridge event fired at t.
 func SchedulePayload(t time.Time) ([]byte, error) {
-	return json.Marshal(localevents.Schedule("go-lambda-cdk-dev", "NightlyReport", s3local.Region, t))
+	return json.Marshal(localevents.Schedule("GoLambdaCdk-dev", "ReportSchedule", s3local.Region, t))
 }
 
 // APIResponse decodes the api function's answer, failing on a function

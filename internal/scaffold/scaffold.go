@@ -76,32 +76,28 @@ func Plan(opts Options) (functions.Function, []File, error) {
 	declPath := filepath.Join(opts.ModuleDir, filepath.FromSlash(config.DeclarationsFile))
 	src, err := os.ReadFile(declPath)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("read the declarations: %w", err))
+		return functions.Function{}, nil, errors.Join(append(errs, fmt.Errorf("read the declarations: %w", err))...)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return functions.Function{}, nil, err
-	}
-
-	fn := newDeclaration(opts.Name, opts.Description, trigger)
 	names, err := declaredNames(src)
 	if err != nil {
-		return fn, nil, fmt.Errorf("%s: %w", config.DeclarationsFile, err)
+		return functions.Function{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", config.DeclarationsFile, err))...)
 	}
 	for _, d := range opts.Declared {
 		names = append(names, d.Name)
 	}
-	if slices.Contains(names, fn.Name) {
-		errs = append(errs, fmt.Errorf("NAME: a function %q is already declared in %s", fn.Name, config.DeclarationsFile))
+	if slices.Contains(names, opts.Name) {
+		errs = append(errs, fmt.Errorf("NAME: a function %q is already declared in %s", opts.Name, config.DeclarationsFile))
 	}
-	for _, dir := range []string{path.Join("lambda", fn.Name), path.Join("internal", fn.Name)} {
-		if _, err := os.Stat(filepath.Join(opts.ModuleDir, filepath.FromSlash(dir))); err == nil {
+	for _, dir := range []string{path.Join("lambda", opts.Name), path.Join("internal", opts.Name)} {
+		if _, err := os.Stat(filepath.Join(opts.ModuleDir, filepath.FromSlash(dir))); err == nil && opts.Name != "" {
 			errs = append(errs, fmt.Errorf("NAME: %s already exists", dir))
 		}
 	}
-	if err := config.ValidateDeclarations(append(slices.Clone(opts.Declared), fn)); err != nil && len(errs) == 0 {
-		errs = append(errs, err)
-	}
 	if err := errors.Join(errs...); err != nil {
+		return functions.Function{}, nil, err
+	}
+	fn := newDeclaration(opts.Name, opts.Description, trigger)
+	if err := config.ValidateDeclarations(append(slices.Clone(opts.Declared), fn)); err != nil {
 		return fn, nil, err
 	}
 
@@ -335,12 +331,18 @@ func replace(path string, data []byte) error {
 	return nil
 }
 
+// RefusedError is bad input that Run refused before writing anything.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return "nothing was created:\n" + e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
 // Run plans and writes the new function, then prints what was created and
-// what to do next.
+// what to do next. Bad input is a *RefusedError.
 func Run(opts Options, stdout io.Writer) error {
 	fn, files, err := Plan(opts)
 	if err != nil {
-		return err
+		return &RefusedError{err}
 	}
 	if err := Write(opts.ModuleDir, files); err != nil {
 		return fmt.Errorf("nothing was created: %w", err)

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -117,6 +118,7 @@ func TestRefusedBeforeWriting(t *testing.T) {
 		{"path of another function", "health", "api:/health", nil, []string{`"/health" is already routed to the api function`}},
 		{"folder exists", "thumbs", "none", func(t *testing.T, dir string) { write(t, dir, "internal/thumbs/x.go", "package thumbs\n") }, []string{"internal/thumbs already exists"}},
 		{"every problem at once", "Bad", "cron:x", nil, []string{"NAME:", "TRIGGER:"}},
+		{"a declared name and a bad trigger at once", "api", "cron:x", nil, []string{`a function "api" is already declared`, `TRIGGER: trigger "cron:x"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,8 +128,8 @@ func TestRefusedBeforeWriting(t *testing.T) {
 			}
 			before := tree(t, dir)
 			err := Run(Options{ModuleDir: dir, Name: tt.fn, Trigger: tt.trigger, Declared: existing}, new(strings.Builder))
-			if err == nil {
-				t.Fatal("no error")
+			if refused := new(RefusedError); !errors.As(err, &refused) {
+				t.Fatalf("error %v, want a *RefusedError", err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {

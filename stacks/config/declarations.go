@@ -34,7 +34,7 @@ func ValidateName(name string) error {
 	case !namePattern.MatchString(name):
 		return fmt.Errorf("%q is not a lower-case Go package name; allowed: a lower-case letter, then lower-case letters and digits (no '-' or '_')", name)
 	case len(name) > functions.MaxNameLength:
-		return fmt.Errorf("%q has %d characters; allowed at most %d, so that the generated Lambda function name stays within 64", name, len(name), functions.MaxNameLength)
+		return fmt.Errorf("%q has %d characters; allowed at most %d, so that it stays readable in the names CloudFormation generates (cut to 64 characters)", name, len(name), functions.MaxNameLength)
 	case token.IsKeyword(name):
 		return fmt.Errorf("%q is a Go keyword", name)
 	}

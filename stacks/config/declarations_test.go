@@ -82,20 +82,7 @@ func TestValidateDeclarations(t *testing.T) {
 			f := valid()
 			tt.change(&f)
 			err := ValidateDeclarations(append(tt.others, f))
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("want valid, got:\n%v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want an error containing %q, got none", tt.want)
-			}
-			for _, frag := range tt.want {
-				if !strings.Contains(err.Error(), frag) {
-					t.Errorf("error does not contain %q:\n%v", frag, err)
-				}
-			}
+			checkErr(t, err, tt.want)
 		})
 	}
 }

@@ -79,25 +79,6 @@ func TestValidateOperations(t *testing.T) {
 	}
 }
 
-// checkErr expects no error when want is nil, else an error containing
-// every fragment of want.
-func checkErr(t *testing.T, err error, want []string) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("want valid, got:\n%v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("want an error containing %q, got none", want)
-	}
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error does not contain %q:\n%v", w, err)
-		}
-	}
-}
 
 // TestOperationsFromContext sets the new keys the way the CDK CLI passes
 // them (-c key=value strings).

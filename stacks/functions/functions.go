@@ -106,8 +106,9 @@ const (
 // and the API Gateway quotas
 // (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
 const (
-	// MaxNameLength keeps the generated function name (stack name, construct
-	// ID and a hash) within Lambda's 64 characters.
+	// MaxNameLength keeps the function's name readable in the physical
+	// names CloudFormation generates for its function and role (stack
+	// name, logical ID and a random suffix, cut to 64 characters).
 	MaxNameLength        = 24
 	MaxDescriptionLength = 256
 	// MaxAPITimeoutSeconds is the REST API's integration timeout: a longer

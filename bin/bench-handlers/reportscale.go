@@ -157,7 +157,7 @@ func (b *bench) runReport(ctx context.Context, day time.Time, endpoint string) (
 func (b *bench) scaleMarkdown(rows []scaleRow) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s\n\n", scaleHeading)
-	fmt.Fprintf(&s, "Measured by `go run ./internal/e2e/cmd/bench` (part of `make bench`) on %s with %s, %d CPUs, load average %s at the start. "+
+	fmt.Fprintf(&s, "Measured by `go run ./bin/bench-handlers` (part of `make bench`) on %s with %s, %d CPUs, load average %s at the start. "+
 		"One UTC day's index (`results/by-day/<day>/`) holds N results in s3local (gofakes3, in memory, on 127.0.0.1), written as the processor writes them. "+
 		"The report bootstrap (host build) runs under the Runtime Interface Emulator with a 300 s timeout (the stack's) and 256 MB; one fresh emulator per run. "+
 		"Wall time is from the scheduled event's invoke to the emulator's answer (list the day, GET every entry with %d in flight, PUT the report); "+

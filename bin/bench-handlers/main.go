@@ -1,4 +1,4 @@
-// Command bench measures the three functions under the Lambda Runtime
+// Command bench-handlers measures the three functions under the Lambda Runtime
 // Interface Emulator: cold start (emulator start to first response), warm
 // invoke latency (p50, p99 over sequential invokes) and the processor's peak
 // memory on a large object. It prints a Markdown section "## Handlers" and
@@ -7,7 +7,7 @@
 // It also measures the nightly report on a day of up to 100,000 results
 // ("## Report at scale"): wall time and peak memory of the report bootstrap.
 //
-//	go run ./internal/e2e/cmd/bench [-warm 500] [-cold 5] [-big-mib 200] [-report-scale 100000] [-sections handlers,report-scale] [-o docs/benchmarks.md]
+//	go run ./bin/bench-handlers [-warm 500] [-cold 5] [-big-mib 200] [-report-scale 100000] [-sections handlers,report-scale] [-o docs/benchmarks.md]
 package main
 
 import (
@@ -38,7 +38,7 @@ import (
 	"go-lambda-cdk/internal/s3local"
 )
 
-func main() { cli.Main("bench", run) }
+func main() { cli.Main("bench-handlers", run) }
 
 const heading = "## Handlers"
 
@@ -382,7 +382,7 @@ func (b *bench) markdown(latency, mem []string) string {
 	rieVersion, _ := exec.Command("go", "list", "-m", "-f", "{{.Version}}", rie.Module).Output()
 	var s strings.Builder
 	fmt.Fprintf(&s, "%s\n\n", heading)
-	fmt.Fprintf(&s, "Measured by `go run ./internal/e2e/cmd/bench` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host), load average %s at the start. "+
+	fmt.Fprintf(&s, "Measured by `go run ./bin/bench-handlers` (part of `make bench`) on %s with %s, %d CPUs (%s/%s host), load average %s at the start. "+
 		"Each function is the bootstrap `bundle.Build` makes for the host architecture, run under aws-lambda-rie %s (the version pinned in go.mod) on 127.0.0.1, "+
 		"with s3local (gofakes3, objects on disk) as S3 on 127.0.0.1. The emulator does not limit memory or CPU the way Lambda does, so these numbers compare versions of this code on one machine; they are not Lambda's.\n\n",
 		time.Now().UTC().Format(time.DateOnly), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, b.load, strings.TrimSpace(string(rieVersion)))
