@@ -130,21 +130,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(StageDev)
 			tt.mutate(&c)
-			err := c.Validate()
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("want valid, got:\n%v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want an error containing %q, got none", tt.want)
-			}
-			for _, frag := range tt.want {
-				if !strings.Contains(err.Error(), frag) {
-					t.Errorf("error does not contain %q:\n%v", frag, err)
-				}
-			}
+			checkValidation(t, c.Validate(), tt.want)
 		})
 	}
 }
