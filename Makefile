@@ -66,7 +66,7 @@ test: setup pytools ## run every test (no AWS account, no Docker)
 
 .PHONY: update-snapshots
 update-snapshots: setup ## rewrite the stack snapshots after an intended change
-	UPDATE_SNAPS=true go test ./test/...
+	UPDATE_SNAPS=true go test -short ./test/...
 
 .PHONY: bench
 bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several minutes)

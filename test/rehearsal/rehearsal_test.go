@@ -10,8 +10,9 @@
 // templates this repository synthesizes, with every intrinsic function
 // resolved by an implementation other than CDK's. What it does not: see
 // README "Rehearse offline" (moto ignores Architectures and a bucket's
-// NotificationConfiguration, skips policies, alarms and the API Gateway
-// account resource, and cannot run function code).
+// notification and versioning configuration, skips the API stage, bucket and
+// queue policies, alarms, event invoke configs and the API Gateway account
+// resource, does not evaluate IAM, and cannot run function code).
 //
 // It lives in its own package so that `go test ./...` runs it in its own
 // process, in parallel with the stack tests.
