@@ -66,7 +66,7 @@ test: setup pytools ## run every test (no AWS account, no Docker)
 
 .PHONY: update-snapshots
 update-snapshots: setup ## rewrite the stack snapshots (and the local run's template fixture) after an intended change
-	UPDATE_SNAPS=true go test ./test/...
+	UPDATE_SNAPS=true go test -short ./test/...
 
 .PHONY: new-function
 new-function: ## scaffold a function: make new-function NAME=thumbnail TRIGGER=s3:images/ (or api:/path, 'schedule:0 6 * * ? *', none)
@@ -106,11 +106,15 @@ redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [
 # Deploying (needs AWS credentials; see README "Deploy").
 # APPROVE=1 runs unattended (CI): deploy without asking about IAM changes,
 # destroy without asking. CDK_CONTEXT passes more -c key=value settings to
-# every command, e.g. CDK_CONTEXT='-c prod.account=111122223333'.
+# every command, e.g. CDK_CONTEXT='-c prod.account=111122223333'. CDK_OUT is
+# the synthesized app's folder. PREFLIGHT_VIA_LOOKUP_ROLE=1 makes preflight
+# read through the CDK bootstrap's lookup role (the GitHub deploy role may
+# only assume the bootstrap roles).
 APPROVE ?=
 CDK_CONTEXT ?=
+CDK_OUT ?= cdk.out
 APP_STACK = GoLambdaCdk-$(STAGE)
-CDK := npx cdk --no-notices -c stage=$(STAGE) $(CDK_CONTEXT)
+CDK := npx cdk --no-notices -o $(CDK_OUT) -c stage=$(STAGE) $(CDK_CONTEXT)
 ifeq ($(APPROVE),1)
 DEPLOY_APPROVAL := --require-approval never
 DESTROY_FORCE := --force
@@ -122,22 +126,22 @@ endif
 .PHONY: bootstrap
 bootstrap: setup ## cdk bootstrap the account and region, then deploy the account stack <project>-account
 	$(CDK) bootstrap
-	$(CDK) deploy --app cdk.out '*-account' $(DEPLOY_APPROVAL)
+	$(CDK) deploy --app $(CDK_OUT) '*-account' $(DEPLOY_APPROVAL)
 
-# preflight synthesizes once into cdk.out; diff and deploy then use that
-# very template (--app cdk.out) instead of synthesizing again.
+# preflight synthesizes once into CDK_OUT; diff and deploy then use that
+# very template (--app) instead of synthesizing again.
 .PHONY: preflight
 preflight: setup ## read-only checks of the target account (credentials, bootstrap, API Gateway role, Lambda quota)
 	$(CDK) synth --quiet
-	go run ./bin/preflight -stage $(STAGE) $(CDK_CONTEXT)
+	go run ./bin/preflight -stage $(STAGE) -cdk-out $(CDK_OUT) $(if $(filter 1,$(PREFLIGHT_VIA_LOOKUP_ROLE)),-via-lookup-role) $(CDK_CONTEXT)
 
 .PHONY: diff
 diff: preflight ## show what deploy would change (needs AWS credentials)
-	$(CDK) diff --app cdk.out $(APP_STACK)
+	$(CDK) diff --app $(CDK_OUT) $(APP_STACK)
 
 .PHONY: deploy
 deploy: preflight ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
-	$(CDK) deploy --app cdk.out $(APP_STACK) $(DEPLOY_APPROVAL)
+	$(CDK) deploy --app $(CDK_OUT) $(APP_STACK) $(DEPLOY_APPROVAL)
 
 # dev: empty the stack's buckets (every version; asks first unless
 # APPROVE=1), then delete the stack. A late S3 log delivery can refill the

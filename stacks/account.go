@@ -47,7 +47,6 @@ func NewAccountStack(scope awscdk.App, cfg config.Config) awscdk.Stack {
 		CloudWatchRoleArn: role.RoleArn(),
 	})
 	account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
-	account.Node().AddDependency(role)
 	output(stack, "ApiGatewayCloudWatchRoleArn", role.RoleArn(), "Role API Gateway uses to write the region's API logs")
 
 	if cfg.GitHub.Repository != "" {

@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	go run ./bin/preflight [-stage dev|prod] [-c key=value ...] [-cdk-out dir] [-toolkit-stack name]
+//	go run ./bin/preflight [-stage dev|prod] [-c key=value ...] [-cdk-out dir] [-toolkit-stack name] [-via-lookup-role]
 //
 // The AWS clients use the standard AWS settings (AWS_PROFILE, AWS_REGION,
 // AWS_ENDPOINT_URL, ...); for prod they talk to prod.region.
@@ -19,8 +19,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -42,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags.Var(overrides, "c", "configuration `key=value`, as cdk's -c (repeatable)")
 	cdkOut := flags.String("cdk-out", "cdk.out", "synthesized app `folder`")
 	toolkit := flags.String("toolkit-stack", preflight.DefaultToolkitStack, "CDK bootstrap stack `name`")
+	viaLookup := flags.Bool("via-lookup-role", false, "make the checks after the credentials one through the CDK bootstrap's read-only lookup role (for a caller, such as the GitHub deploy role, that may only assume the bootstrap roles)")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -59,7 +63,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	minVersion, err := preflight.RequiredBootstrapVersion(filepath.Join(moduleDir, *cdkOut), cfg.StackName())
+	out := *cdkOut
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(moduleDir, out)
+	}
+	minVersion, err := preflight.RequiredBootstrapVersion(out, cfg.StackName())
 	if err != nil {
 		return err
 	}
@@ -73,8 +81,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	clientCfg := awsCfg.Copy()
 	clientCfg.Region = target.Region
+	identity := sts.NewFromConfig(clientCfg)
+	if *viaLookup {
+		who, err := identity.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return fmt.Errorf("resolve the caller's account to find the lookup role: %w", err)
+		}
+		partition := "aws"
+		if parts := strings.Split(aws.ToString(who.Arn), ":"); len(parts) > 1 {
+			partition = parts[1]
+		}
+		role := fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-lookup-role-%s-%s", partition, aws.ToString(who.Account), preflight.DefaultQualifier, aws.ToString(who.Account), target.Region)
+		clientCfg = clientCfg.Copy()
+		clientCfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(identity, role))
+	}
 	clients := preflight.Clients{
-		STS:            sts.NewFromConfig(clientCfg),
+		STS:            identity,
 		CloudFormation: cloudformation.NewFromConfig(clientCfg),
 		APIGateway:     apigateway.NewFromConfig(clientCfg),
 		Lambda:         lambda.NewFromConfig(clientCfg),

@@ -32,6 +32,10 @@ import (
 // DefaultToolkitStack is the name `cdk bootstrap` gives its stack.
 const DefaultToolkitStack = "CDKToolkit"
 
+// DefaultQualifier is the qualifier `cdk bootstrap` puts in its roles'
+// names (cdk-<qualifier>-lookup-role-<account>-<region>).
+const DefaultQualifier = "hnb659fds"
+
 // Identity resolves the caller's credentials (STS).
 type Identity interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)

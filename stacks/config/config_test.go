@@ -144,31 +144,11 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(StageDev)
 			tt.mutate(&c)
-			err := c.Validate()
-			checkErr(t, err, tt.want)
+			checkValidation(t, c.Validate(), tt.want)
 		})
 	}
 }
 
-// checkErr fails unless err is nil when want is, or else contains every
-// fragment of want.
-func checkErr(t *testing.T, err error, want []string) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("want valid, got:\n%v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("want an error containing %q, got none", want)
-	}
-	for _, frag := range want {
-		if !strings.Contains(err.Error(), frag) {
-			t.Errorf("error does not contain %q:\n%v", frag, err)
-		}
-	}
-}
 
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c, _ := ForStage(StageProd)

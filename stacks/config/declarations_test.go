@@ -82,7 +82,7 @@ func TestValidateDeclarations(t *testing.T) {
 			f := valid()
 			tt.change(&f)
 			err := ValidateDeclarations(append(tt.others, f))
-			checkErr(t, err, tt.want)
+			checkValidation(t, err, tt.want)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -45,22 +46,66 @@ func TestValidateDeploy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(tt.stage)
 			tt.mutate(&c)
-			err := c.Validate()
-			if tt.want == nil {
-				if err != nil {
-					t.Fatalf("want valid, got:\n%v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatalf("want an error containing %q, got none", tt.want)
-			}
-			for _, frag := range tt.want {
-				if !strings.Contains(err.Error(), frag) {
-					t.Errorf("error does not contain %q:\n%v", frag, err)
-				}
-			}
+			checkValidation(t, c.Validate(), tt.want)
 		})
+	}
+}
+
+// checkValidation expects no error for a nil want, otherwise an error that
+// contains every fragment of want.
+func checkValidation(t *testing.T, err error, want []string) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("want valid, got:\n%v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("want an error containing %q, got none", want)
+	}
+	for _, frag := range want {
+		if !strings.Contains(err.Error(), frag) {
+			t.Errorf("error does not contain %q:\n%v", frag, err)
+		}
+	}
+}
+
+func TestContextFlagAndFile(t *testing.T) {
+	flags := ContextFlag{}
+	for _, s := range []string{"prod.account=111111111111", "api.corsAllowedOrigins=https://a.example,https://b.example"} {
+		if err := flags.Set(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := flags.Set("no-equals-sign"); err == nil || !strings.Contains(err.Error(), `"no-equals-sign" is not key=value`) {
+		t.Errorf("Set without =: %v", err)
+	}
+	dir := t.TempDir()
+	path := dir + "/cdk.json"
+	if err := os.WriteFile(path, []byte(`{"app": "x", "context": {"prod.region": "eu-west-1", "stage": "prod"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	context, err := ReadContext(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range flags {
+		context[k] = v
+	}
+	c, err := Load(context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Prod.Account != "111111111111" || c.Prod.Region != "eu-west-1" || len(c.API.CORSAllowedOrigins) != 2 {
+		t.Errorf("loaded %+v %v", c.Prod, c.API.CORSAllowedOrigins)
+	}
+	if empty, err := ReadContext(dir + "/missing.json"); err != nil || len(empty) != 0 {
+		t.Errorf("missing cdk.json: %v %v, want an empty context", empty, err)
+	}
+	os.WriteFile(path, []byte(`{"context": [1]}`), 0o644)
+	if _, err := ReadContext(path); err == nil || !strings.Contains(err.Error(), "cdk.json") {
+		t.Errorf("bad cdk.json: %v", err)
 	}
 }
 

@@ -74,7 +74,7 @@ func TestValidateOperations(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.mutate(&c)
-			checkErr(t, c.Validate(), tt.want)
+			checkValidation(t, c.Validate(), tt.want)
 		})
 	}
 }

@@ -54,7 +54,7 @@ func TestProvisionedValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := tt.p.Validate("p", tt.reserved)
-			checkErr(t, err, tt.want)
+			checkValidation(t, err, tt.want)
 			for m, want := range tt.levels {
 				if got := s.At(m); got != want {
 					t.Errorf("at %s: %d, want %d", weekMinuteString(m), got, want)
@@ -111,7 +111,7 @@ func TestValidateProvisionedTotal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkErr(t, ValidateProvisionedTotal(1000, tt.fns), tt.want)
+			checkValidation(t, ValidateProvisionedTotal(1000, tt.fns), tt.want)
 		})
 	}
 }

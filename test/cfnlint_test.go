@@ -1,0 +1,78 @@
+package test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go-lambda-cdk/internal/awsemu"
+)
+
+// cfnLintIgnored are the cfn-lint rules switched off, each with its reason.
+var cfnLintIgnored = map[string]string{
+	// CDK's aws-lambda Function adds DependsOn its role (and the role's
+	// default policy, which has no GetAtt) next to the GetAtt of the role's
+	// ARN; the first is redundant, not wrong, and comes from CDK itself.
+	"W3005": "CDK's Function depends on its role explicitly and through GetAtt",
+}
+
+// TestCfnLint runs cfn-lint on both stages' templates and the account
+// stack's (with the GitHub deploy role): no error and no warning besides
+// the rules in cfnLintIgnored.
+func TestCfnLint(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	python := awsemu.Require(t, root)
+	dir := t.TempDir()
+	var files []string
+	write := func(name string, tpl template) {
+		raw, err := json.MarshalIndent(tpl, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name+".template.json")
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	for _, stage := range stages {
+		s := synth(t, map[string]any{"stage": stage, "github.repository": "acme/shop"})
+		write("GoLambdaCdk-"+stage, s.template)
+		if stage == "dev" {
+			write("go-lambda-cdk-account", s.accountTemplate)
+		}
+	}
+	args := []string{"-c", "import sys; from cfnlint.runner import main; sys.exit(main())"}
+	for rule := range cfnLintIgnored {
+		args = append(args, "--ignore-checks", rule)
+	}
+	// A template with a misspelt property shows that the lint does fail.
+	broken := filepath.Join(dir, "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketNam": "x"}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lint := func(files ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, python, append(append(args, "--"), files...)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		return out.String(), err
+	}
+	if out, err := lint(files...); err != nil {
+		t.Errorf("cfn-lint found problems (%v):\n%s", err, out)
+	}
+	if out, err := lint(broken); err == nil || !strings.Contains(out, "BucketNam") {
+		t.Errorf("cfn-lint passed a template with a misspelt property (%v):\n%s", err, out)
+	}
+}
