@@ -50,6 +50,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"go-lambda-cdk/internal/awsemu"
+	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/stacks/functions"
 )
 
 const (
@@ -238,9 +240,15 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		t.Errorf("FailureQueueUrl %s", q)
 	}
 
-	// Functions: runtime, handler, memory, timeout, environment and role.
+	// Functions: runtime, handler, memory, timeout, environment and role,
+	// for every declared function.
+	cfg, err := config.ForStage(config.StageDev)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fnARN := map[string]string{}
-	for name, timeout := range map[string]int32{"Api": 10, "Processor": 60, "Report": 300} {
+	for _, d := range functions.All() {
+		name, timeout := d.ConstructID(), int32(cfg.Functions[d.Name].TimeoutSeconds)
 		fn, err := r.aws.lambda.GetFunction(r.ctx(), &lambda.GetFunctionInput{FunctionName: aws.String(r.physicalID(devStack, name+"Function"))})
 		if err != nil {
 			t.Fatalf("%s function: %v", name, err)
@@ -254,14 +262,14 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		if env["BUCKET_NAME"] != bucket {
 			t.Errorf("%s: BUCKET_NAME %q, want %s", name, env["BUCKET_NAME"], bucket)
 		}
-		if name == "Api" && (env["CORS_ALLOWED_ORIGINS"] != "*" || env["MAX_UPLOAD_BYTES"] != "104857600" || !strings.Contains(env["ALLOWED_CONTENT_TYPES"], "image/png")) {
+		if _, ok := d.API(); ok && (env["CORS_ALLOWED_ORIGINS"] != "*" || env["MAX_UPLOAD_BYTES"] != "104857600" || !strings.Contains(env["ALLOWED_CONTENT_TYPES"], "image/png")) {
 			t.Errorf("api environment %v", env)
 		}
 		roleName := r.physicalID(devStack, name+"Role")
 		if !strings.HasSuffix(aws.ToString(c.Role), ":role/"+roleName) {
 			t.Errorf("%s: role %s, want its own %s", name, aws.ToString(c.Role), roleName)
 		}
-		r.checkRolePolicy(name, roleName, bucket)
+		r.checkRolePolicy(d, roleName, bucket)
 	}
 
 	// The queue.
@@ -275,8 +283,8 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 
 	// Log groups and their retention.
 	groups := r.logGroups(devStack)
-	if len(groups) != 4 {
-		t.Errorf("%d log groups, want 4", len(groups))
+	if want := len(functions.All()) + 1; len(groups) != want { // one per function, the API's access logs
+		t.Errorf("%d log groups, want %d", len(groups), want)
 	}
 	retentions := r.retentions()
 	for name := range groups {
@@ -285,15 +293,26 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		}
 	}
 
-	// The REST API: resources and methods, all ANY to the api function.
+	// The REST API: resources and methods, all ANY to the function that
+	// declares the route.
 	res, err := r.aws.apigw.GetResources(r.ctx(), &apigateway.GetResourcesInput{RestApiId: aws.String(apiID), Embed: []string{"methods"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var routes []string
+	var routes, wantRoutes []string
+	routeFn := map[string]string{}
+	for _, d := range functions.All() {
+		if a, ok := d.API(); ok {
+			for _, p := range a.Paths {
+				wantRoutes = append(wantRoutes, "ANY "+p)
+				routeFn[p] = fnARN[d.ConstructID()]
+			}
+		}
+	}
 	for _, item := range res.Items {
 		for method, m := range item.ResourceMethods {
 			routes = append(routes, method+" "+aws.ToString(item.Path))
+			target := routeFn[aws.ToString(item.Path)]
 			if m.MethodIntegration == nil {
 				mi, err := r.aws.apigw.GetIntegration(r.ctx(), &apigateway.GetIntegrationInput{RestApiId: aws.String(apiID), ResourceId: item.Id, HttpMethod: aws.String(method)})
 				if err != nil {
@@ -301,37 +320,44 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 				}
 				m.MethodIntegration = &apigwtypes.Integration{Type: mi.Type, Uri: mi.Uri}
 			}
-			if m.MethodIntegration.Type != apigwtypes.IntegrationTypeAwsProxy || !strings.Contains(aws.ToString(m.MethodIntegration.Uri), fnARN["Api"]) {
-				t.Errorf("%s %s: integration %s %s, want AWS_PROXY to %s", method, aws.ToString(item.Path), m.MethodIntegration.Type, aws.ToString(m.MethodIntegration.Uri), fnARN["Api"])
+			if m.MethodIntegration.Type != apigwtypes.IntegrationTypeAwsProxy || target == "" || !strings.Contains(aws.ToString(m.MethodIntegration.Uri), target) {
+				t.Errorf("%s %s: integration %s %s, want AWS_PROXY to %s", method, aws.ToString(item.Path), m.MethodIntegration.Type, aws.ToString(m.MethodIntegration.Uri), target)
 			}
 		}
 	}
 	sort.Strings(routes)
-	if want := []string{"ANY /health", "ANY /uploads", "ANY /uploads/{id}"}; !slices.Equal(routes, want) {
-		t.Errorf("routes %v, want %v", routes, want)
+	sort.Strings(wantRoutes)
+	if !slices.Equal(routes, wantRoutes) {
+		t.Errorf("routes %v, want %v", routes, wantRoutes)
 	}
 
-	// The schedule and its target.
-	rule, err := r.aws.events.DescribeRule(r.ctx(), &eventbridge.DescribeRuleInput{Name: aws.String(r.physicalID(devStack, "NightlyReport"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if aws.ToString(rule.ScheduleExpression) != "cron(0 0 * * ? *)" {
-		t.Errorf("schedule %s", aws.ToString(rule.ScheduleExpression))
-	}
-	targets, err := r.aws.events.ListTargetsByRule(r.ctx(), &eventbridge.ListTargetsByRuleInput{Rule: rule.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != fnARN["Report"] {
-		t.Errorf("rule targets %+v, want the report function %s", targets.Targets, fnARN["Report"])
+	// Each schedule and its target.
+	for _, d := range functions.All() {
+		if _, ok := d.Schedule(); !ok {
+			continue
+		}
+		rule, err := r.aws.events.DescribeRule(r.ctx(), &eventbridge.DescribeRuleInput{Name: aws.String(r.physicalID(devStack, d.ConstructID()+"Schedule"))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "cron(" + cfg.Functions[d.Name].Schedule + ")"; aws.ToString(rule.ScheduleExpression) != want {
+			t.Errorf("%s schedule %s, want %s", d.Name, aws.ToString(rule.ScheduleExpression), want)
+		}
+		targets, err := r.aws.events.ListTargetsByRule(r.ctx(), &eventbridge.ListTargetsByRuleInput{Rule: rule.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != fnARN[d.ConstructID()] {
+			t.Errorf("%s rule targets %+v, want the function %s", d.Name, targets.Targets, fnARN[d.ConstructID()])
+		}
 	}
 	return bucket
 }
 
 // checkRolePolicy asserts the statements of a function role's inline
 // policy, with the bucket ARN resolved from its stack-unique name.
-func (r *rehearsal) checkRolePolicy(fn, role, bucket string) {
+func (r *rehearsal) checkRolePolicy(d functions.Function, role, bucket string) {
+	fn := d.Name
 	t := r.t
 	names, err := r.aws.iam.ListRolePolicies(r.ctx(), &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	if err != nil || len(names.PolicyNames) != 1 {
@@ -362,22 +388,14 @@ func (r *rehearsal) checkRolePolicy(fn, role, bucket string) {
 		}
 	}
 	arn := "arn:aws:s3:::" + bucket
-	want := map[string]map[string]string{
-		"Api": {
-			"PresignUploads": "s3:PutObject " + arn + "/uploads/*",
-			"ListResults":    "s3:ListBucket " + arn,
-			"ReadResults":    "s3:GetObject " + arn + "/results/*",
-		},
-		"Processor": {
-			"ReadUploads":  "s3:GetObject " + arn + "/uploads/*",
-			"WriteResults": "s3:PutObject " + arn + "/results/*",
-		},
-		"Report": {
-			"ListResults":  "s3:ListBucket " + arn,
-			"ReadResults":  "s3:GetObject " + arn + "/results/*",
-			"WriteReports": "s3:PutObject " + arn + "/reports/*",
-		},
-	}[fn]
+	want := map[string]string{}
+	for _, st := range d.Statements() {
+		resource := arn + "/" + st.Prefix + "*"
+		if st.OnBucket {
+			resource = arn
+		}
+		want[st.Sid] = strings.Join(st.Actions, ",") + " " + resource
+	}
 	for sid, w := range want {
 		if got[sid] != w {
 			t.Errorf("%s role statement %s: %q, want %q", fn, sid, got[sid], w)
