@@ -58,7 +58,7 @@ package: ## build every function's bootstrap zip into dist/ and print the size t
 
 .PHONY: synth
 synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS account needed)
-	npx cdk synth -c stage=$(STAGE) --quiet
+	cdk synth -c stage=$(STAGE) --quiet
 
 .PHONY: test
 test: setup pytools ## run every test (no AWS account, no Docker)
@@ -81,7 +81,7 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	@echo "bench: local run"
 	go test -run '^$$' -bench . ./internal/local/
 	@echo "bench: warm make synth and make test"
-	go run ./bin/bench-make
+	go run ./bin/bench-make -base 461e2c7
 	@echo "bench: make synth with 50 declared functions against 3"
 	go run ./bin/bench-scale
 

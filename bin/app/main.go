@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks"
 	"go-lambda-cdk/stacks/config"
 )
@@ -34,6 +33,10 @@ func main() {
 }
 
 func run(ctx context.Context, stderr io.Writer) error {
+	// The builds start first: they overlap the jsii kernel's start and the
+	// constructs' creation up to the functions.
+	early := startEarlyBuilds(ctx, stderr)
+	defer early.stop()
 	app := awscdk.NewApp(nil)
 	cdkContext, _ := app.Node().GetAllContext(nil).(map[string]any)
 	cfg, err := config.Load(cdkContext)
@@ -43,7 +46,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
 	}
-	assets, err := buildAssets(ctx, cfg, stderr)
+	assets, err := buildAssets(ctx, cfg, early, stderr)
 	if err != nil {
 		return err
 	}
@@ -54,23 +57,4 @@ func run(ctx context.Context, stderr io.Writer) error {
 	stacks.CheckAwsSolutions(app)
 	app.Synth(nil)
 	return nil
-}
-
-// buildAssets compiles and zips every function for its configured
-// architecture and prints the size table.
-func buildAssets(ctx context.Context, cfg config.Config, stderr io.Writer) (stacks.Assets, error) {
-	var fns []bundle.Function
-	for _, fn := range cfg.Functions.Named() {
-		fns = append(fns, bundle.Function{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: fn.GOARCH()})
-	}
-	results, err := bundle.Build(ctx, bundle.Options{Progress: stderr}, fns...)
-	bundle.WriteTable(stderr, results)
-	if err != nil {
-		return nil, fmt.Errorf("build functions:\n%w", err)
-	}
-	assets := stacks.Assets{}
-	for _, r := range results {
-		assets[r.Function.Name] = r.ZipPath
-	}
-	return assets, nil
 }

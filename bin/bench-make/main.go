@@ -1,88 +1,203 @@
-// Command bench-make measures the README's two commands warm — `make synth`
-// and `make test` (with -count=1, so no test result comes from the cache) —
-// and writes the "## Synth and test" section of docs/benchmarks.md; `make
-// bench` runs it.
+// Command bench-make compares the README's commands — `make synth` in four
+// situations and `make test` — between this checkout's commit and a
+// baseline commit, and writes the "## Synth and test" section of
+// docs/benchmarks.md; `make bench` runs it.
 //
 // Usage:
 //
-//	go run ./bin/bench-make [-o docs/benchmarks.md] [-runs 3]
+//	go run ./bin/bench-make [-o docs/benchmarks.md] [-base 461e2c7] [-runs 5] [-test-runs 5]
 //
-// Each command runs once to warm the Go build cache and node_modules, then
-// -runs times; the section gives the median and the range.
+// Both commits are checked out with `git worktree add` into a temporary
+// folder (node_modules hard-linked from this checkout when package-lock.json
+// is the same, else `make setup`), so neither runs in the developer's own
+// tree. The runs of the two are interleaved (base, head, head, base, ...)
+// so that load from other work on the machine hits both alike; the section
+// gives medians, ranges, their ratio and the load average.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
-	"go-lambda-cdk/internal/cli"
-
 	"go-lambda-cdk/internal/benchdoc"
+	"go-lambda-cdk/internal/cli"
 )
 
 const heading = "## Synth and test"
 
+// DefaultBase is the commit before the synth-speed work (issue 12).
+const DefaultBase = "461e2c7"
+
 func main() { cli.Main("bench-make", run) }
 
-// command is one measured make invocation.
-type command struct {
-	label string
-	args  []string
+// tree is one checkout under comparison.
+type tree struct {
+	label, commit, dir string
 }
 
-var commands = []command{
-	{"`make synth` (build 3 zips, cdk synth of the dev stage, cdk-nag)", []string{"synth"}},
-	{"`make test` (every package, `-count=1`)", []string{"test", "TESTFLAGS=-count=1"}},
+// scenario is one row: what to change before a timed make, and the make.
+type scenario struct {
+	label string
+	// prepare changes the tree before run number n and returns the
+	// folder to run make in and how to undo the change.
+	prepare func(t tree, n int) (dir string, undo func() error, err error)
+	args    []string
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("bench-make", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	out := flags.String("o", benchdoc.DefaultPath, "markdown `file` whose section to replace")
-	runs := flags.Int("runs", 3, "timed runs of each command after one warm-up")
+	base := flags.String("base", DefaultBase, "baseline `commit`")
+	runs := flags.Int("runs", 5, "timed runs of each synth row per commit")
+	testRuns := flags.Int("test-runs", 5, "timed runs of `make test` per commit; 0 skips the row")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return cli.UsageError{Err: err}
 	}
-	if *runs < 1 || flags.NArg() > 0 {
-		return cli.UsageError{Err: errors.New("usage: bench-make [-o file] [-runs n>=1]")}
+	if *runs < 1 || *testRuns < 0 || flags.NArg() > 0 {
+		return cli.UsageError{Err: errors.New("usage: bench-make [-o file] [-base commit] [-runs n>=1] [-test-runs n>=0]")}
 	}
-	var rows []string
-	for _, c := range commands {
-		fmt.Fprintf(stderr, "bench: make %s (warm-up)\n", strings.Join(c.args, " "))
-		if _, err := timeMake(ctx, c.args); err != nil {
+	root, err := gitOut(ctx, ".", "rev-parse", "--show-toplevel")
+	if err != nil {
+		return err
+	}
+	head, err := gitOut(ctx, root, "rev-parse", "--short", "HEAD")
+	if err != nil {
+		return err
+	}
+	baseShort, err := gitOut(ctx, root, "rev-parse", "--short", *base)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "bench-make-")
+	if err != nil {
+		return err
+	}
+	var worktrees []string
+	defer func() {
+		for _, w := range worktrees {
+			git(context.Background(), root, "worktree", "remove", "--force", w)
+		}
+		os.RemoveAll(tmp)
+	}()
+	checkout := func(commit, name string) (string, error) {
+		dir := filepath.Join(tmp, name)
+		if err := git(ctx, root, "worktree", "add", "--detach", dir, commit); err != nil {
+			return "", err
+		}
+		worktrees = append(worktrees, dir)
+		return dir, setup(ctx, root, dir)
+	}
+	trees := []tree{{label: "baseline " + baseShort, commit: baseShort}, {label: "this commit " + head, commit: head}}
+	for i := range trees {
+		fmt.Fprintf(stderr, "bench: checkout %s\n", trees[i].label)
+		if trees[i].dir, err = checkout(trees[i].commit, fmt.Sprintf("tree%d", i)); err != nil {
 			return err
 		}
-		var times []time.Duration
-		for i := range *runs {
-			fmt.Fprintf(stderr, "bench: make %s (run %d of %d)\n", strings.Join(c.args, " "), i+1, *runs)
-			d, err := timeMake(ctx, c.args)
+	}
+	inPlace := func(t tree, n int) (string, func() error, error) { return t.dir, func() error { return nil }, nil }
+	edit := func(file string) func(t tree, n int) (string, func() error, error) {
+		return func(t tree, n int) (string, func() error, error) {
+			path := filepath.Join(t.dir, file)
+			orig, err := os.ReadFile(path)
 			if err != nil {
+				return "", nil, err
+			}
+			// A new value every run: the change is a real one each time.
+			edited := fmt.Appendf(slices.Clone(orig), "\nvar benchEdit = %q\n", fmt.Sprint(time.Now().UnixNano()))
+			if err := os.WriteFile(path, edited, 0o644); err != nil {
+				return "", nil, err
+			}
+			return t.dir, func() error { return os.WriteFile(path, orig, 0o644) }, nil
+		}
+	}
+	fresh := func(t tree, n int) (string, func() error, error) {
+		dir, err := checkout(t.commit, fmt.Sprintf("fresh-%s-%d", t.commit, n))
+		return dir, func() error { return git(context.Background(), root, "worktree", "remove", "--force", dir) }, err
+	}
+	scenarios := []scenario{
+		{"warm `make synth`, nothing changed", inPlace, []string{"synth"}},
+		{"`make synth` after editing one handler (`lambda/report/main.go`)", edit("lambda/report/main.go"), []string{"synth"}},
+		{"`make synth` after editing `stacks/app.go`", edit("stacks/app.go"), []string{"synth"}},
+		{"first `make synth` in a fresh checkout, Go caches warm (node_modules linked in, not timed)", fresh, []string{"synth"}},
+	}
+	if *testRuns > 0 {
+		scenarios = append(scenarios, scenario{"warm `make test` (`-count=1`)", inPlace, []string{"test", "TESTFLAGS=-count=1"}})
+	}
+	loadBefore := benchdoc.LoadAverage()
+	var rows []string
+	for _, s := range scenarios {
+		n := *runs
+		if s.args[0] == "test" {
+			n = *testRuns
+		}
+		// Warm-up: Go build cache, bundle cache, .venv for the tests.
+		warm := []string{"synth"}
+		if s.args[0] == "test" {
+			warm = s.args
+		}
+		for _, t := range trees {
+			fmt.Fprintf(stderr, "bench: %s: %s (warm-up)\n", t.label, s.label)
+			if _, err := timeMake(ctx, t.dir, warm); err != nil {
 				return err
 			}
-			times = append(times, d)
 		}
-		slices.Sort(times)
-		rows = append(rows, fmt.Sprintf("| %s | %s | %s – %s |", c.label, secs(times[len(times)/2]), secs(times[0]), secs(times[len(times)-1])))
+		times := make([][]time.Duration, len(trees))
+		var loads []string
+		for i := range n {
+			order := []int{0, 1}
+			if i%2 == 1 {
+				order = []int{1, 0}
+			}
+			for _, ti := range order {
+				t := trees[ti]
+				dir, undo, err := s.prepare(t, i)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "bench: %s: %s (run %d of %d)\n", t.label, s.label, i+1, n)
+				d, err := timeMake(ctx, dir, s.args)
+				if uerr := undo(); err == nil {
+					err = uerr
+				}
+				if err != nil {
+					return err
+				}
+				times[ti] = append(times[ti], d)
+			}
+			loads = append(loads, benchdoc.LoadAverage())
+		}
+		med := func(ts []time.Duration) time.Duration { return median(ts) }
+		rows = append(rows, fmt.Sprintf("| %s | %s (%s) | %s (%s) | %.2f× | %s |", s.label,
+			secs(med(times[0])), spread(times[0]), secs(med(times[1])), spread(times[1]),
+			med(times[1]).Seconds()/med(times[0]).Seconds(), strings.Join(loads, ", ")))
 	}
 	section := fmt.Sprintf(`%s
 
-Measured by `+"`go run ./bin/bench-make`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host), 1-minute load average %s at the end. Warm: node_modules installed and the Go build cache filled by one run before the %d timed runs; the median and the range are given.
+Measured by `+"`go run ./bin/bench-make`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host); 1-minute load average %s before and %s after (the machine is shared with other work, so the load column matters: compare the two commits within a row, not across days). Each commit is a `+"`git worktree`"+` in a temporary folder; each row first runs `+"`make synth`"+` (the test row: `+"`make test`"+`) once per commit (warm-up), then %d timed runs per commit (%d for `+"`make test`"+`), interleaved (baseline, this, this, baseline, ...). Cells: median (min–max). Ratio: this commit's median / the baseline's.
 
-| command | median | range |
-|---|---:|---:|
+| command | baseline %s | this commit %s | ratio | load after each pair |
+|---|---:|---:|---:|---|
 %s
-`, heading, time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, benchdoc.LoadAverage(), *runs, strings.Join(rows, "\n"))
+`, heading, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
+		loadBefore, benchdoc.LoadAverage(), *runs, *testRuns, baseShort, head, strings.Join(rows, "\n"))
+	if *testRuns == 0 {
+		section += "\n`make test` was not measured in this run (`-test-runs 0`).\n"
+	}
 	if err := benchdoc.ReplaceSection(*out, heading, section); err != nil {
 		return err
 	}
@@ -90,15 +205,61 @@ Measured by `+"`go run ./bin/bench-make`"+` (part of `+"`make bench`"+`) on %s w
 	return nil
 }
 
-func timeMake(ctx context.Context, args []string) (time.Duration, error) {
+// setup gives dir the node_modules of root when both have the same
+// package-lock.json (hard links, nothing downloaded), else runs `make setup`.
+func setup(ctx context.Context, root, dir string) error {
+	a, errA := os.ReadFile(filepath.Join(root, "package-lock.json"))
+	b, errB := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".ci-stamp")); errA == nil && errB == nil && err == nil && bytes.Equal(a, b) {
+		cmd := exec.CommandContext(ctx, "cp", "-al", filepath.Join(root, "node_modules"), filepath.Join(dir, "node_modules"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("link node_modules: %w\n%s", err, out)
+		}
+		now := time.Now()
+		return os.Chtimes(filepath.Join(dir, "node_modules", ".ci-stamp"), now, now)
+	}
+	_, err := timeMake(ctx, dir, []string{"setup"})
+	return err
+}
+
+func timeMake(ctx context.Context, dir string, args []string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory"}, args...)...)
+	cmd.Dir = dir
 	var output strings.Builder
 	cmd.Stdout, cmd.Stderr = &output, &output
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("make %s: %w\n%s", strings.Join(args, " "), err, output.String())
+		return 0, fmt.Errorf("make %s in %s: %w\n%s", strings.Join(args, " "), dir, err, output.String())
 	}
 	return time.Since(start), nil
+}
+
+func git(ctx context.Context, dir string, args ...string) error {
+	_, err := gitOut(ctx, dir, args...)
+	return err
+}
+
+func gitOut(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func median(ts []time.Duration) time.Duration {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func spread(ts []time.Duration) string {
+	return fmt.Sprintf("%.1f–%.1f s", slices.Min(ts).Seconds(), slices.Max(ts).Seconds())
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }

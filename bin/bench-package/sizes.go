@@ -30,7 +30,7 @@ func (b *bench) compareSizes(ctx context.Context) ([]sizes, error) {
 	if err != nil {
 		return nil, fmt.Errorf("naive build: the zip command is needed: %w", err)
 	}
-	results, err := bundle.Build(ctx, bundle.Options{ModuleDir: b.moduleDir, OutDir: filepath.Join(b.tmp, "dist")}, b.real...)
+	results, err := bundle.Build(ctx, bundle.Options{ModuleDir: b.moduleDir, OutDir: filepath.Join(b.tmp, "dist"), NoCache: true}, b.real...)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (b *bench) reproducibility(ctx context.Context) (naiveSame, bundleSame bool
 		if naive[i], err = os.ReadFile(zipPath); err != nil {
 			return false, false, err
 		}
-		results, err := bundle.Build(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: filepath.Join(b.tmp, "repro-dist", fmt.Sprint(i))}, fn)
+		results, err := bundle.Build(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: filepath.Join(b.tmp, "repro-dist", fmt.Sprint(i)), NoCache: true}, fn)
 		if err != nil {
 			return false, false, err
 		}

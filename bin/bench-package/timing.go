@@ -43,7 +43,7 @@ func (b *bench) timeBuilds(ctx context.Context, n int, cold bool, warmRuns int) 
 	fns := b.fns[:n]
 	once := func(label string) (time.Duration, error) {
 		start := time.Now()
-		results, err := bundle.Build(ctx, bundle.Options{ModuleDir: b.moduleDir, OutDir: filepath.Join(b.tmp, "dist")}, fns...)
+		results, err := bundle.Build(ctx, bundle.Options{ModuleDir: b.moduleDir, OutDir: filepath.Join(b.tmp, "dist"), NoCache: true}, fns...)
 		d := time.Since(start)
 		if err != nil {
 			return 0, fmt.Errorf("%d functions, %s cache: %w", n, label, err)

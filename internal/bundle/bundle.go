@@ -85,6 +85,15 @@ type Options struct {
 	// GOARCH=runtime.GOARCH for that). Default: false, the binary is removed
 	// once zipped.
 	KeepBootstrap bool
+	// CacheDir keeps every zip built, by a key of everything that
+	// determines it (see [DefaultCacheDir]): a function whose key is there
+	// is neither compiled nor zipped again, its zip is copied from the
+	// cache after its SHA-256 is checked. Default:
+	// "<ModuleDir>/.cache/bundle".
+	CacheDir string
+	// NoCache builds every function, and neither reads nor writes the
+	// cache. Default: false.
+	NoCache bool
 }
 
 // Result is the outcome of building one function.
@@ -102,6 +111,12 @@ type Result struct {
 	BootstrapBytes, UnzippedBytes, ZipBytes int64
 	SHA256                                  string // of the zip, lower-case hex; empty when Err != nil
 	Duration                                time.Duration
+	// Cached tells that the zip came from the cache, unchanged since it was
+	// built for the same Key.
+	Cached bool
+	// Key is the cache key: the hex SHA-256 of every input of the zip; empty
+	// when it could not be computed (the function was then built).
+	Key string
 	// Warnings holds one line per limit the function uses 80 % or more of.
 	Warnings []string
 	Err      error
@@ -133,6 +148,15 @@ func Build(ctx context.Context, opts Options, fns ...Function) ([]Result, error)
 		}
 	}
 	setup, err := newBuilder(opts)
+	if err == nil && !opts.NoCache {
+		var valid []Function
+		for _, r := range results {
+			if r.Err == nil {
+				valid = append(valid, r.Function)
+			}
+		}
+		setup.keys = newKeyer(setup, valid)
+	}
 	parallel := opts.Parallel
 	if parallel <= 0 {
 		parallel = runtime.NumCPU()
@@ -200,6 +224,8 @@ type builder struct {
 	outDir    string
 	keep      bool
 	progress  *lineWriter
+	cache     *cache // nil: Options.NoCache
+	keys      *keyer // nil: Options.NoCache
 }
 
 func newBuilder(opts Options) (*builder, error) {
@@ -226,22 +252,63 @@ func newBuilder(opts Options) (*builder, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("output folder cannot be created: %w", err)
 	}
-	return &builder{
+	b := &builder{
 		goBin:     goBin,
 		moduleDir: moduleDir,
 		outDir:    outDir,
 		keep:      opts.KeepBootstrap,
 		progress:  &lineWriter{w: opts.Progress},
-	}, nil
+	}
+	if !opts.NoCache {
+		cacheDir := opts.CacheDir
+		if cacheDir == "" {
+			cacheDir = filepath.Join(moduleDir, DefaultCacheDir)
+		}
+		if cacheDir, err = filepath.Abs(cacheDir); err != nil {
+			return nil, fmt.Errorf("cache folder: %w", err)
+		}
+		b.cache = &cache{dir: cacheDir}
+	}
+	return b, nil
 }
 
 // build runs every step for one function and fills r.
 func (b *builder) build(ctx context.Context, r *Result) {
 	fn := r.Function
 	start := time.Now()
-	b.progress.printf("build %s (%s): compiling", fn.Name, fn.GOARCH)
 	zipPath := filepath.Join(b.outDir, fn.Name+".zip")
+	note := ""
+	if b.keys != nil {
+		key, err := b.keys.key(ctx, fn)
+		if err != nil {
+			note = fmt.Sprintf(" (not cached: %s)", firstLine(err.Error()))
+		}
+		r.Key = key
+	}
+	if r.Key != "" {
+		hit, err := b.restore(r, zipPath)
+		if err != nil {
+			note = fmt.Sprintf(" (cache entry not used: %s)", firstLine(err.Error()))
+		}
+		if hit {
+			r.Duration = time.Since(start)
+			if r.Err != nil {
+				b.progress.printf("build %s (%s): FAILED (from the cache) after %s", fn.Name, fn.GOARCH, r.Duration.Round(10*time.Millisecond))
+				return
+			}
+			b.progress.printf("build %s (%s): unchanged, %s bytes from the cache in %s", fn.Name, fn.GOARCH, GroupDigits(r.ZipBytes), r.Duration.Round(10*time.Millisecond))
+			return
+		}
+	}
+	b.progress.printf("build %s (%s): compiling%s", fn.Name, fn.GOARCH, note)
 	err := b.buildZip(ctx, r, zipPath)
+	if err == nil && r.Key != "" {
+		entry := cacheEntry{Function: fn.Name, GOARCH: fn.GOARCH, Key: r.Key, ZipSHA256: r.SHA256, ZipBytes: r.ZipBytes,
+			BootstrapBytes: r.BootstrapBytes, EntryBytes: r.UnzippedBytes - fn.LayerBytes}
+		if cerr := b.cache.store(fn, r.Key, zipPath, entry); cerr != nil {
+			b.progress.printf("warning: %s: zip not cached: %v", fn.Name, cerr)
+		}
+	}
 	r.Duration = time.Since(start)
 	if err != nil {
 		// A zip from an earlier run no longer matches the sources.
@@ -261,10 +328,7 @@ func (b *builder) buildZip(ctx context.Context, r *Result, zipPath string) error
 		return err
 	}
 	fn := r.Function
-	dir := fn.Dir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(b.moduleDir, dir)
-	}
+	dir := b.absDir(fn.Dir)
 	if err := checkMainPackage(dir, fn.GOARCH); err != nil {
 		return err
 	}
@@ -298,6 +362,72 @@ func (b *builder) buildZip(ctx context.Context, r *Result, zipPath string) error
 	if err != nil {
 		return err
 	}
+	if err := b.finish(r, z, zipPath); err != nil {
+		return err
+	}
+	if b.keep {
+		kept, err := b.keepDir(fn)
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(bootstrap, kept); err != nil {
+			return fmt.Errorf("keep bootstrap: %w", err)
+		}
+		r.BootstrapPath = kept
+	}
+	return nil
+}
+
+// restore fills r from the cache entry for r.Key and writes its zip to
+// zipPath; hit is false when there is none. An error means the entry was
+// unusable, or the cached zip fails a limit (r.Err is then set).
+func (b *builder) restore(r *Result, zipPath string) (hit bool, err error) {
+	fn := r.Function
+	z, e, ok, err := b.cache.restore(fn, r.Key, b.outDir)
+	if !ok {
+		return false, err
+	}
+	r.Cached = true
+	r.BootstrapBytes = e.BootstrapBytes
+	r.UnzippedBytes = e.EntryBytes + fn.LayerBytes
+	err = UnzippedLimit.check(r.UnzippedBytes)
+	if err == nil {
+		err = b.finish(r, z, zipPath)
+	} else {
+		os.Remove(z.tmpPath)
+	}
+	if err == nil && b.keep {
+		var kept string
+		if kept, err = b.keepDir(fn); err == nil {
+			if err = extractBootstrap(zipPath, kept); err == nil {
+				r.BootstrapPath = kept
+			}
+		}
+	}
+	if err != nil {
+		if rmErr := os.Remove(zipPath); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("remove stale zip: %w", rmErr))
+		}
+		r.Err = fmt.Errorf("build %s: %w", fn.Name, err)
+		return true, nil
+	}
+	r.ZipPath = zipPath
+	return true, nil
+}
+
+// keepDir creates <OutDir>/<Name> and returns the path of the bootstrap kept there.
+func (b *builder) keepDir(fn Function) (string, error) {
+	dir := filepath.Join(b.outDir, fn.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("keep bootstrap: %w", err)
+	}
+	return filepath.Join(dir, "bootstrap"), nil
+}
+
+// finish checks the zip written to z.tmpPath against the zipped limit,
+// moves it to zipPath and reports the warnings of r's sizes.
+func (b *builder) finish(r *Result, z zipFile, zipPath string) error {
+	fn := r.Function
 	r.ZipBytes = z.size
 	if err := ZippedLimit.check(r.ZipBytes); err != nil {
 		os.Remove(z.tmpPath)
@@ -315,18 +445,21 @@ func (b *builder) buildZip(ctx context.Context, r *Result, zipPath string) error
 			b.progress.printf("%s", w)
 		}
 	}
-	if b.keep {
-		keepDir := filepath.Join(b.outDir, fn.Name)
-		if err := os.MkdirAll(keepDir, 0o755); err != nil {
-			return fmt.Errorf("keep bootstrap: %w", err)
-		}
-		kept := filepath.Join(keepDir, "bootstrap")
-		if err := os.Rename(bootstrap, kept); err != nil {
-			return fmt.Errorf("keep bootstrap: %w", err)
-		}
-		r.BootstrapPath = kept
-	}
 	return nil
+}
+
+// firstLine returns s up to its first newline.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// absDir returns a function's folder as an absolute, clean path.
+func (b *builder) absDir(dir string) string {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(b.moduleDir, dir)
+	}
+	return filepath.Clean(dir)
 }
 
 // lineWriter writes whole lines from several goroutines to one io.Writer.

@@ -62,18 +62,19 @@ func checkMainPackage(dir, goarch string) error {
 	return nil
 }
 
-// compile builds the main package in dir into out for linux/goarch.
-func (b *builder) compile(ctx context.Context, dir, goarch, out string) error {
-	cmd := exec.CommandContext(ctx, b.goBin, "build",
-		"-trimpath",
-		"-buildvcs=false",
-		"-ldflags=-s -w -buildid=",
-		"-tags="+BuildTags,
-		"-o", out,
-		dir,
-	)
-	cmd.Dir = b.moduleDir
-	cmd.Env = append(os.Environ(),
+// buildFlags are the flags of `go build` before -o, the same for every
+// function; the cache key covers them.
+var buildFlags = []string{
+	"-trimpath",
+	"-buildvcs=false",
+	"-ldflags=-s -w -buildid=",
+	"-tags=" + BuildTags,
+}
+
+// buildEnv is the environment of `go build` (and of the `go list` and `go
+// env` that compute the cache key) for linux/goarch.
+func buildEnv(goarch string) []string {
+	return append(os.Environ(),
 		"GOOS=linux",
 		"GOARCH="+goarch,
 		"CGO_ENABLED=0",
@@ -83,6 +84,14 @@ func (b *builder) compile(ctx context.Context, dir, goarch, out string) error {
 		"GOAMD64=v1",
 		"GOARM64=v8.0",
 	)
+}
+
+// compile builds the main package in dir into out for linux/goarch.
+func (b *builder) compile(ctx context.Context, dir, goarch, out string) error {
+	args := append(append([]string{"build"}, buildFlags...), "-o", out, dir)
+	cmd := exec.CommandContext(ctx, b.goBin, args...)
+	cmd.Dir = b.moduleDir
+	cmd.Env = buildEnv(goarch)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Run(); err != nil {

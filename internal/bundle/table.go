@@ -38,7 +38,8 @@ func Discover(moduleDir string) ([]Function, error) {
 // WriteTable prints one row per result: function, architecture, bootstrap
 // and zip bytes, the share of the zipped and unzipped limits, build time and
 // status ("ok", "warning" or "FAILED"; the errors themselves are not
-// printed). A size not measured is shown as "-".
+// printed), "cached" for a zip reused from the cache ("cached, warning" and
+// so on when not ok). A size not measured is shown as "-".
 func WriteTable(w io.Writer, results []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FUNCTION\tARCH\tBOOTSTRAP BYTES\tZIP BYTES\tOF ZIPPED LIMIT\tOF UNZIPPED LIMIT\tTIME\tSTATUS")
@@ -49,6 +50,12 @@ func WriteTable(w io.Writer, results []Result) {
 			status = "FAILED"
 		case len(r.Warnings) > 0:
 			status = "warning"
+		}
+		if r.Cached {
+			status = "cached, " + status
+			if r.Err == nil && len(r.Warnings) == 0 {
+				status = "cached"
+			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			r.Function.Name, r.Function.GOARCH,

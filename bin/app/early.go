@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/stacks"
+	"go-lambda-cdk/stacks/config"
+)
+
+// The environment variables through which the CDK CLI hands the context to
+// the app (cdk.json, cdk.context.json and -c values, merged); aws-cdk-lib's
+// App reads the same two.
+const (
+	contextEnv         = "CDK_CONTEXT_JSON"
+	contextOverflowEnv = "CONTEXT_OVERFLOW_LOCATION_ENV"
+)
+
+// contextFromEnvironment reads the CDK context as awscdk.App does, without
+// starting the jsii kernel: CDK_CONTEXT_JSON, then the file the CLI names
+// when the context is too large for the environment.
+func contextFromEnvironment() (map[string]any, error) {
+	context := map[string]any{}
+	if raw := os.Getenv(contextEnv); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &context); err != nil {
+			return nil, fmt.Errorf("%s: %w", contextEnv, err)
+		}
+	}
+	if path := os.Getenv(contextOverflowEnv); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &context); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return context, nil
+}
+
+// functions lists what to build for a configuration.
+func functions(cfg config.Config) []bundle.Function {
+	var fns []bundle.Function
+	for _, fn := range cfg.Functions.Named() {
+		fns = append(fns, bundle.Function{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: fn.GOARCH()})
+	}
+	return fns
+}
+
+// builds is a bundle.Build running in the background.
+type builds struct {
+	fns     []bundle.Function
+	cancel  context.CancelFunc
+	done    chan struct{}
+	results []bundle.Result
+	err     error
+}
+
+// startBuilds starts building fns and returns at once.
+func startBuilds(ctx context.Context, fns []bundle.Function, progress io.Writer) *builds {
+	ctx, cancel := context.WithCancel(ctx)
+	b := &builds{fns: fns, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		b.results, b.err = bundle.Build(ctx, bundle.Options{Progress: progress}, fns...)
+	}()
+	return b
+}
+
+// startEarlyBuilds starts the builds from the context the CLI passed, before
+// the jsii kernel starts and the constructs are created, so that both
+// overlap. It returns nil when that context does not give a valid
+// configuration: the app then reports the problems the usual way, and
+// nothing was built.
+func startEarlyBuilds(ctx context.Context, progress io.Writer) *builds {
+	cdkContext, err := contextFromEnvironment()
+	if err != nil {
+		return nil
+	}
+	cfg, err := config.Load(cdkContext)
+	if err != nil || cfg.Validate() != nil {
+		return nil
+	}
+	return startBuilds(ctx, functions(cfg), progress)
+}
+
+// stop cancels the builds if they still run and waits for them (a cancelled
+// build removes what it wrote). b may be nil.
+func (b *builds) stop() {
+	if b != nil {
+		b.cancel()
+		<-b.done
+	}
+}
+
+// assets waits for the builds, prints the size table and maps each function
+// to its zip.
+func (b *builds) assets(stderr io.Writer) (stacks.Assets, error) {
+	<-b.done
+	bundle.WriteTable(stderr, b.results)
+	if b.err != nil {
+		return nil, fmt.Errorf("build functions:\n%w", b.err)
+	}
+	assets := stacks.Assets{}
+	for _, r := range b.results {
+		assets[r.Function.Name] = r.ZipPath
+	}
+	return assets, nil
+}
+
+// buildAssets returns every function's zip for cfg, from the early builds
+// when they built the same functions, else from builds started now.
+func buildAssets(ctx context.Context, cfg config.Config, early *builds, stderr io.Writer) (stacks.Assets, error) {
+	fns := functions(cfg)
+	if early == nil || !slices.EqualFunc(early.fns, fns, sameBuild) {
+		early.stop()
+		early = startBuilds(ctx, fns, stderr)
+	}
+	return early.assets(stderr)
+}
+
+// sameBuild tells whether two functions built from the configuration make
+// the same zip.
+func sameBuild(a, b bundle.Function) bool {
+	return a.Name == b.Name && a.Dir == b.Dir && a.GOARCH == b.GOARCH
+}
