@@ -157,6 +157,10 @@ type API struct {
 	// MaxUploadBytes is the largest upload the API presigns, 1 byte to 5 GB
 	// (S3's limit for one PUT). Default 104857600 (100 MiB).
 	MaxUploadBytes int64 `json:"maxUploadBytes"`
+	// UploadURLExpirySeconds is how long a presigned upload URL stays
+	// valid (the api function's UPLOAD_URL_EXPIRY_SECONDS), 1 to 3600 s.
+	// Default 300.
+	UploadURLExpirySeconds int `json:"uploadUrlExpirySeconds"`
 }
 
 // Bucket configures the upload bucket.
@@ -197,8 +201,9 @@ func ForStage(stage string) (Config, error) {
 		Stage:     stage,
 		Functions: Functions{},
 		API: API{
-			AllowedContentTypes: []string{"image/png", "image/jpeg", "application/pdf", "text/plain", "text/csv", "audio/mpeg"},
-			MaxUploadBytes:      100 << 20,
+			AllowedContentTypes:    []string{"image/png", "image/jpeg", "application/pdf", "text/plain", "text/csv", "audio/mpeg"},
+			MaxUploadBytes:         100 << 20,
+			UploadURLExpirySeconds: DefaultUploadURLExpirySeconds,
 		},
 		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
 		AccountConcurrency: 1000,
