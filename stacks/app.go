@@ -175,6 +175,7 @@ func newBucket(stack awscdk.Stack, cfg config.Config, name bucketRef, removal aw
 	props := common()
 	props.BucketName = name.Name
 	props.Versioned = jsii.Bool(cfg.Bucket.Versioned)
+	props.LifecycleRules = lifecycleRules(cfg.Bucket)
 	props.ServerAccessLogsBucket = accessLogs
 	props.ServerAccessLogsPrefix = jsii.String("uploads-bucket/")
 	props.Cors = &[]*awss3.CorsRule{{

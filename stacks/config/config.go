@@ -167,6 +167,14 @@ type API struct {
 type Bucket struct {
 	// Versioned turns on object versioning. Default false (dev), true (prod).
 	Versioned bool `json:"versioned"`
+	// UploadsExpireDays deletes uploads/ objects this many days after
+	// they were written, 1 to 3650. Default 30.
+	UploadsExpireDays int `json:"uploadsExpireDays"`
+	// ResultsExpireDays deletes results/ objects (by-owner results and
+	// the by-day index) this many days after they were written, 2 to 3650
+	// (the daily report reads the previous day's index). Reports are
+	// kept. Default 365.
+	ResultsExpireDays int `json:"resultsExpireDays"`
 }
 
 // Async configures asynchronous invocation (S3 and EventBridge invoke this way).
@@ -205,6 +213,7 @@ func ForStage(stage string) (Config, error) {
 			MaxUploadBytes:         100 << 20,
 			UploadURLExpirySeconds: DefaultUploadURLExpirySeconds,
 		},
+		Bucket:             Bucket{UploadsExpireDays: 30, ResultsExpireDays: 365},
 		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
 		AccountConcurrency: 1000,
 	}

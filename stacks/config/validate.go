@@ -114,6 +114,7 @@ func (c Config) Validate() error {
 	c.validateConcurrency(add)
 	c.API.validate(add)
 	c.validateUploadFitsProcessors(add)
+	c.Bucket.validate(add)
 	if c.Async.RetryAttempts < 0 || c.Async.RetryAttempts > MaxRetryAttempts {
 		add("async.retryAttempts", "%d is out of range; allowed 0 to %d", c.Async.RetryAttempts, MaxRetryAttempts)
 	}
