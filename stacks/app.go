@@ -138,7 +138,7 @@ func (a *app) grantBucketAccess(f *GoFunction, d functions.Function) {
 				map[string]any{"StringLike": map[string]any{"s3:prefix": []string{s.Prefix, s.Prefix + "*"}}})
 			continue
 		}
-		f.AddToRolePolicy(s.Sid, s.Actions, []string{a.bucketName.Objects(s.Prefix)}, nil)
+		f.AddToRolePolicy(s.Sid, readActions(s, d, a.cfg.Bucket), []string{a.bucketName.Objects(s.Prefix)}, nil)
 	}
 	if prefixes := d.ObjectPrefixes(); len(prefixes) > 0 {
 		suppressPrefixWildcards(f.Role, prefixes, d.WildcardReason())
