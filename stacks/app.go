@@ -138,7 +138,7 @@ func (a *app) grantBucketAccess(f *GoFunction, d functions.Function) {
 				map[string]any{"StringLike": map[string]any{"s3:prefix": []string{s.Prefix, s.Prefix + "*"}}})
 			continue
 		}
-		f.AddToRolePolicy(s.Sid, s.Actions, []string{a.bucketName.Objects(s.Prefix)}, nil)
+		f.AddToRolePolicy(s.Sid, readActions(s, d, a.cfg.Bucket), []string{a.bucketName.Objects(s.Prefix)}, nil)
 	}
 	if prefixes := d.ObjectPrefixes(); len(prefixes) > 0 {
 		suppressPrefixWildcards(f.Role, prefixes, d.WildcardReason())
@@ -175,6 +175,7 @@ func newBucket(stack awscdk.Stack, cfg config.Config, name bucketRef, removal aw
 	props := common()
 	props.BucketName = name.Name
 	props.Versioned = jsii.Bool(cfg.Bucket.Versioned)
+	props.LifecycleRules = lifecycleRules(cfg.Bucket)
 	props.ServerAccessLogsBucket = accessLogs
 	props.ServerAccessLogsPrefix = jsii.String("uploads-bucket/")
 	props.Cors = &[]*awss3.CorsRule{{

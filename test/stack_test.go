@@ -109,7 +109,10 @@ func TestFunctions(t *testing.T) {
 			slices.Sort(keys)
 			want := []string{"BUCKET_NAME"}
 			if slices.Contains(d.Kinds(), functions.KindAPI) {
-				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES"}
+				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "UPLOAD_URL_EXPIRY_SECONDS"}
+				if got := get(fn, "Properties.Environment.Variables.UPLOAD_URL_EXPIRY_SECONDS"); got != "300" {
+					t.Errorf("UPLOAD_URL_EXPIRY_SECONDS = %v, want the default api.uploadUrlExpirySeconds 300", got)
+				}
 			}
 			if !slices.Equal(keys, want) {
 				t.Errorf("environment keys %v, want %v", keys, want)

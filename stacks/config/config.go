@@ -157,12 +157,24 @@ type API struct {
 	// MaxUploadBytes is the largest upload the API presigns, 1 byte to 5 GB
 	// (S3's limit for one PUT). Default 104857600 (100 MiB).
 	MaxUploadBytes int64 `json:"maxUploadBytes"`
+	// UploadURLExpirySeconds is how long a presigned upload URL stays
+	// valid (the api function's UPLOAD_URL_EXPIRY_SECONDS), 1 to 3600 s.
+	// Default 300.
+	UploadURLExpirySeconds int `json:"uploadUrlExpirySeconds"`
 }
 
 // Bucket configures the upload bucket.
 type Bucket struct {
 	// Versioned turns on object versioning. Default false (dev), true (prod).
 	Versioned bool `json:"versioned"`
+	// UploadsExpireDays deletes uploads/ objects this many days after
+	// they were written, 1 to 3650. Default 30.
+	UploadsExpireDays int `json:"uploadsExpireDays"`
+	// ResultsExpireDays deletes results/ objects (by-owner results and
+	// the by-day index) this many days after they were written, 2 to 3650
+	// (the daily report reads the previous day's index). Reports are
+	// kept. Default 365.
+	ResultsExpireDays int `json:"resultsExpireDays"`
 }
 
 // Async configures asynchronous invocation (S3 and EventBridge invoke this way).
@@ -197,9 +209,11 @@ func ForStage(stage string) (Config, error) {
 		Stage:     stage,
 		Functions: Functions{},
 		API: API{
-			AllowedContentTypes: []string{"image/png", "image/jpeg", "application/pdf", "text/plain", "text/csv", "audio/mpeg"},
-			MaxUploadBytes:      100 << 20,
+			AllowedContentTypes:    []string{"image/png", "image/jpeg", "application/pdf", "text/plain", "text/csv", "audio/mpeg"},
+			MaxUploadBytes:         100 << 20,
+			UploadURLExpirySeconds: DefaultUploadURLExpirySeconds,
 		},
+		Bucket:             Bucket{UploadsExpireDays: 30, ResultsExpireDays: 365},
 		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
 		AccountConcurrency: 1000,
 	}

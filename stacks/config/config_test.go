@@ -105,6 +105,20 @@ func TestValidate(t *testing.T) {
 		{"retention never expire", func(c *Config) { c.Logs.RetentionDays = 0 }, []string{"logs.retentionDays", "0"}},
 		{"content type malformed", func(c *Config) { c.API.AllowedContentTypes = []string{"png"} }, []string{"api.allowedContentTypes[0]", `"png"`}},
 		{"max upload over 5 GiB", func(c *Config) { c.API.MaxUploadBytes = 5<<30 + 1 }, []string{"api.maxUploadBytes", "5368709121"}},
+		{"uploads expire after 1 day", func(c *Config) { c.Bucket.UploadsExpireDays = 1 }, nil},
+		{"uploads never expire", func(c *Config) { c.Bucket.UploadsExpireDays = 0 }, []string{"bucket.uploadsExpireDays", "0 is out of range", "1 to 3650"}},
+		{"results expire after 1 day", func(c *Config) { c.Bucket.ResultsExpireDays = 1 }, []string{"bucket.resultsExpireDays", "1 is out of range", "2 to 3650", "previous day's index"}},
+		{"results expire after 11 years", func(c *Config) { c.Bucket.ResultsExpireDays = 4000 }, []string{"bucket.resultsExpireDays", "4000"}},
+		{"upload URL expiry one hour", func(c *Config) { c.API.UploadURLExpirySeconds = 3600 }, nil},
+		{"upload URL expiry over one hour", func(c *Config) { c.API.UploadURLExpirySeconds = 3601 }, []string{"api.uploadUrlExpirySeconds", "3601", "1 to 3600"}},
+		{"upload URL expiry zero", func(c *Config) { c.API.UploadURLExpirySeconds = 0 }, []string{"api.uploadUrlExpirySeconds", "0 is out of range"}},
+		{"max upload readable by the processor in time", func(c *Config) {
+			c.API.MaxUploadBytes = 550 << 20 // (60 s - 5 s) * 10 MiB/s
+		}, nil},
+		{"max upload too large for the processor timeout", func(c *Config) {
+			c.API.MaxUploadBytes = 1 << 30
+			setFunction(c, "processor", func(f *Function) { f.TimeoutSeconds = 60 })
+		}, []string{"api.maxUploadBytes", "1073741824", "functions.processor.timeoutSeconds", "at least 108 s", "at most 576716800 bytes"}},
 		{"suffix wildcard", withFunction("processor", func(f *Function) { f.NotificationSuffixes = []string{"*.csv"} }), []string{"functions.processor.notificationSuffixes[0]", `"*.csv"`}},
 		{"suffixes on a function without an S3 trigger", withFunction("report", func(f *Function) { f.NotificationSuffixes = []string{".csv"} }), []string{"functions.report.notificationSuffixes", "no S3 trigger", "schedule"}},
 		{"schedule on a function without a schedule trigger", withFunction("api", func(f *Function) { f.Schedule = "0 0 * * ? *" }), []string{"functions.api.schedule", "no schedule trigger", "api"}},

@@ -30,6 +30,10 @@ const (
 	UnreservedConcurrency = 100     // always left unreserved in an account
 	MaxSinglePutBytes     = 5 << 30 // S3: largest object in one PUT
 	maxBucketNameBytes    = 63      // what the bucket name can take of the env budget
+	// Presigned upload URLs: api.uploadUrlExpirySeconds (the api
+	// function's UPLOAD_URL_EXPIRY_SECONDS, read by internal/api).
+	DefaultUploadURLExpirySeconds = 300
+	MaxUploadURLExpirySeconds     = 3600
 )
 
 // Retentions are the values CloudWatch Logs accepts for a log group's
@@ -109,6 +113,8 @@ func (c Config) Validate() error {
 	}
 	c.validateConcurrency(add)
 	c.API.validate(add)
+	c.validateUploadFitsProcessors(add)
+	c.Bucket.validate(add)
 	if c.Async.RetryAttempts < 0 || c.Async.RetryAttempts > MaxRetryAttempts {
 		add("async.retryAttempts", "%d is out of range; allowed 0 to %d", c.Async.RetryAttempts, MaxRetryAttempts)
 	}
@@ -301,6 +307,9 @@ func (a API) validate(add func(string, string, ...any)) {
 	if a.MaxUploadBytes < 1 || a.MaxUploadBytes > MaxSinglePutBytes {
 		add("api.maxUploadBytes", "%d is out of range; allowed 1 to %d bytes (5 GiB, S3's limit for one PUT)", a.MaxUploadBytes, int64(MaxSinglePutBytes))
 	}
+	if a.UploadURLExpirySeconds < 1 || a.UploadURLExpirySeconds > MaxUploadURLExpirySeconds {
+		add("api.uploadUrlExpirySeconds", "%d is out of range; allowed 1 to %d seconds", a.UploadURLExpirySeconds, MaxUploadURLExpirySeconds)
+	}
 }
 
 var contentTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$`)
@@ -322,9 +331,10 @@ func (c Config) stackEnvironment(d functions.Function) map[string]string {
 // function with an api trigger: the REST API's settings.
 func (c Config) APIEnvironment() map[string]string {
 	return map[string]string{
-		layout.EnvAllowedContentTypes: strings.Join(c.API.AllowedContentTypes, ","),
-		layout.EnvMaxUploadBytes:      fmt.Sprint(c.API.MaxUploadBytes),
-		layout.EnvCORSAllowedOrigins:  strings.Join(c.API.CORSAllowedOrigins, ","),
+		layout.EnvAllowedContentTypes:    strings.Join(c.API.AllowedContentTypes, ","),
+		layout.EnvMaxUploadBytes:         fmt.Sprint(c.API.MaxUploadBytes),
+		layout.EnvCORSAllowedOrigins:     strings.Join(c.API.CORSAllowedOrigins, ","),
+		layout.EnvUploadURLExpirySeconds: fmt.Sprint(c.API.UploadURLExpirySeconds),
 	}
 }
 
