@@ -163,7 +163,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c, _ := ForStage(StageProd)
 	pinProd(&c)

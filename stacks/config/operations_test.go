@@ -79,7 +79,6 @@ func TestValidateOperations(t *testing.T) {
 	}
 }
 
-
 // TestOperationsFromContext sets the new keys the way the CDK CLI passes
 // them (-c key=value strings).
 func TestOperationsFromContext(t *testing.T) {
