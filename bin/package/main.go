@@ -14,13 +14,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -88,22 +85,9 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 // stage, reading cdk.json's context as the CDK app does. Functions that are
 // not in the configuration get the default.
 func stageArchitectures(moduleDir, stage string) (map[string]string, error) {
-	context := map[string]any{}
-	raw, err := os.ReadFile(filepath.Join(moduleDir, "cdk.json"))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
+	context, err := config.ReadContext(filepath.Join(moduleDir, "cdk.json"))
+	if err != nil {
 		return nil, err
-	default:
-		var file struct {
-			Context map[string]any `json:"context"`
-		}
-		if err := json.Unmarshal(raw, &file); err != nil {
-			return nil, fmt.Errorf("cdk.json: %w", err)
-		}
-		if file.Context != nil {
-			context = file.Context
-		}
 	}
 	context[config.StageKey] = stage
 	cfg, err := config.Load(context)
