@@ -58,7 +58,7 @@ package: ## build every function's bootstrap zip into dist/ and print the size t
 
 .PHONY: synth
 synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS account needed)
-	cdk synth -c stage=$(STAGE) --quiet
+	cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
 
 .PHONY: test
 test: setup pytools ## run every test (no AWS account, no Docker)

@@ -6,10 +6,12 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -55,12 +57,31 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	a.bucketName = newBucketRef(stack, cfg)
 	a.bucket = newBucket(stack, cfg, a.bucketName, removal, logRetention)
 	a.queue = newFailureQueue(stack, removal)
+	a.alerts = newAlertTopic(stack, cfg, removal)
+	a.queueAlarms()
+	schedules, err := cfg.Schedules()
+	if err != nil {
+		return nil, err
+	}
+	live := map[string]*GoFunction{}
 	for _, fn := range cfg.Functions.Named() {
-		if err := a.addFunction(fn, assets[fn.Name]); err != nil {
+		f, err := a.addFunction(fn, assets[fn.Name], schedules[fn.Name])
+		if err != nil {
 			return nil, err
 		}
+		live[fn.Name] = f
+	}
+	// Deployments come last: a hook may be any function.
+	for _, fn := range cfg.Functions.Named() {
+		f := live[fn.Name]
+		a.deployment(f, a.functionAlarms(f, fn), aliasOf(live[fn.PreTrafficHook]), aliasOf(live[fn.PostTrafficHook]))
+		a.rows = append(a.rows, dashboardRow{fn: f, timeoutSeconds: fn.TimeoutSeconds})
 	}
 	setNotifications(a.bucket, a.notifications, a.notifyPermissions)
+	if a.restAPI != nil {
+		a.apiAlarms()
+	}
+	a.newDashboard()
 
 	if a.restAPI != nil {
 		output(stack, "ApiUrl", a.restAPI.Url(), "Base URL of the REST API")
@@ -80,6 +101,10 @@ type app struct {
 	bucket       awss3.Bucket
 	queue        awssqs.Queue
 	restAPI      awsapigateway.RestApi // created for the first api trigger
+	alerts       awssns.Topic          // every alarm's action
+	alarms       []awscloudwatch.Alarm // every alarm, for the dashboard
+	rows         []dashboardRow        // every function, for the dashboard
+	deployments  awscodedeploy.LambdaApplication
 	// notifications are the bucket's NotificationConfiguration entries of
 	// every S3 trigger, with the invoke permissions they wait for.
 	notifications     []any
@@ -87,11 +112,14 @@ type app struct {
 }
 
 // addFunction creates one declared function with its role statements, its
-// asynchronous invocation settings and its triggers. Per-function
-// resources go here.
-func (a *app) addFunction(fn config.NamedFunction, asset string) error {
+// asynchronous invocation settings, its provisioned concurrency schedule and
+// its triggers, all on its live alias. Per-function resources go here.
+func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned config.ProvisionedSchedule) (*GoFunction, error) {
 	d := fn.Declaration
 	env := map[string]*string{layout.EnvBucketName: a.bucketName.Name}
+	for k, v := range a.cfg.CommonEnvironment() {
+		env[k] = jsii.String(v)
+	}
 	if _, ok := d.API(); ok {
 		for k, v := range a.cfg.APIEnvironment() {
 			env[k] = jsii.String(v)
@@ -99,15 +127,16 @@ func (a *app) addFunction(fn config.NamedFunction, asset string) error {
 	}
 	arch, err := architecture(fn.Architecture)
 	if err != nil {
-		return fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
+		return nil, fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
 	}
 	f := NewGoFunction(a.stack, d.ConstructID(), GoFunctionProps{
 		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.Function, Architecture: arch,
-		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal,
+		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
 	})
+	scheduleProvisioned(f.Alias, fn.Provisioned, provisioned.Max())
 	a.grantBucketAccess(f, d)
 	if d.Async() {
-		f.Function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		f.Alias.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
 			RetryAttempts: jsii.Number(a.cfg.Async.RetryAttempts),
 			MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(a.cfg.Async.MaxEventAgeSeconds)),
 			OnFailure:     awslambdadestinations.NewSqsDestination(a.queue),
@@ -122,10 +151,18 @@ func (a *app) addFunction(fn config.NamedFunction, asset string) error {
 		case functions.Schedule:
 			a.schedule(f, fn.Schedule)
 		default:
-			return fmt.Errorf("function %s: unknown trigger type %T", fn.Name, t)
+			return nil, fmt.Errorf("function %s: unknown trigger type %T", fn.Name, t)
 		}
 	}
-	return nil
+	return f, nil
+}
+
+// aliasOf is f's live alias, or nil for no function.
+func aliasOf(f *GoFunction) awslambda.Alias {
+	if f == nil {
+		return nil
+	}
+	return f.Alias
 }
 
 // grantBucketAccess adds the role statements of the declaration's Access,
@@ -195,14 +232,6 @@ func newFailureQueue(stack awscdk.Stack, removal awscdk.RemovalPolicy) awssqs.Qu
 		RemovalPolicy:   removal,
 	})
 	suppress(queue, "AwsSolutions-SQS3", "This queue is itself the on-failure destination (dead letter) of the asynchronous functions.")
-	awscloudwatch.NewAlarm(stack, jsii.String("FailureAlarm"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String("An asynchronous invocation failed after its retries; its event waits in the failure queue."),
-		Metric:             queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")}),
-		Threshold:          jsii.Number(1),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
 	return queue
 }
 
@@ -221,6 +250,7 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.Rete
 			StageName:            jsii.String(cfg.Stage),
 			ThrottlingRateLimit:  jsii.Number(cfg.API.ThrottleRateLimit),
 			ThrottlingBurstLimit: jsii.Number(cfg.API.ThrottleBurstLimit),
+			TracingEnabled:       jsii.Bool(cfg.Tracing),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
 				Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),

@@ -54,7 +54,7 @@ func (b bucketRef) Objects(prefix string) string {
 // grants s3.amazonaws.com the invoke permission for this bucket of this
 // account only, and returns that permission too: the bucket must wait for it
 // (S3 tests the destination when the configuration is set).
-func objectCreatedConfigs(ref bucketRef, fn awslambda.Function, prefix string, suffixes []string) (configs []any, permission constructs.IConstruct) {
+func objectCreatedConfigs(ref bucketRef, fn awslambda.IFunction, prefix string, suffixes []string) (configs []any, permission constructs.IConstruct) {
 	stack := awscdk.Stack_Of(fn)
 	fn.AddPermission(jsii.String("InvokeFromBucket"), &awslambda.Permission{
 		Principal:     awsiam.NewServicePrincipal(jsii.String("s3.amazonaws.com"), nil),

@@ -35,11 +35,15 @@ type GoFunctionProps struct {
 	Retention awslogs.RetentionDays
 	// RemovalPolicy applies to the log group. Default: retain.
 	RemovalPolicy awscdk.RemovalPolicy
+	// Tracing turns on X-Ray active tracing. Default off.
+	Tracing bool
 }
 
 // GoFunction is a Go Lambda function on provided.al2023 with its own
-// execution role and log group. The role can write to that log group only;
-// add every other permission explicitly with AddToRolePolicy.
+// execution role and log group, and its live alias (LiveAlias), which is
+// what triggers invoke. The role can write to that log group only (and to
+// X-Ray when tracing is on); add every other permission explicitly with
+// AddToRolePolicy.
 type GoFunction struct {
 	constructs.Construct
 	// Name is the function's name, as in GoFunctionProps.
@@ -47,11 +51,14 @@ type GoFunction struct {
 	Function awslambda.Function
 	Role     awsiam.Role
 	LogGroup awslogs.LogGroup
+	// Alias is the live alias on the function's current version.
+	Alias awslambda.Alias
 }
 
-// NewGoFunction creates the log group, the role and the function. Construct
-// IDs inside it ("LogGroup", "Role", "Function") are stable: renaming them
-// replaces deployed resources.
+// NewGoFunction creates the log group, the role, the function, a version of
+// it and the live alias, with the provisioned concurrency baseline when
+// cfg.Provisioned has one. Construct IDs inside it ("LogGroup", "Role",
+// "Function", "Live") are stable: renaming them replaces deployed resources.
 func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps) *GoFunction {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	removal := props.RemovalPolicy
@@ -106,8 +113,16 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 	if cfg.ReservedConcurrency > 0 {
 		fnProps.ReservedConcurrentExecutions = jsii.Number(cfg.ReservedConcurrency)
 	}
+	if props.Tracing {
+		fnProps.Tracing = awslambda.Tracing_ACTIVE
+	}
 	fn := awslambda.NewFunction(c, jsii.String("Function"), fnProps)
-	return &GoFunction{Construct: c, Name: props.Name, Function: fn, Role: role, LogGroup: logGroup}
+	if props.Tracing {
+		suppress(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept (Service Authorization Reference, AWS X-Ray). It is the one wildcard resource of the stage's roles.", "Resource::*")
+	}
+	g := &GoFunction{Construct: c, Name: props.Name, Function: fn, Role: role, LogGroup: logGroup}
+	g.Alias = newLiveAlias(g, cfg.Provisioned.Baseline)
+	return g
 }
 
 // AddToRolePolicy adds one Allow statement to the function's role: the

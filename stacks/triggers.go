@@ -20,7 +20,7 @@ func (a *app) routeAPI(f *GoFunction, t functions.API) {
 	if a.restAPI == nil {
 		a.restAPI = newRestAPI(a.stack, a.cfg, a.logRetention, a.removal)
 	}
-	integration := awsapigateway.NewLambdaIntegration(f.Function, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
+	integration := awsapigateway.NewLambdaIntegration(f.Alias, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
 	for _, path := range t.Paths {
 		method := a.restAPI.Root().ResourceForPath(jsii.String(strings.TrimPrefix(path, "/"))).AddMethod(jsii.String("ANY"), integration, nil)
 		suppressPublicMethod(method)
@@ -32,7 +32,7 @@ func (a *app) routeAPI(f *GoFunction, t functions.API) {
 // through the bucket's own NotificationConfiguration (see bucketRef);
 // NewAppStack writes the collected entries once every function exists.
 func (a *app) notifyOnObjectCreated(f *GoFunction, prefix string, suffixes []string) {
-	configs, permission := objectCreatedConfigs(a.bucketName, f.Function, prefix, suffixes)
+	configs, permission := objectCreatedConfigs(a.bucketName, f.Alias, prefix, suffixes)
 	a.notifications = append(a.notifications, configs...)
 	a.notifyPermissions = append(a.notifyPermissions, permission)
 }
@@ -43,6 +43,6 @@ func (a *app) schedule(f *GoFunction, cron string) {
 	awsevents.NewRule(a.stack, jsii.String(*f.Node().Id()+"Schedule"), &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Invokes the %s function on schedule", f.Name)),
 		Schedule:    awsevents.Schedule_Expression(jsii.String("cron(" + cron + ")")),
-		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.Function, nil)},
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.Alias, nil)},
 	})
 }

@@ -137,6 +137,17 @@ type Function struct {
 	// one to keys under its prefix ending with one of these literal
 	// suffixes (".csv"). Default: the declaration's (none: every key).
 	NotificationSuffixes []string `json:"notificationSuffixes" trigger:"s3"`
+	// Provisioned schedules provisioned concurrency on the function's live
+	// alias: a baseline and daily or weekly windows (provisioned.go).
+	// Default none (every burst starts with cold starts).
+	Provisioned Provisioned `json:"provisioned"`
+	// PreTrafficHook and PostTrafficHook name declared functions that
+	// CodeDeploy invokes before it shifts traffic to a new version and
+	// after it has shifted all of it; each must report success or failure
+	// with codedeploy:PutLifecycleEventHookExecutionStatus, and a failure
+	// rolls the deployment back. Default none.
+	PreTrafficHook  string `json:"preTrafficHook"`
+	PostTrafficHook string `json:"postTrafficHook"`
 }
 
 // API configures the REST API.

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"go-lambda-cdk/stacks/functions"
 )
 
 // Deployment strategies: CodeDeploy's predefined deployment configurations
@@ -175,4 +177,23 @@ func (c Config) OperationsWarnings() []string {
 		return []string{"alerts.emails is empty: the alarms' topic has no subscriber, so nobody is told when they fire; subscribe someone, e.g. -c alerts.emails=oncall@example.com"}
 	}
 	return nil
+}
+
+// validateHooks checks that each function's traffic hooks name another
+// declared function.
+func (c Config) validateHooks(add func(string, string, ...any)) {
+	for _, fn := range c.Functions.Named() {
+		hooks := map[string]string{"preTrafficHook": fn.PreTrafficHook, "postTrafficHook": fn.PostTrafficHook}
+		for _, key := range sortedKeys(hooks) {
+			hook := hooks[key]
+			field := "functions." + fn.Name + "." + key
+			switch _, declared := c.Functions[hook]; {
+			case hook == "":
+			case hook == fn.Name:
+				add(field, "%q is the function itself; a hook must be another declared function", hook)
+			case !declared:
+				add(field, "no function %q is declared; declared: %s", hook, strings.Join(functions.Names(), ", "))
+			}
+		}
+	}
 }

@@ -319,3 +319,74 @@ func ValidateProvisionedTotal(accountConcurrency int, fns []ProvisionedFunction)
 	return fmt.Errorf("functions.*.provisioned: at %s %d concurrent executions are reserved or provisioned (%s), over the %d an account of %d allows (%d stay unreserved)",
 		weekMinuteString(at), peak, strings.Join(parts, ", "), limit, accountConcurrency, UnreservedConcurrency)
 }
+
+// Schedules validates every function's Provisioned (Validate) and their
+// total against the account (ValidateProvisionedTotal), and returns the
+// schedules by function name.
+func (c Config) Schedules() (map[string]ProvisionedSchedule, error) {
+	var errs []error
+	out := map[string]ProvisionedSchedule{}
+	var fns []ProvisionedFunction
+	for _, fn := range c.Functions.Named() {
+		s, err := fn.Provisioned.Validate("functions."+fn.Name+".provisioned", fn.ReservedConcurrency)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out[fn.Name] = s
+		fns = append(fns, ProvisionedFunction{Name: fn.Name, Reserved: fn.ReservedConcurrency, Schedule: s})
+	}
+	if len(errs) == 0 && c.AccountConcurrency >= UnreservedConcurrency {
+		errs = append(errs, ValidateProvisionedTotal(c.AccountConcurrency, fns))
+	}
+	return out, errors.Join(errs...)
+}
+
+// ProvisionedCost describes, one line per function with provisioned
+// concurrency, what it keeps warm and the GB-hours it bills each day (Sunday
+// first), which synth prints: provisioned concurrency is billed whether
+// it is used or not. None when no function has any.
+func (c Config) ProvisionedCost() []string {
+	schedules, err := c.Schedules()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, fn := range c.Functions.Named() {
+		s := schedules[fn.Name]
+		if s.Max() == 0 {
+			continue
+		}
+		days := s.GBHoursPerDay(fn.MemoryMB)
+		parts := make([]string, len(days))
+		week := 0.0
+		for i, d := range days {
+			parts[i] = fmt.Sprintf("%s %.1f", cronFields[4].names[i], d)
+			week += d
+		}
+		out = append(out, fmt.Sprintf("functions.%s.provisioned: baseline %d, peak %d at %d MB = GB-hours per day %s (%.1f a week)",
+			fn.Name, fn.Provisioned.Baseline, s.Max(), fn.MemoryMB, strings.Join(parts, ", "), week))
+	}
+	return out
+}
+
+// provisionedOutsideAPI is the most provisioned concurrency that unreserved
+// functions without an api trigger hold at one time (0 when their
+// schedules do not validate: Schedules reports that).
+func (c Config) provisionedOutsideAPI() int {
+	schedules, err := c.Schedules()
+	if err != nil {
+		return 0
+	}
+	peak := 0
+	for m := range minutesPerWeek {
+		sum := 0
+		for _, fn := range c.Functions.Named() {
+			if _, api := fn.Declaration.API(); !api && fn.ReservedConcurrency == 0 {
+				sum += schedules[fn.Name].At(m)
+			}
+		}
+		peak = max(peak, sum)
+	}
+	return peak
+}

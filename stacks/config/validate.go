@@ -112,6 +112,10 @@ func (c Config) Validate() error {
 		fn.validate("functions."+fn.Name, c.stackEnvironment(fn.Declaration), add)
 	}
 	c.validateConcurrency(add)
+	if _, err := c.Schedules(); err != nil {
+		errs = append(errs, err)
+	}
+	c.validateHooks(add)
 	c.API.validate(add)
 	c.validateUploadFitsProcessors(add)
 	c.Bucket.validate(add)
@@ -233,7 +237,9 @@ func (c Config) validateConcurrency(add func(string, string, ...any)) {
 	if p.RequestsPerSecond <= 0 || p.AverageDurationMs <= 0 || total > reservable {
 		return
 	}
-	available, who, source := c.apiConcurrency(reservable, total)
+	// Provisioned concurrency of unreserved functions outside the API is
+	// taken from the pool the API draws on: count its weekly peak.
+	available, who, source := c.apiConcurrency(reservable, total+c.provisionedOutsideAPI())
 	if who == "" {
 		add("peak", "is set, but no declared function has an api trigger")
 		return
@@ -277,7 +283,7 @@ func (c Config) apiConcurrency(reservable, reserved int) (available int, who, so
 		who = "the API (functions " + strings.Join(names, ", ") + ")"
 	}
 	if unreserved {
-		return reservable - reserved, who, fmt.Sprintf("unreserved concurrency (%d - %d reserved elsewhere)", reservable, reserved)
+		return reservable - reserved, who, fmt.Sprintf("unreserved concurrency (%d - %d reserved or provisioned elsewhere)", reservable, reserved)
 	}
 	return available, who, strings.Join(sources, " + ")
 }
@@ -318,13 +324,20 @@ var contentTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9
 // bucket name at its longest, so that the 4 KB budget is checked before the
 // real name is known.
 func (c Config) stackEnvironment(d functions.Function) map[string]string {
-	env := map[string]string{layout.EnvBucketName: strings.Repeat("b", maxBucketNameBytes)}
+	env := c.CommonEnvironment()
+	env[layout.EnvBucketName] = strings.Repeat("b", maxBucketNameBytes)
 	if _, ok := d.API(); ok {
 		for k, v := range c.APIEnvironment() {
 			env[k] = v
 		}
 	}
 	return env
+}
+
+// CommonEnvironment is what the stack sets, besides the bucket name (a
+// token), on every function: the business metrics' namespace.
+func (c Config) CommonEnvironment() map[string]string {
+	return map[string]string{layout.EnvMetricsNamespace: c.MetricsNamespace()}
 }
 
 // APIEnvironment is what the stack sets, besides the bucket name, on every

@@ -1,0 +1,150 @@
+package stacks
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"go-lambda-cdk/stacks/config"
+)
+
+// newAlertTopic creates the stage's alarm topic: encrypted with its own
+// KMS key (CloudWatch cannot publish to a topic under the AWS managed
+// alias/aws/sns key), TLS-only, published to by this account's alarms only,
+// with an email subscription per alerts.emails entry.
+func newAlertTopic(stack awscdk.Stack, cfg config.Config, removal awscdk.RemovalPolicy) awssns.Topic {
+	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	fromThisAccount := map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}}
+	key := awskms.NewKey(stack, jsii.String("AlertsKey"), &awskms.KeyProps{
+		Description:       jsii.String(fmt.Sprintf("Encrypts the %s %s alarm topic", cfg.Project, cfg.Stage)),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     removal,
+	})
+	// In a key policy, "*" is the key itself.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsEncrypt"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &fromThisAccount,
+	}), nil)
+	topic := awssns.NewTopic(stack, jsii.String("Alerts"), &awssns.TopicProps{
+		DisplayName: jsii.String(fmt.Sprintf("%s %s alarms", cfg.Project, cfg.Stage)),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	// The topic policy replaces SNS's default one: say who may publish.
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchAlarmsPublish"),
+		Principals: &[]awsiam.IPrincipal{cloudwatch},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  jsii.Strings(*topic.TopicArn()),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": awscdk.Fn_Join(jsii.String(""), &[]*string{
+				jsii.String("arn:"), stack.Partition(), jsii.String(":cloudwatch:"), stack.Region(), jsii.String(":"), stack.Account(), jsii.String(":alarm:*"),
+			})},
+		},
+	}))
+	for _, email := range cfg.Alerts.Emails {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+	return topic
+}
+
+// alarm creates an alarm that fires when metric reaches threshold over the
+// configured periods, notifies the alert topic when it fires and when it
+// recovers, and lists it for the dashboard. Missing data (no traffic) is
+// not breaching. description says what happened and what to do.
+func (a *app) alarm(scope constructs.Construct, id, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
+	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(a.cfg.Alarms.EvaluationPeriods),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	action := awscloudwatchactions.NewSnsAction(a.alerts)
+	al.AddAlarmAction(action)
+	al.AddOkAction(action)
+	a.alarms = append(a.alarms, al)
+	return al
+}
+
+// metricOptions is a statistic over the configured alarm period.
+func (a *app) metricOptions(statistic string) *awscloudwatch.MetricOptions {
+	return &awscloudwatch.MetricOptions{
+		Statistic: jsii.String(statistic),
+		Period:    awscdk.Duration_Seconds(jsii.Number(a.cfg.Alarms.PeriodSeconds)),
+	}
+}
+
+// window describes the alarm's evaluation window, e.g. "5 minutes".
+func (a *app) window() string {
+	s := a.cfg.Alarms.PeriodSeconds * a.cfg.Alarms.EvaluationPeriods
+	if s%60 == 0 {
+		return fmt.Sprintf("%d minute(s)", s/60)
+	}
+	return fmt.Sprintf("%d seconds", s)
+}
+
+// functionAlarms creates a function's alarms: errors, throttles and p99
+// duration of its live alias, and its concurrency when it has a
+// reservation. It returns the ones a deployment rolls back on (errors and
+// duration: what a bad version changes).
+func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback []awscloudwatch.Alarm) {
+	al := a.cfg.Alarms
+	name := fn.Name
+	errors := a.alarm(f.Construct, "ErrorsAlarm", fmt.Sprintf(
+		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"). During a deployment this alarm rolls the alias back to the previous version; otherwise fix and deploy, then replay failed asynchronous events with make redrive FN=%s.",
+		name, LiveAlias, al.FunctionErrors, a.window(), name), f.Alias.MetricErrors(a.metricOptions("Sum")), float64(al.FunctionErrors))
+	throttles := fmt.Sprintf(
+		"The %s function was throttled %d or more times in %s: it hit its reserved concurrency or the account's. API callers got 429/5XX; asynchronous events are retried. Raise functions.%s.reservedConcurrency, schedule provisioned concurrency for the peak, or request a higher account quota.",
+		name, al.FunctionThrottles, a.window(), name)
+	a.alarm(f.Construct, "ThrottlesAlarm", throttles, f.Alias.MetricThrottles(a.metricOptions("Sum")), float64(al.FunctionThrottles))
+	limitMs := float64(fn.TimeoutSeconds*1000*al.DurationPercentOfTimeout) / 100
+	duration := a.alarm(f.Construct, "DurationAlarm", fmt.Sprintf(
+		"The %s function's p99 duration reached %g ms, %d%% of its %d s timeout, over %s: invocations are close to timing out. Look for a slow dependency in its logs (and traces when tracing is on); raise functions.%s.memoryMB (more CPU) or timeoutSeconds. During a deployment this alarm rolls the alias back.",
+		name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, a.window(), name), f.Alias.MetricDuration(a.metricOptions("p99")), limitMs)
+	if r := fn.ReservedConcurrency; r > 0 {
+		limit := math.Ceil(float64(r*al.ConcurrencyPercentOfReserved) / 100)
+		a.alarm(f.Construct, "ConcurrencyAlarm", fmt.Sprintf(
+			"The %s function ran %g or more concurrent executions, %d%% of its reserved %d: the next burst will be throttled. Raise functions.%s.reservedConcurrency or lower the API throttle.",
+			name, limit, al.ConcurrencyPercentOfReserved, r, name), f.Function.Metric(jsii.String("ConcurrentExecutions"), a.metricOptions("Maximum")), limit)
+	}
+	return []awscloudwatch.Alarm{errors, duration}
+}
+
+// apiAlarms creates the REST API's alarms: share of 5XX answers and p99
+// latency.
+func (a *app) apiAlarms() {
+	al := a.cfg.Alarms
+	a.alarm(a.restAPI, "ServerErrorsAlarm", fmt.Sprintf(
+		"%g%% or more of the REST API's requests answered 5XX over %s. Check the api functions' ErrorsAlarm and ThrottlesAlarm and their logs; a 502 is a function error or panic, a 504 a timeout.",
+		al.API5XXPercent, a.window()), a.restAPI.MetricServerError(a.metricOptions("Average")), al.API5XXPercent/100)
+	a.alarm(a.restAPI, "LatencyAlarm", fmt.Sprintf(
+		"The REST API's p99 latency reached %d ms over %s. Compare with the functions' DurationAlarm: if Lambda is slow, see its logs and traces; otherwise cold starts are likely: schedule provisioned concurrency for the peak (functions.<name>.provisioned).",
+		al.APILatencyP99Ms, a.window()), a.restAPI.MetricLatency(a.metricOptions("p99")), float64(al.APILatencyP99Ms))
+}
+
+// queueAlarms creates the failure queue's alarms: failed events waiting,
+// and the age of the oldest.
+func (a *app) queueAlarms() {
+	al := a.cfg.Alarms
+	a.alarm(a.queue, "MessagesAlarm", fmt.Sprintf(
+		"%d or more asynchronous events failed after every retry and wait in the failure queue. Find the cause in the function's ErrorsAlarm and logs, fix and deploy, then replay them: make redrive STAGE=%s FN=<function> (DRY_RUN=1 lists them first).",
+		al.QueueMessages, a.cfg.Stage), a.queue.MetricApproximateNumberOfMessagesVisible(a.metricOptions("Maximum")), float64(al.QueueMessages))
+	a.alarm(a.queue, "OldestMessageAlarm", fmt.Sprintf(
+		"A failed event has waited %d s or more in the failure queue; the queue deletes events after 14 days. Replay it with make redrive STAGE=%s FN=<function> once the cause is fixed.",
+		al.QueueOldestMessageSeconds, a.cfg.Stage), a.queue.MetricApproximateAgeOfOldestMessage(a.metricOptions("Maximum")), float64(al.QueueOldestMessageSeconds))
+}
