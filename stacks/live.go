@@ -71,7 +71,9 @@ func scheduleProvisioned(alias awslambda.Alias, p config.Provisioned, peak int) 
 //
 // Its service role holds only what the deployment needs, inline, in place
 // of the AWS managed AWSCodeDeployRoleForLambdaLimited (which the CDK
-// attaches to any role it may modify, hence the immutable reference).
+// attaches to any role it may modify, hence the immutable reference). The
+// hooks' resource policies let it invoke them (the CDK adds those when it
+// may not modify the role).
 func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, post awslambda.Alias) {
 	role := awsiam.NewRole(fn.Construct, jsii.String("DeploymentRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
@@ -91,15 +93,6 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 		arns[i] = *al.AlarmArn()
 	}
 	statement("ReadRollbackAlarms", []string{"cloudwatch:DescribeAlarms"}, arns)
-	var hooks []string
-	for _, h := range []awslambda.Alias{pre, post} {
-		if h != nil {
-			hooks = append(hooks, *h.FunctionArn())
-		}
-	}
-	if len(hooks) > 0 {
-		statement("InvokeHooks", []string{"lambda:InvokeFunction"}, hooks)
-	}
 	if a.deployments == nil {
 		a.deployments = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), nil)
 	}

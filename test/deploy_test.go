@@ -97,13 +97,13 @@ func TestBucketInvokesProcessor(t *testing.T) {
 	for stage, account := range map[string]string{"dev": `{"Ref":"AWS::AccountId"}`, "prod": `"` + testProdAccount + `"`} {
 		t.Run(stage, func(t *testing.T) {
 			tpl := synth(t, map[string]any{"stage": stage}).template
-			processorID, _ := tpl.one(t, "AWS::Lambda::Function", "ProcessorFunction")
-			permID, p := tpl.one(t, "AWS::Lambda::Permission", "ProcessorFunctionInvokeFromBucket")
+			processorID := liveAliasOf(t, tpl, "Processor")
+			permID, p := tpl.one(t, "AWS::Lambda::Permission", "ProcessorLiveInvokeFromBucket")
 			partition := map[string]string{"dev": `{"Ref":"AWS::Partition"}`, "prod": `"aws"`}[stage]
 			checks := map[string]string{
 				"Properties.Action":        `"lambda:InvokeFunction"`,
 				"Properties.Principal":     `"s3.amazonaws.com"`,
-				"Properties.FunctionName":  `{"Fn::GetAtt":["` + processorID + `","Arn"]}`,
+				"Properties.FunctionName":  `{"Ref":"` + processorID + `"}`,
 				"Properties.SourceAccount": account,
 				"Properties.SourceArn":     `{"Fn::Join":["",["arn:",` + partition + `,":s3:::go-lambda-cdk-` + stage + `-",` + stackUUIDGroup + `]]}`,
 			}

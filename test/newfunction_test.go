@@ -123,28 +123,28 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	permitted := func(t *testing.T, fnID, principal string) bool {
 		t.Helper()
 		for _, p := range tpl.resources("AWS::Lambda::Permission") {
-			if js(get(p, "Properties.FunctionName")) == `{"Fn::GetAtt":["`+fnID+`","Arn"]}` && get(p, "Properties.Principal") == principal {
+			if js(get(p, "Properties.FunctionName")) == `{"Ref":"`+fnID+`"}` && get(p, "Properties.Principal") == principal {
 				return true
 			}
 		}
 		return false
 	}
 	t.Run("triggers", func(t *testing.T) {
-		apiID, _ := tpl.one(t, "AWS::Lambda::Function", "ProbeapiFunction")
+		apiID := liveAliasOf(t, tpl, "Probeapi")
 		_, method := tpl.one(t, "AWS::ApiGateway::Method", "RestApiprobeidANY")
 		if got := get(method, "Properties.Integration.Type"); got != "AWS_PROXY" {
 			t.Errorf("ANY /probe/{id}: integration %v, want AWS_PROXY", got)
 		}
-		if got := get(method, "Properties.Integration.Uri.Fn::Join.1.5.Fn::GetAtt.0"); got != apiID {
+		if got := refTarget(get(method, "Properties.Integration.Uri")); got != apiID {
 			t.Errorf("ANY /probe/{id} integrates %v, want %s", got, apiID)
 		}
 		if !permitted(t, apiID, "apigateway.amazonaws.com") {
 			t.Error("API Gateway may not invoke probeapi")
 		}
 
-		s3ID, _ := tpl.one(t, "AWS::Lambda::Function", "Probes3Function")
+		s3ID := liveAliasOf(t, tpl, "Probes3")
 		_, b := tpl.one(t, "AWS::S3::Bucket", "Bucket")
-		want := `{"Event":"s3:ObjectCreated:*","Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"probe-in/"}]}},"Function":{"Fn::GetAtt":["` + s3ID + `","Arn"]}}`
+		want := `{"Event":"s3:ObjectCreated:*","Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"probe-in/"}]}},"Function":{"Ref":"` + s3ID + `"}}`
 		if got := js(get(b, "Properties.NotificationConfiguration.LambdaConfigurations")); !strings.Contains(got, want) {
 			t.Errorf("bucket notifications %s lack %s", got, want)
 		}
@@ -152,19 +152,19 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 			t.Error("S3 may not invoke probes3")
 		}
 
-		cronID, _ := tpl.one(t, "AWS::Lambda::Function", "ProbecronFunction")
+		cronID := liveAliasOf(t, tpl, "Probecron")
 		_, rule := tpl.one(t, "AWS::Events::Rule", "ProbecronSchedule")
 		if got := get(rule, "Properties.ScheduleExpression"); got != "cron(30 6 ? * MON-FRI *)" {
 			t.Errorf("schedule %v", got)
 		}
-		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Fn::GetAtt":["`+cronID+`","Arn"]}` {
+		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Ref":"`+cronID+`"}` {
 			t.Errorf("rule targets %s, want %s", got, cronID)
 		}
 		if !permitted(t, cronID, "events.amazonaws.com") {
 			t.Error("EventBridge may not invoke probecron")
 		}
 
-		asyncID, _ := tpl.one(t, "AWS::Lambda::Function", "ProbeasyncFunction")
+		asyncID := liveAliasOf(t, tpl, "Probeasync")
 		for _, principal := range []string{"apigateway.amazonaws.com", "s3.amazonaws.com", "events.amazonaws.com"} {
 			if permitted(t, asyncID, principal) {
 				t.Errorf("probeasync has no trigger, yet %s may invoke it", principal)
@@ -176,7 +176,7 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 		queueID, _ := tpl.one(t, "AWS::SQS::Queue", "FailureQueue")
 		for _, id := range []string{"Probes3", "Probecron", "Probeasync"} {
 			fnID, _ := tpl.one(t, "AWS::Lambda::Function", id+"Function")
-			_, c := tpl.one(t, "AWS::Lambda::EventInvokeConfig", id+"FunctionEventInvokeConfig")
+			_, c := tpl.one(t, "AWS::Lambda::EventInvokeConfig", id+"LiveEventInvokeConfig")
 			for path, want := range map[string]string{
 				"Properties.FunctionName":                            `{"Ref":"` + fnID + `"}`,
 				"Properties.MaximumRetryAttempts":                    `2`,

@@ -107,9 +107,12 @@ func TestFunctions(t *testing.T) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			want := []string{"BUCKET_NAME"}
+			want := []string{"BUCKET_NAME", "METRICS_NAMESPACE"}
+			if got := get(fn, "Properties.Environment.Variables.METRICS_NAMESPACE"); got != "go-lambda-cdk/dev" {
+				t.Errorf("METRICS_NAMESPACE = %v, want the default <project>/<stage>", got)
+			}
 			if slices.Contains(d.Kinds(), functions.KindAPI) {
-				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "UPLOAD_URL_EXPIRY_SECONDS"}
+				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "METRICS_NAMESPACE", "UPLOAD_URL_EXPIRY_SECONDS"}
 				if got := get(fn, "Properties.Environment.Variables.UPLOAD_URL_EXPIRY_SECONDS"); got != "300" {
 					t.Errorf("UPLOAD_URL_EXPIRY_SECONDS = %v, want the default api.uploadUrlExpirySeconds 300", got)
 				}
@@ -230,11 +233,20 @@ func checkRole(t *testing.T, tpl template, id string, extra []statement) {
 
 // TestNoWildcardResources: no statement of the functions' roles has "*"
 // as its resource, and no statement allows a service-wide action ("s3:*").
+// xrayWrite are the actions active tracing needs, which accept only "*".
+var xrayWrite = []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+
 func TestNoWildcardResources(t *testing.T) {
 	for _, stage := range stages {
 		tpl := synth(t, map[string]any{"stage": stage}).template
 		for id, p := range tpl.resources("AWS::IAM::Policy") {
 			for _, s := range statements(t, p) {
+				if s.resource == `"*"` && slices.Equal(s.actions, xrayWrite) {
+					if stage == "dev" {
+						t.Errorf("%s %s: X-Ray statement although tracing is off in dev", stage, id)
+					}
+					continue // the one reasoned exception: X-Ray's write actions take no resource
+				}
 				if s.resource == `"*"` || strings.Contains(s.resource, `"arn:aws:s3:::*`) || strings.Contains(s.resource, `logs:*`) {
 					t.Errorf("%s %s: statement %s has a wildcard resource", stage, id, s)
 				}
@@ -353,9 +365,9 @@ func TestRestAPI(t *testing.T) {
 			var routes, want []string
 			for _, d := range functions.All() {
 				if a, ok := d.API(); ok {
-					fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
+					alias := liveAlias(t, tpl, d)
 					for _, p := range a.Paths {
-						want = append(want, "ANY "+p+" -> "+fnID)
+						want = append(want, "ANY "+p+" -> "+alias)
 					}
 				}
 			}
@@ -372,7 +384,7 @@ func TestRestAPI(t *testing.T) {
 				if got := get(m, "Properties.Integration.Type"); got != "AWS_PROXY" {
 					t.Errorf("%s %s: integration %v, want AWS_PROXY", method, path, got)
 				}
-				routes = append(routes, method+" "+path+" -> "+getAttTarget(get(m, "Properties.Integration.Uri")))
+				routes = append(routes, method+" "+path+" -> "+refTarget(get(m, "Properties.Integration.Uri")))
 			}
 			slices.Sort(routes)
 			slices.Sort(want)
@@ -412,8 +424,7 @@ func TestBucket(t *testing.T) {
 			var configs []string
 			for _, d := range functions.All() {
 				if o, ok := d.ObjectCreated(); ok {
-					fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
-					configs = append(configs, `{"Event":"s3:ObjectCreated:*","Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"`+o.Prefix+`"}]}},"Function":{"Fn::GetAtt":["`+fnID+`","Arn"]}}`)
+					configs = append(configs, `{"Event":"s3:ObjectCreated:*","Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"`+o.Prefix+`"}]}},"Function":{"Ref":"`+liveAlias(t, tpl, d)+`"}}`)
 				}
 			}
 			want := "[" + strings.Join(configs, ",") + "]"
@@ -467,9 +478,11 @@ func TestAsyncInvocation(t *testing.T) {
 	}
 	for _, name := range async {
 		fnID, _ := tpl.one(t, "AWS::Lambda::Function", name+"Function")
-		_, c := tpl.one(t, "AWS::Lambda::EventInvokeConfig", name+"FunctionEventInvokeConfig")
+		aliasID, _ := tpl.one(t, "AWS::Lambda::Alias", name+"Live")
+		_, c := tpl.one(t, "AWS::Lambda::EventInvokeConfig", name+"LiveEventInvokeConfig")
 		checks := map[string]string{
 			"Properties.FunctionName":                            `{"Ref":"` + fnID + `"}`,
+			"Properties.Qualifier":                               `{"Fn::Select":[7,{"Fn::Split":[":",{"Ref":"` + aliasID + `"}]}]}`,
 			"Properties.MaximumRetryAttempts":                    `1`,
 			"Properties.MaximumEventAgeInSeconds":                `3600`,
 			"Properties.DestinationConfig.OnFailure.Destination": `{"Fn::GetAtt":["` + queueID + `","Arn"]}`,
@@ -480,7 +493,7 @@ func TestAsyncInvocation(t *testing.T) {
 			}
 		}
 	}
-	_, alarm := tpl.one(t, "AWS::CloudWatch::Alarm", "FailureAlarm")
+	_, alarm := tpl.one(t, "AWS::CloudWatch::Alarm", "FailureQueueMessagesAlarm")
 	checks := map[string]string{
 		"Properties.MetricName":         `"ApproximateNumberOfMessagesVisible"`,
 		"Properties.Namespace":          `"AWS/SQS"`,
@@ -508,8 +521,7 @@ func TestSchedule(t *testing.T) {
 		if got := get(rule, "Properties.ScheduleExpression"); got != want {
 			t.Errorf("schedule %v, want %s", got, want)
 		}
-		fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
-		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Fn::GetAtt":["`+fnID+`","Arn"]}` {
+		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Ref":"`+liveAlias(t, tpl, d)+`"}` {
 			t.Errorf("rule target %s", got)
 		}
 	}
@@ -638,6 +650,48 @@ func sameSummary(t *testing.T, prefix string, stack, fixture map[string]string) 
 			t.Errorf("%s%s: in the fixture, not in the stack", prefix, k)
 		}
 	}
+}
+
+// liveAlias returns the logical ID of the live alias of a declared
+// function, checking that it is an alias of that function.
+func liveAlias(t *testing.T, tpl template, d functions.Function) string {
+	t.Helper()
+	return liveAliasOf(t, tpl, d.ConstructID())
+}
+
+// liveAliasOf is liveAlias by the function's construct ID.
+func liveAliasOf(t *testing.T, tpl template, constructID string) string {
+	t.Helper()
+	fnID, _ := tpl.one(t, "AWS::Lambda::Function", constructID+"Function")
+	id, alias := tpl.one(t, "AWS::Lambda::Alias", constructID+"Live")
+	if got := js(get(alias, "Properties.FunctionName")); got != `{"Ref":"`+fnID+`"}` || get(alias, "Properties.Name") != stacks.LiveAlias {
+		t.Errorf("alias %s: function %s name %v, want %s of %s", id, got, get(alias, "Properties.Name"), stacks.LiveAlias, fnID)
+	}
+	return id
+}
+
+// refTarget returns the first logical ID that v (a template value)
+// references with Ref, other than a pseudo parameter ("AWS::Region"), or
+// "".
+func refTarget(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		if id, ok := v["Ref"].(string); ok && !strings.HasPrefix(id, "AWS::") {
+			return id
+		}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if id := refTarget(v[k]); id != "" {
+				return id
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if id := refTarget(e); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // getAttTarget returns the logical ID of the first Fn::GetAtt inside v (a

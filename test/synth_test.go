@@ -228,11 +228,16 @@ func js(v any) string {
 // assetKey matches the S3 key of a zip asset, which is its content hash.
 var assetKey = regexp.MustCompile(`[0-9a-f]{64}\.zip`)
 
-// masked is the template with asset hashes replaced, so that a handler
-// change does not change the snapshot and anything else does.
+// versionID matches the logical ID of a function's current version, which
+// ends in a hash of the function including its code.
+var versionID = regexp.MustCompile(`CurrentVersion[0-9A-F]{8}[0-9a-f]{32}`)
+
+// masked is the template with asset hashes (and the version IDs made from
+// them) replaced, so that a handler change does not change the snapshot
+// and anything else does.
 func (tpl template) masked() string {
 	b, _ := json.MarshalIndent(tpl, "", "  ")
-	return assetKey.ReplaceAllString(string(b), "<asset-hash>.zip")
+	return versionID.ReplaceAllString(assetKey.ReplaceAllString(string(b), "<asset-hash>.zip"), "CurrentVersion<hash>")
 }
 
 // cdkJSONContext returns the "context" object of the project's cdk.json.

@@ -1,5 +1,5 @@
-# moto's server with four fixes to its change sets that bring it closer to
-# CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
+# moto's server with four fixes to its change sets and two to its resources
+# that bring it closer to CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
 #
 # 1. moto 5.2 creates the resources a change set adds in template order and
 # ignores DependsOn (its CreateStack path honours it). CDK writes an API
@@ -125,6 +125,96 @@ def _parse_ssm_parameter_or_resolved(self, value, value_type):
 
 
 parsing.ResourceMap.parse_ssm_parameter = _parse_ssm_parameter_or_resolved
+
+
+# 5. moto's CloudFormation knows AWS::Lambda::Version but not
+# AWS::Lambda::Alias (its Lambda API has aliases), and a version's
+# Fn::GetAtt Version is unset. Every trigger of the app invokes a function's
+# live alias, so without these a stack's permissions, integrations and
+# schedule targets would point at nothing. The alias is created, updated
+# and deleted through moto's Lambda API; Ref is its ARN, as in
+# CloudFormation. Routing and provisioned concurrency are not modelled.
+from moto.awslambda import models as lambda_models  # noqa: E402
+from moto.core.common_models import CloudFormationModel  # noqa: E402
+
+
+def _version_attribute(self, attribute_name):
+    if attribute_name == "Version":
+        return str(self.version)
+    raise NotImplementedError(attribute_name)
+
+
+lambda_models.LambdaVersion.get_cfn_attribute = _version_attribute
+
+
+class LambdaAliasModel(CloudFormationModel):
+    __module__ = "moto.awslambda.models"  # moto names a model's service by its module
+
+    def __init__(self, alias, function_name):
+        self.alias = alias
+        self.function_name = function_name
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::Lambda::Alias"
+
+    @property
+    def physical_resource_id(self):
+        return self.alias.arn
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name in ("AliasArn", "Arn"):
+            return self.alias.arn
+        raise NotImplementedError(attribute_name)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        p = cloudformation_json["Properties"]
+        backend = lambda_models.lambda_backends[account_id][region_name]
+        fn = backend.get_function(p["FunctionName"])
+        alias = backend.create_alias(
+            name=p["Name"], function_name=fn.function_name, function_version=str(p["FunctionVersion"]),
+            description=p.get("Description", ""), routing_config=p.get("RoutingConfig"),
+        )
+        return cls(alias, fn.function_name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        backend = lambda_models.lambda_backends[account_id][region_name]
+        alias = backend.update_alias(
+            name=p["Name"], function_name=original_resource.function_name, function_version=str(p["FunctionVersion"]),
+            description=p.get("Description", ""), routing_config=p.get("RoutingConfig"),
+        )
+        return cls(alias, original_resource.function_name)
+
+    def delete(self, account_id, region_name):
+        backend = lambda_models.lambda_backends[account_id][region_name]
+        try:
+            backend.delete_alias(self.alias.name, self.function_name)
+        except Exception:  # the function is gone already
+            pass
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
+
+
+# 6. A KMS key's CloudFormation Tags ({Key, Value}) reach moto's KMS
+# tagging, which wants TagKey and TagValue, and crash the stack's resource
+# listing. Here they are renamed first.
+from moto.kms import models as kms_models  # noqa: E402
+
+_create_key = kms_models.Key.create_from_cloudformation_json.__func__
+
+
+def _create_key_with_cfn_tags(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json.get("Properties", {})
+    props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props.get("Tags", [])]
+    return _create_key(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+kms_models.Key.create_from_cloudformation_json = classmethod(_create_key_with_cfn_tags)
 
 from moto.server import main  # noqa: E402
 

@@ -182,7 +182,7 @@ func (a *App) startS3(opts Options, fns []template.Function) error {
 		}
 	}
 	for _, f := range fns {
-		a.targets[f.Name] = notify.Target{Function: f.Name, RetryAttempts: f.RetryAttempts, MaxEventAge: f.MaxEventAge}
+		a.targets[f.Name] = notify.Target{Function: f.Name, Qualifier: f.Alias, RetryAttempts: f.RetryAttempts, MaxEventAge: f.MaxEventAge}
 	}
 	notifier, err := notify.NewNotifier(rules, a.targets, a.async, s3local.Region, a.logger)
 	if err != nil {

@@ -75,7 +75,13 @@ func TestDeployRehearsal(t *testing.T) {
 	start := time.Now()
 	emu := awsemu.Start(t, root)
 	r := &rehearsal{t: t, root: root, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
-	defer func() { t.Logf("rehearsal wall time %s", time.Since(start).Round(time.Second)) }()
+	defer func() {
+		t.Logf("rehearsal wall time %s", time.Since(start).Round(time.Second))
+		if t.Failed() { // the emulator's tracebacks explain its 500s
+			log := emu.Output()
+			t.Logf("emulator output (last 8 KiB):\n%s", log[max(0, len(log)-8192):])
+		}
+	}()
 
 	// 1. bootstrap, preflight, deploy.
 	r.make("bootstrap", "APPROVE=1")

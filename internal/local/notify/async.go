@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,7 +27,10 @@ type Invoker interface {
 // Target is a function invoked asynchronously, with its
 // AWS::Lambda::EventInvokeConfig settings.
 type Target struct {
-	Function      string
+	Function string
+	// Qualifier is the alias the triggers invoke ("live"), or "" for
+	// $LATEST; failure records name it in the function's ARN.
+	Qualifier     string
 	RetryAttempts int           // 0 to 2
 	MaxEventAge   time.Duration // an event older than this is not retried; 0 means no limit
 }
@@ -176,7 +180,7 @@ func (a *Async) writeFailure(t Target, requestID, condition string, attempts int
 		Timestamp: now.Format("2006-01-02T15:04:05.000Z"),
 		RequestContext: FailureContext{
 			RequestID:              requestID,
-			FunctionARN:            fmt.Sprintf("arn:aws:lambda:%s:123456789012:function:%s:$LATEST", a.region, t.Function),
+			FunctionARN:            fmt.Sprintf("arn:aws:lambda:%s:123456789012:function:%s:%s", a.region, t.Function, cmp.Or(t.Qualifier, "$LATEST")),
 			Condition:              condition,
 			ApproximateInvokeCount: attempts,
 		},

@@ -33,11 +33,31 @@ func getAtt(v json.RawMessage) (string, string, bool) {
 // getAttArns returns every X of {"Fn::GetAtt": ["X", "Arn"]} in v, looking
 // inside Fn::Join and other nested values.
 func getAttArns(v json.RawMessage) []string {
-	if id, attr, ok := getAtt(v); ok {
-		if attr == "Arn" {
-			return []string{id}
+	return collect(v, func(v json.RawMessage) ([]string, bool) {
+		id, attr, ok := getAtt(v)
+		if ok && attr == "Arn" {
+			return []string{id}, true
 		}
-		return nil
+		return nil, ok
+	})
+}
+
+// refs returns every X of {"Ref": "X"} in v, looking inside Fn::Join and
+// other nested values.
+func refs(v json.RawMessage) []string {
+	return collect(v, func(v json.RawMessage) ([]string, bool) {
+		if id := refTarget(v); id != "" {
+			return []string{id}, true
+		}
+		return nil, false
+	})
+}
+
+// collect walks v depth first; match returns what a node yields and
+// whether the walk stops at it.
+func collect(v json.RawMessage, match func(json.RawMessage) ([]string, bool)) []string {
+	if found, stop := match(v); stop {
+		return found
 	}
 	var ids []string
 	var arr []json.RawMessage
@@ -45,11 +65,11 @@ func getAttArns(v json.RawMessage) []string {
 	switch {
 	case json.Unmarshal(v, &arr) == nil:
 		for _, e := range arr {
-			ids = append(ids, getAttArns(e)...)
+			ids = append(ids, collect(e, match)...)
 		}
 	case json.Unmarshal(v, &obj) == nil:
 		for _, e := range obj {
-			ids = append(ids, getAttArns(e)...)
+			ids = append(ids, collect(e, match)...)
 		}
 	}
 	return ids

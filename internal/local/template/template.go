@@ -49,6 +49,7 @@ type Template struct {
 	Schedules []Schedule
 
 	resources map[string]resource
+	aliases   map[string]int // alias logical ID -> index in Functions
 }
 
 // Function is an AWS::Lambda::Function with a custom runtime.
@@ -73,6 +74,9 @@ type Function struct {
 	MaxEventAge   time.Duration
 	// LogLevel and LogFormat come from LoggingConfig ("" when not set).
 	LogLevel, LogFormat string
+	// Alias is the name of the function's AWS::Lambda::Alias its triggers
+	// invoke ("live"), or "" when they invoke the function itself.
+	Alias string
 
 	env map[string]json.RawMessage
 }
@@ -160,6 +164,7 @@ func Parse(data []byte, stackName string) (*Template, error) {
 		}
 	}
 	add(t.checkNames())
+	add(t.readAliases())
 	add(t.invokeConfigs())
 	add(t.notifications())
 	add(t.schedules())
@@ -344,14 +349,45 @@ func (t *Template) invokeConfigs() error {
 }
 
 // functionName returns the short name of the function an ARN expression
-// points at ({"Fn::GetAtt": [id, "Arn"]}, possibly inside an Fn::Join).
+// points at: {"Fn::GetAtt": [id, "Arn"]}, possibly inside an Fn::Join, or
+// the Ref of one of its aliases.
 func (t *Template) functionName(arn json.RawMessage) (string, bool) {
+	for _, id := range refs(arn) {
+		if i, ok := t.aliases[id]; ok {
+			return t.Functions[i].Name, true
+		}
+	}
 	for _, id := range getAttArns(arn) {
 		if i, ok := t.functionByID(id); ok {
 			return t.Functions[i].Name, true
 		}
 	}
 	return "", false
+}
+
+// readAliases maps each AWS::Lambda::Alias of a Go function to the
+// function and records its name on it.
+func (t *Template) readAliases() error {
+	t.aliases = map[string]int{}
+	var errs []error
+	for _, id := range t.ids("AWS::Lambda::Alias") {
+		var p struct {
+			Name         string          `json:"Name"`
+			FunctionName json.RawMessage `json:"FunctionName"`
+		}
+		if err := remarshal(t.resources[id].Properties, &p); err != nil {
+			errs = append(errs, fmt.Errorf("alias %s: %w", id, err))
+			continue
+		}
+		i, ok := t.functionByID(refTarget(p.FunctionName))
+		if !ok {
+			errs = append(errs, fmt.Errorf("alias %s: FunctionName %s is not a Go function of the template", id, p.FunctionName))
+			continue
+		}
+		t.aliases[id] = i
+		t.Functions[i].Alias = p.Name
+	}
+	return errors.Join(errs...)
 }
 
 func (t *Template) bucketName(ref json.RawMessage) (string, bool) {

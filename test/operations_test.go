@@ -1,0 +1,308 @@
+package test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"go-lambda-cdk/internal/metrics"
+	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/stacks/functions"
+)
+
+// weekdayPeak is a provisioned concurrency schedule for the api function:
+// 2 warm all week, 50 from 08:00 to 10:00 UTC on weekdays.
+var weekdayPeak = map[string]any{
+	"stage":                                   "prod",
+	"functions.api.reservedConcurrency":       "100",
+	"functions.api.provisioned.baseline":      "2",
+	"functions.api.provisioned.windows":       `[{"start":"0 8 ? * MON-FRI *","end":"0 10 ? * MON-FRI *","value":50}]`,
+	"functions.processor.preTrafficHook":      "report",
+	"alerts.emails":                           "oncall@example.com,dev@example.com",
+	"deploy.strategy":                         "Linear10PercentEvery1Minute",
+	"alarms.durationPercentOfTimeout":         "50",
+	"alarms.concurrencyPercentOfReserved":     "80",
+	"functions.processor.reservedConcurrency": "10",
+}
+
+// TestEveryAlarmNotifiesTheAlertTopic: each alarm of both stages has a
+// description and sends both its alarm and its OK state to the stage's
+// alert topic.
+func TestEveryAlarmNotifiesTheAlertTopic(t *testing.T) {
+	for _, stage := range stages {
+		t.Run(stage, func(t *testing.T) {
+			tpl := synth(t, map[string]any{"stage": stage}).template
+			topicID, _ := tpl.one(t, "AWS::SNS::Topic", "Alerts")
+			alarms := tpl.resources("AWS::CloudWatch::Alarm")
+			if len(alarms) == 0 {
+				t.Fatal("no alarms")
+			}
+			action := `[{"Ref":"` + topicID + `"}]`
+			for id, a := range alarms {
+				if got := js(get(a, "Properties.AlarmActions")); got != action {
+					t.Errorf("%s: alarm actions %s, want %s", id, got, action)
+				}
+				if got := js(get(a, "Properties.OKActions")); got != action {
+					t.Errorf("%s: OK actions %s, want %s", id, got, action)
+				}
+				if d, _ := get(a, "Properties.AlarmDescription").(string); len(d) < 40 {
+					t.Errorf("%s: description %q does not say what to do", id, d)
+				}
+			}
+		})
+	}
+}
+
+// TestAlarmsPerFunctionAPIAndQueue: every declared function has errors,
+// throttles and p99 duration alarms on its live alias, with thresholds from
+// config; a concurrency alarm only with a reservation; the API and the
+// failure queue have theirs.
+func TestAlarmsPerFunctionAPIAndQueue(t *testing.T) {
+	cfg, err := config.Load(withProdEnvironment(weekdayPeak))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := synth(t, weekdayPeak).template
+	for _, fn := range cfg.Functions.Named() {
+		id := fn.Declaration.ConstructID()
+		alias := liveAliasOf(t, tpl, id)
+		fnID, _ := tpl.one(t, "AWS::Lambda::Function", id+"Function")
+		aliasDims := `[{"Name":"FunctionName","Value":{"Ref":"` + fnID + `"}},{"Name":"Resource","Value":{"Fn::Join":["",[{"Ref":"` + fnID + `"},":live"]]}}]`
+		for _, tc := range []struct {
+			alarm, metric, stat string
+			threshold           float64
+		}{
+			{"ErrorsAlarm", "Errors", "Sum", 1},
+			{"ThrottlesAlarm", "Throttles", "Sum", 1},
+			{"DurationAlarm", "Duration", "p99", float64(fn.TimeoutSeconds*1000) * 0.5},
+		} {
+			_, a := tpl.one(t, "AWS::CloudWatch::Alarm", id+tc.alarm)
+			stat := get(a, "Properties.Statistic")
+			if stat == nil {
+				stat = get(a, "Properties.ExtendedStatistic")
+			}
+			if get(a, "Properties.MetricName") != tc.metric || stat != tc.stat || get(a, "Properties.Threshold") != tc.threshold {
+				t.Errorf("%s %s: metric %v %v threshold %v, want %s %s %g", fn.Name, tc.alarm, get(a, "Properties.MetricName"), stat, get(a, "Properties.Threshold"), tc.metric, tc.stat, tc.threshold)
+			}
+			if got := js(get(a, "Properties.Dimensions")); got != aliasDims {
+				t.Errorf("%s %s: dimensions %s, want the live alias (%s) %s", fn.Name, tc.alarm, got, alias, aliasDims)
+			}
+		}
+		concurrency := 0
+		for aid := range tpl.resources("AWS::CloudWatch::Alarm") {
+			if strings.HasPrefix(aid, id+"ConcurrencyAlarm") {
+				concurrency++
+			}
+		}
+		if want := map[bool]int{true: 1, false: 0}[fn.ReservedConcurrency > 0]; concurrency != want {
+			t.Errorf("%s: %d concurrency alarms with reserved concurrency %d, want %d", fn.Name, concurrency, fn.ReservedConcurrency, want)
+		}
+	}
+	_, c := tpl.one(t, "AWS::CloudWatch::Alarm", "ProcessorConcurrencyAlarm")
+	if get(c, "Properties.Threshold") != 8.0 || get(c, "Properties.MetricName") != "ConcurrentExecutions" {
+		t.Errorf("processor concurrency alarm: %s %v, want ConcurrentExecutions at 80%% of 10", get(c, "Properties.MetricName"), get(c, "Properties.Threshold"))
+	}
+	for prefix, metric := range map[string]string{
+		"RestApiServerErrorsAlarm": "5XXError", "RestApiLatencyAlarm": "Latency",
+		"FailureQueueMessagesAlarm": "ApproximateNumberOfMessagesVisible", "FailureQueueOldestMessageAlarm": "ApproximateAgeOfOldestMessage",
+	} {
+		if _, a := tpl.one(t, "AWS::CloudWatch::Alarm", prefix); get(a, "Properties.MetricName") != metric {
+			t.Errorf("%s: metric %v, want %s", prefix, get(a, "Properties.MetricName"), metric)
+		}
+	}
+	if _, a := tpl.one(t, "AWS::CloudWatch::Alarm", "RestApiServerErrorsAlarm"); get(a, "Properties.Threshold") != 0.01 {
+		t.Errorf("5XX alarm threshold %v, want 1%% as the Average of 5XXError (0.01)", get(a, "Properties.Threshold"))
+	}
+}
+
+// TestAlertTopic: encrypted with its own rotating key that CloudWatch may
+// use, TLS-only, published to by this account's alarms only, one email
+// subscription per alerts.emails entry.
+func TestAlertTopic(t *testing.T) {
+	tpl := synth(t, weekdayPeak).template
+	topicID, topic := tpl.one(t, "AWS::SNS::Topic", "Alerts")
+	keyID, key := tpl.one(t, "AWS::KMS::Key", "AlertsKey")
+	if got := js(get(topic, "Properties.KmsMasterKeyId")); got != `{"Fn::GetAtt":["`+keyID+`","Arn"]}` {
+		t.Errorf("topic key %s, want %s", got, keyID)
+	}
+	if get(key, "Properties.EnableKeyRotation") != true {
+		t.Error("key rotation off")
+	}
+	if ks := js(get(key, "Properties.KeyPolicy")); !strings.Contains(ks, `"Service":"cloudwatch.amazonaws.com"`) || !strings.Contains(ks, "kms:GenerateDataKey*") {
+		t.Errorf("key policy does not let CloudWatch encrypt: %s", ks)
+	}
+	_, policy := tpl.one(t, "AWS::SNS::TopicPolicy", "AlertsPolicy")
+	ps := js(get(policy, "Properties.PolicyDocument"))
+	if !strings.Contains(ps, `"aws:SecureTransport":"false"`) || !strings.Contains(ps, `"Effect":"Deny"`) {
+		t.Errorf("topic policy does not deny plain HTTP: %s", ps)
+	}
+	if !strings.Contains(ps, `"Service":"cloudwatch.amazonaws.com"`) || !strings.Contains(ps, `"aws:SourceAccount":"`+testProdAccount+`"`) {
+		t.Errorf("topic policy does not let this account's alarms publish: %s", ps)
+	}
+	var emails []string
+	for _, s := range tpl.resources("AWS::SNS::Subscription") {
+		if get(s, "Properties.Protocol") == "email" && js(get(s, "Properties.TopicArn")) == `{"Ref":"`+topicID+`"}` {
+			emails = append(emails, get(s, "Properties.Endpoint").(string))
+		}
+	}
+	slices.Sort(emails)
+	if want := []string{"dev@example.com", "oncall@example.com"}; !slices.Equal(emails, want) {
+		t.Errorf("email subscriptions %v, want %v", emails, want)
+	}
+	if n := len(synth(t, map[string]any{"stage": "dev"}).template.resources("AWS::SNS::Subscription")); n != 0 {
+		t.Errorf("dev without alerts.emails has %d subscriptions", n)
+	}
+}
+
+// TestDeploymentGroups: each function's live alias is shifted by its own
+// CodeDeploy deployment group with the stage's strategy, rolling back on
+// its errors and duration alarms, through a role without managed policies.
+func TestDeploymentGroups(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		context map[string]any
+		want    string
+	}{
+		{"dev default", map[string]any{"stage": "dev"}, "CodeDeployDefault.LambdaAllAtOnce"},
+		{"prod default", map[string]any{"stage": "prod"}, "CodeDeployDefault.LambdaCanary10Percent5Minutes"},
+		{"configured", weekdayPeak, "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl := synth(t, tc.context).template
+			appID, _ := tpl.one(t, "AWS::CodeDeploy::Application", "Deployments")
+			for _, d := range functions.All() {
+				id := d.ConstructID()
+				groupID, g := tpl.one(t, "AWS::CodeDeploy::DeploymentGroup", id+"Deployment")
+				errorsID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"ErrorsAlarm")
+				durationID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"DurationAlarm")
+				checks := map[string]string{
+					"Properties.DeploymentConfigName":             `"` + tc.want + `"`,
+					"Properties.ApplicationName":                  `{"Ref":"` + appID + `"}`,
+					"Properties.AlarmConfiguration.Alarms":        `[{"Name":{"Ref":"` + errorsID + `"}},{"Name":{"Ref":"` + durationID + `"}}]`,
+					"Properties.AlarmConfiguration.Enabled":       `true`,
+					"Properties.AutoRollbackConfiguration.Events": `["DEPLOYMENT_FAILURE","DEPLOYMENT_STOP_ON_REQUEST","DEPLOYMENT_STOP_ON_ALARM"]`,
+				}
+				for path, want := range checks {
+					if got := js(get(g, path)); got != want {
+						t.Errorf("%s %s = %s, want %s", d.Name, path, got, want)
+					}
+				}
+				_, alias := tpl.one(t, "AWS::Lambda::Alias", id+"Live")
+				if got := js(get(alias, "UpdatePolicy.CodeDeployLambdaAliasUpdate.DeploymentGroupName")); got != `{"Ref":"`+groupID+`"}` {
+					t.Errorf("%s alias update policy names %s, want %s", d.Name, got, groupID)
+				}
+				roleID, role := tpl.one(t, "AWS::IAM::Role", id+"DeploymentRole")
+				if get(role, "Properties.ManagedPolicyArns") != nil {
+					t.Errorf("%s: deployment role has managed policies %s", d.Name, js(get(role, "Properties.ManagedPolicyArns")))
+				}
+				if got := js(get(g, "Properties.ServiceRoleArn")); got != `{"Fn::GetAtt":["`+roleID+`","Arn"]}` {
+					t.Errorf("%s: deployment group role %s, want %s", d.Name, got, roleID)
+				}
+			}
+		})
+	}
+}
+
+// TestTrafficHooks: a configured pre-traffic hook is the hook function's
+// live alias, which may report its result to this deployment group only.
+func TestTrafficHooks(t *testing.T) {
+	tpl := synth(t, weekdayPeak).template
+	_, alias := tpl.one(t, "AWS::Lambda::Alias", "ProcessorLive")
+	hook := js(get(alias, "UpdatePolicy.CodeDeployLambdaAliasUpdate.BeforeAllowTrafficHook"))
+	if !strings.Contains(hook, liveAliasOf(t, tpl, "Report")) {
+		t.Errorf("processor's BeforeAllowTrafficHook %s, want the report function's live alias", hook)
+	}
+	if after := get(alias, "UpdatePolicy.CodeDeployLambdaAliasUpdate.AfterAllowTrafficHook"); after != nil {
+		t.Errorf("AfterAllowTrafficHook %v although none is configured", after)
+	}
+	groupID, _ := tpl.one(t, "AWS::CodeDeploy::DeploymentGroup", "ProcessorDeployment")
+	_, policy := tpl.one(t, "AWS::IAM::Policy", "ReportRoleDefaultPolicy")
+	if ps := js(get(policy, "Properties.PolicyDocument")); !strings.Contains(ps, "codedeploy:PutLifecycleEventHookExecutionStatus") || !strings.Contains(ps, groupID) {
+		t.Errorf("the hook may not report to %s: %s", groupID, ps)
+	}
+}
+
+// TestProvisionedConcurrencySchedule: the baseline sits on the alias, and
+// each window becomes a scale-up and a scale-down action of an Application
+// Auto Scaling target on the alias; nothing is provisioned by default.
+func TestProvisionedConcurrencySchedule(t *testing.T) {
+	tpl := synth(t, weekdayPeak).template
+	aliasID, alias := tpl.one(t, "AWS::Lambda::Alias", "ApiLive")
+	if got := get(alias, "Properties.ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"); got != 2.0 {
+		t.Errorf("api alias provisioned concurrency %v, want the baseline 2", got)
+	}
+	targets := tpl.resources("AWS::ApplicationAutoScaling::ScalableTarget")
+	if len(targets) != 1 {
+		t.Fatalf("%d scalable targets, want 1 (only api has windows)", len(targets))
+	}
+	_, target := tpl.one(t, "AWS::ApplicationAutoScaling::ScalableTarget", "ApiLiveAliasScalingTarget")
+	checks := map[string]string{
+		"Properties.MinCapacity":       `2`,
+		"Properties.MaxCapacity":       `50`,
+		"Properties.ScalableDimension": `"lambda:function:ProvisionedConcurrency"`,
+		"Properties.ScheduledActions": `[{"ScalableTargetAction":{"MaxCapacity":50,"MinCapacity":50},"Schedule":"cron(0 8 ? * MON-FRI *)","ScheduledActionName":"Window0Start"},` +
+			`{"ScalableTargetAction":{"MaxCapacity":2,"MinCapacity":2},"Schedule":"cron(0 10 ? * MON-FRI *)","ScheduledActionName":"Window0End"}]`,
+	}
+	for path, want := range checks {
+		if got := js(get(target, path)); got != want {
+			t.Errorf("%s = %s, want %s", path, got, want)
+		}
+	}
+	if rid := js(get(target, "Properties.ResourceId")); !strings.Contains(rid, aliasID) || !strings.Contains(rid, ":live") {
+		t.Errorf("scalable target %s is not the live alias %s", rid, aliasID)
+	}
+	dev := synth(t, map[string]any{"stage": "dev"}).template
+	if n := len(dev.resources("AWS::ApplicationAutoScaling::ScalableTarget")); n != 0 {
+		t.Errorf("dev has %d scalable targets without provisioned config", n)
+	}
+	for id, a := range dev.resources("AWS::Lambda::Alias") {
+		if get(a, "Properties.ProvisionedConcurrencyConfig") != nil {
+			t.Errorf("%s has provisioned concurrency by default", id)
+		}
+	}
+}
+
+// TestTracing: X-Ray active tracing on every function and the API stage
+// in prod (the default), none in dev.
+func TestTracing(t *testing.T) {
+	for stage, want := range map[string]bool{"dev": false, "prod": true} {
+		tpl := synth(t, map[string]any{"stage": stage}).template
+		for id, fn := range tpl.resources("AWS::Lambda::Function") {
+			if got := get(fn, "Properties.TracingConfig.Mode") == "Active"; got != want {
+				t.Errorf("%s %s: tracing %v, want %v", stage, id, got, want)
+			}
+		}
+		_, s := tpl.one(t, "AWS::ApiGateway::Stage", "RestApiDeploymentStage")
+		if got := get(s, "Properties.TracingEnabled") == true; got != want {
+			t.Errorf("%s API stage tracing %v, want %v", stage, got, want)
+		}
+	}
+}
+
+// TestDashboard: one dashboard per stage with every function, the API, the
+// queue and each business metric in the stage's namespace; its URL is an
+// output.
+func TestDashboard(t *testing.T) {
+	tpl := synth(t, map[string]any{"stage": "dev", "metrics.namespace": "Acme/Uploads"}).template
+	_, d := tpl.one(t, "AWS::CloudWatch::Dashboard", "Dashboard")
+	body := js(get(d, "Properties.DashboardBody"))
+	want := []string{`"AWS/ApiGateway`, `"AWS/SQS`, `Acme/Uploads`, `alarm`}
+	for _, fn := range functions.All() {
+		want = append(want, fn.Name+` invocations`, fn.Name+` duration (ms)`)
+	}
+	for _, m := range metrics.All() {
+		want = append(want, fmt.Sprintf(`\"%s\"`, m.Name))
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("dashboard body lacks %s", w)
+		}
+	}
+	if get(d, "Properties.DashboardName") != "go-lambda-cdk-dev" {
+		t.Errorf("dashboard name %v", get(d, "Properties.DashboardName"))
+	}
+	if url := js(get(map[string]any(tpl), "Outputs.DashboardUrl.Value")); !strings.Contains(url, "#dashboards:name=go-lambda-cdk-dev") {
+		t.Errorf("DashboardUrl output %s", url)
+	}
+}
