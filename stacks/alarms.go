@@ -64,9 +64,11 @@ func newAlertTopic(stack awscdk.Stack, cfg config.Config, removal awscdk.Removal
 // alarm creates an alarm that fires when metric reaches threshold over the
 // configured periods, notifies the alert topic when it fires and when it
 // recovers, and lists it for the dashboard. Missing data (no traffic) is
-// not breaching. description says what happened and what to do.
-func (a *app) alarm(scope constructs.Construct, id, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
+// not breaching. Its name, "<project>-<stage>-<name>", is what a page's
+// subject shows; description says what happened and what to do.
+func (a *app) alarm(scope constructs.Construct, id, name, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
 	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String(a.cfg.Project + "-" + a.cfg.Stage + "-" + name),
 		AlarmDescription:   jsii.String(description),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
@@ -105,20 +107,20 @@ func (a *app) window() string {
 func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback []awscloudwatch.Alarm) {
 	al := a.cfg.Alarms
 	name := fn.Name
-	errors := a.alarm(f.Construct, "ErrorsAlarm", fmt.Sprintf(
+	errors := a.alarm(f.Construct, "ErrorsAlarm", name+"-errors", fmt.Sprintf(
 		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"). During a deployment this alarm rolls the alias back to the previous version; otherwise fix and deploy, then replay failed asynchronous events with make redrive FN=%s.",
 		name, LiveAlias, al.FunctionErrors, a.window(), name), f.Alias.MetricErrors(a.metricOptions("Sum")), float64(al.FunctionErrors))
 	throttles := fmt.Sprintf(
 		"The %s function was throttled %d or more times in %s: it hit its reserved concurrency or the account's. API callers got 429/5XX; asynchronous events are retried. Raise functions.%s.reservedConcurrency, schedule provisioned concurrency for the peak, or request a higher account quota.",
 		name, al.FunctionThrottles, a.window(), name)
-	a.alarm(f.Construct, "ThrottlesAlarm", throttles, f.Alias.MetricThrottles(a.metricOptions("Sum")), float64(al.FunctionThrottles))
+	a.alarm(f.Construct, "ThrottlesAlarm", name+"-throttles", throttles, f.Alias.MetricThrottles(a.metricOptions("Sum")), float64(al.FunctionThrottles))
 	limitMs := float64(fn.TimeoutSeconds*1000*al.DurationPercentOfTimeout) / 100
-	duration := a.alarm(f.Construct, "DurationAlarm", fmt.Sprintf(
+	duration := a.alarm(f.Construct, "DurationAlarm", name+"-duration-p99", fmt.Sprintf(
 		"The %s function's p99 duration reached %g ms, %d%% of its %d s timeout, over %s: invocations are close to timing out. Look for a slow dependency in its logs (and traces when tracing is on); raise functions.%s.memoryMB (more CPU) or timeoutSeconds. During a deployment this alarm rolls the alias back.",
 		name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, a.window(), name), f.Alias.MetricDuration(a.metricOptions("p99")), limitMs)
 	if r := fn.ReservedConcurrency; r > 0 {
 		limit := math.Ceil(float64(r*al.ConcurrencyPercentOfReserved) / 100)
-		a.alarm(f.Construct, "ConcurrencyAlarm", fmt.Sprintf(
+		a.alarm(f.Construct, "ConcurrencyAlarm", name+"-concurrency", fmt.Sprintf(
 			"The %s function ran %g or more concurrent executions, %d%% of its reserved %d: the next burst will be throttled. Raise functions.%s.reservedConcurrency or lower the API throttle.",
 			name, limit, al.ConcurrencyPercentOfReserved, r, name), f.Function.Metric(jsii.String("ConcurrentExecutions"), a.metricOptions("Maximum")), limit)
 	}
@@ -129,10 +131,10 @@ func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback [
 // latency.
 func (a *app) apiAlarms() {
 	al := a.cfg.Alarms
-	a.alarm(a.restAPI, "ServerErrorsAlarm", fmt.Sprintf(
+	a.alarm(a.restAPI, "ServerErrorsAlarm", "api-5xx", fmt.Sprintf(
 		"%g%% or more of the REST API's requests answered 5XX over %s. Check the api functions' ErrorsAlarm and ThrottlesAlarm and their logs; a 502 is a function error or panic, a 504 a timeout.",
 		al.API5XXPercent, a.window()), a.restAPI.MetricServerError(a.metricOptions("Average")), al.API5XXPercent/100)
-	a.alarm(a.restAPI, "LatencyAlarm", fmt.Sprintf(
+	a.alarm(a.restAPI, "LatencyAlarm", "api-latency-p99", fmt.Sprintf(
 		"The REST API's p99 latency reached %d ms over %s. Compare with the functions' DurationAlarm: if Lambda is slow, see its logs and traces; otherwise cold starts are likely: schedule provisioned concurrency for the peak (functions.<name>.provisioned).",
 		al.APILatencyP99Ms, a.window()), a.restAPI.MetricLatency(a.metricOptions("p99")), float64(al.APILatencyP99Ms))
 }
@@ -141,10 +143,10 @@ func (a *app) apiAlarms() {
 // and the age of the oldest.
 func (a *app) queueAlarms() {
 	al := a.cfg.Alarms
-	a.alarm(a.queue, "MessagesAlarm", fmt.Sprintf(
+	a.alarm(a.queue, "MessagesAlarm", "failed-events", fmt.Sprintf(
 		"%d or more asynchronous events failed after every retry and wait in the failure queue. Find the cause in the function's ErrorsAlarm and logs, fix and deploy, then replay them: make redrive STAGE=%s FN=<function> (DRY_RUN=1 lists them first).",
 		al.QueueMessages, a.cfg.Stage), a.queue.MetricApproximateNumberOfMessagesVisible(a.metricOptions("Maximum")), float64(al.QueueMessages))
-	a.alarm(a.queue, "OldestMessageAlarm", fmt.Sprintf(
+	a.alarm(a.queue, "OldestMessageAlarm", "failed-event-age", fmt.Sprintf(
 		"A failed event has waited %d s or more in the failure queue; the queue deletes events after 14 days. Replay it with make redrive STAGE=%s FN=<function> once the cause is fixed.",
 		al.QueueOldestMessageSeconds, a.cfg.Stage), a.queue.MetricApproximateAgeOfOldestMessage(a.metricOptions("Maximum")), float64(al.QueueOldestMessageSeconds))
 }

@@ -1,5 +1,5 @@
-# moto's server with four fixes to its change sets and two to its resources
-# that bring it closer to CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
+# moto's server with four fixes to its change sets and three to its
+# resources that bring it closer to CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
 #
 # 1. moto 5.2 creates the resources a change set adds in template order and
 # ignores DependsOn (its CreateStack path honours it). CDK writes an API
@@ -215,6 +215,71 @@ def _create_key_with_cfn_tags(cls, resource_name, cloudformation_json, account_i
 
 
 kms_models.Key.create_from_cloudformation_json = classmethod(_create_key_with_cfn_tags)
+
+
+# 7. moto's CloudFormation skips AWS::CloudWatch::Alarm although its
+# CloudWatch API has alarms; so a Fn::GetAtt of an alarm's Arn fails the
+# stack, and nothing could check the alarms' actions. Here an alarm is put
+# through that API, named by its AlarmName or after the stack and logical
+# ID as CloudFormation does; Ref is the name.
+from moto.cloudwatch import models as cloudwatch_models  # noqa: E402
+from moto.moto_api._internal import mock_random  # noqa: E402
+
+
+class AlarmModel(CloudFormationModel):
+    __module__ = "moto.cloudwatch.models"
+
+    def __init__(self, alarm):
+        self.alarm = alarm
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::CloudWatch::Alarm"
+
+    @property
+    def physical_resource_id(self):
+        return self.alarm.name
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Arn":
+            return self.alarm.alarm_arn
+        raise NotImplementedError(attribute_name)
+
+    @staticmethod
+    def _put(resource_name, cloudformation_json, account_id, region_name, name=None):
+        p = cloudformation_json["Properties"]
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        name = p.get("AlarmName") or name or f"{resource_name}-{mock_random.get_random_hex(12).upper()}"
+        return backend.put_metric_alarm(
+            name=name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
+            comparison_operator=p["ComparisonOperator"], evaluation_periods=p["EvaluationPeriods"],
+            datapoints_to_alarm=p.get("DatapointsToAlarm"), period=p.get("Period"), threshold=p.get("Threshold"),
+            statistic=p.get("Statistic"), extended_statistic=p.get("ExtendedStatistic"),
+            description=p.get("AlarmDescription"), dimensions=p.get("Dimensions", []),
+            alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
+            insufficient_data_actions=p.get("InsufficientDataActions", []), unit=p.get("Unit"),
+            actions_enabled=p.get("ActionsEnabled", True), treat_missing_data=p.get("TreatMissingData"),
+            tags=p.get("Tags", []),
+        )
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        return cls(cls._put(resource_name, cloudformation_json, account_id, region_name))
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        backend = cloudwatch_models.cloudwatch_backends[account_id][region_name]
+        name = cloudformation_json["Properties"].get("AlarmName") or original_resource.alarm.name
+        if name != original_resource.alarm.name:
+            backend.delete_alarms([original_resource.alarm.name])
+        return cls(cls._put(new_resource_name, cloudformation_json, account_id, region_name, name))
+
+    def delete(self, account_id, region_name):
+        cloudwatch_models.cloudwatch_backends[account_id][region_name].delete_alarms([self.alarm.name])
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
 
 from moto.server import main  # noqa: E402
 

@@ -64,12 +64,12 @@ func TestValidate(t *testing.T) {
 		{"x86_64 architecture", withFunction("report", func(f *Function) { f.Architecture = ArchX86_64 }), nil},
 		{"environment within 4096 bytes", func(c *Config) {
 			setFunction(c, "report", func(f *Function) {
-				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63)}
+				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63-len("METRICS_NAMESPACE")-len(c.MetricsNamespace()))}
 			})
 		}, nil},
 		{"environment over 4096 bytes counting the stack's variables", func(c *Config) {
 			setFunction(c, "report", func(f *Function) {
-				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63+1)}
+				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63-len("METRICS_NAMESPACE")-len(c.MetricsNamespace())+1)}
 			})
 		}, []string{"functions.report.environment", "4097 bytes", "at most 4096"}},
 		{"environment key overriding the stack", withFunction("api", func(f *Function) { f.Environment = map[string]string{"BUCKET_NAME": "x"} }), []string{"functions.api.environment", `"BUCKET_NAME"`, "set by the stack"}},

@@ -66,6 +66,32 @@ func TestValidateOperations(t *testing.T) {
 		{"namespace with bad character", func(c *Config) { c.Metrics.Namespace = "shop*prod" }, []string{"metrics.namespace", `"shop*prod"`}},
 		{"namespace too long", func(c *Config) { c.Metrics.Namespace = strings.Repeat("n", 256) }, []string{"metrics.namespace", "1 to 255"}},
 		{"derived namespace from a bad project", func(c *Config) { c.Project = "shop$" }, []string{"metrics.namespace", `"shop$/dev"`}},
+		{"pre-traffic hook", func(c *Config) { setFn(c, "api", func(f *Function) { f.PreTrafficHook = "report" }) }, nil},
+		{"post-traffic hook undeclared", func(c *Config) { setFn(c, "api", func(f *Function) { f.PostTrafficHook = "smoke" }) }, []string{"functions.api.postTrafficHook", `no function "smoke" is declared`, "api, processor, report"}},
+		{"hook is itself", func(c *Config) { setFn(c, "api", func(f *Function) { f.PreTrafficHook = "api" }) }, []string{"functions.api.preTrafficHook", "the function itself"}},
+		{"provisioned window", func(c *Config) {
+			setFn(c, "api", func(f *Function) {
+				f.Provisioned = Provisioned{Baseline: 1, Windows: []Window{{Start: "0 8 ? * MON-FRI *", End: "0 10 ? * MON-FRI *", Value: 20}}}
+			})
+		}, nil},
+		{"provisioned over the reservation", func(c *Config) {
+			setFn(c, "api", func(f *Function) { f.ReservedConcurrency, f.Provisioned.Baseline = 5, 6 })
+		}, []string{"functions.api.provisioned.baseline", "6 exceeds the function's reserved concurrency of 5"}},
+		{"provisioned over the account", func(c *Config) {
+			c.AccountConcurrency = 200
+			setFn(c, "processor", func(f *Function) { f.Provisioned.Baseline = 60 })
+			setFn(c, "report", func(f *Function) { f.Provisioned.Baseline = 50 })
+		}, []string{"functions.*.provisioned", "110 concurrent executions", "processor provisions 60", "report provisions 50", "over the 100 an account of 200 allows"}},
+		{"provisioned elsewhere leaves the peak short", func(c *Config) {
+			c.Peak = &Peak{RequestsPerSecond: 400, AverageDurationMs: 1000}
+			c.API.ThrottleRateLimit = 400
+			setFn(c, "processor", func(f *Function) {
+				f.Provisioned.Windows = []Window{{Start: "0 1 * * ? *", End: "0 2 * * ? *", Value: 600}}
+			})
+		}, []string{"peak", "400 concurrent executions needed", "unreserved concurrency (900 - 600 reserved or provisioned elsewhere)"}},
+		{"provisioned cron malformed", func(c *Config) {
+			setFn(c, "report", func(f *Function) { f.Provisioned.Windows = []Window{{Start: "0 8 * *", End: "0 9 * * ? *", Value: 1}} })
+		}, []string{"functions.report.provisioned.windows[0].start", `"0 8 * *"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +120,51 @@ func TestOperationsFromContext(t *testing.T) {
 		t.Errorf("loaded %+v %+v %v %+v %q", c.Deploy, c.Alerts, c.Tracing, c.Alarms, c.MetricsNamespace())
 	}
 	pinProd(&c)
+	if err := c.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// setFn changes one function's configuration.
+func setFn(c *Config, name string, f func(*Function)) {
+	fn := c.Functions[name]
+	f(&fn)
+	c.Functions[name] = fn
+}
+
+// TestProvisionedCost: one line per function with provisioned
+// concurrency, with its GB-hours per day; none without.
+func TestProvisionedCost(t *testing.T) {
+	c, _ := ForStage(StageProd)
+	if lines := c.ProvisionedCost(); len(lines) != 0 {
+		t.Errorf("no provisioned concurrency, yet %q", lines)
+	}
+	// 1 all week, 21 on weekdays 08:00-10:00, at 512 MB: 12 GB-hours on
+	// Sunday and Saturday, 12 + 2 x 20 x 0.5 = 32 on weekdays.
+	setFn(&c, "api", func(f *Function) {
+		f.Provisioned = Provisioned{Baseline: 1, Windows: []Window{{Start: "0 8 ? * MON-FRI *", End: "0 10 ? * MON-FRI *", Value: 21}}}
+	})
+	lines := c.ProvisionedCost()
+	want := "functions.api.provisioned: baseline 1, peak 21 at 512 MB = GB-hours per day SUN 12.0, MON 32.0, TUE 32.0, WED 32.0, THU 32.0, FRI 32.0, SAT 12.0 (184.0 a week)"
+	if len(lines) != 1 || lines[0] != want {
+		t.Errorf("cost %q\nwant %q", lines, want)
+	}
+}
+
+// TestProvisionedFromContext: the schedule's keys as the CLI passes them.
+func TestProvisionedFromContext(t *testing.T) {
+	c, err := Load(map[string]any{
+		"functions.api.provisioned.baseline": "2",
+		"functions.api.provisioned.windows":  `[{"start":"0 8 ? * MON-FRI *","end":"0 10 ? * MON-FRI *","value":50}]`,
+		"functions.api.preTrafficHook":       "report",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := c.Functions["api"]
+	if api.Provisioned.Baseline != 2 || len(api.Provisioned.Windows) != 1 || api.Provisioned.Windows[0].Value != 50 || api.PreTrafficHook != "report" {
+		t.Errorf("loaded %+v hook %q", api.Provisioned, api.PreTrafficHook)
+	}
 	if err := c.Validate(); err != nil {
 		t.Error(err)
 	}

@@ -21,8 +21,13 @@ package rehearsal
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -34,6 +39,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -50,6 +56,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"go-lambda-cdk/internal/awsemu"
+	"go-lambda-cdk/stacks"
 	"go-lambda-cdk/stacks/config"
 	"go-lambda-cdk/stacks/functions"
 )
@@ -124,6 +131,10 @@ func TestDeployRehearsal(t *testing.T) {
 	r.stackStatus(devStack, cfntypes.StackStatusUpdateComplete)
 	if got := r.functionMemory(devStack, "ApiFunction"); got != 512 {
 		t.Errorf("api memory after the update: %d, want 512", got)
+	}
+	// The change published a new version and moved the live alias to it.
+	if alias, err := r.aws.lambda.GetAlias(r.ctx(), &lambda.GetAliasInput{FunctionName: aws.String(r.physicalID(devStack, "ApiFunction")), Name: aws.String(stacks.LiveAlias)}); err != nil || aws.ToString(alias.FunctionVersion) != "2" {
+		t.Errorf("api live alias after the update: %+v %v, want version 2", alias, err)
 	}
 
 	// 6. With objects in the bucket (two versions of one key, a delete
@@ -276,6 +287,25 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 			t.Errorf("%s: role %s, want its own %s", name, aws.ToString(c.Role), roleName)
 		}
 		r.checkRolePolicy(d, roleName, bucket)
+		// Triggers invoke the live alias, on a published version.
+		alias, err := r.aws.lambda.GetAlias(r.ctx(), &lambda.GetAliasInput{FunctionName: c.FunctionName, Name: aws.String(stacks.LiveAlias)})
+		if err != nil {
+			t.Fatalf("%s live alias: %v", name, err)
+		}
+		if v := aws.ToString(alias.FunctionVersion); v == "" || v == "$LATEST" {
+			t.Errorf("%s live alias on version %q, want a published one", name, v)
+		}
+		fnARN[name] = aws.ToString(alias.AliasArn)
+	}
+	r.checkAlarms(devStack, "go-lambda-cdk-dev-")
+	if url := r.output(devStack, "DashboardUrl"); !strings.HasSuffix(url, "#dashboards:name=go-lambda-cdk-dev") {
+		t.Errorf("DashboardUrl %s", url)
+	}
+	var dashboard struct {
+		Name string `xml:"GetDashboardResult>DashboardName"`
+	}
+	if err := r.cloudWatch(url.Values{"Action": {"GetDashboard"}, "DashboardName": {"go-lambda-cdk-dev"}}, &dashboard); err != nil || dashboard.Name != "go-lambda-cdk-dev" {
+		t.Errorf("dashboard go-lambda-cdk-dev: %q %v", dashboard.Name, err)
 	}
 
 	// The queue.
@@ -326,7 +356,7 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 				}
 				m.MethodIntegration = &apigwtypes.Integration{Type: mi.Type, Uri: mi.Uri}
 			}
-			if m.MethodIntegration.Type != apigwtypes.IntegrationTypeAwsProxy || target == "" || !strings.Contains(aws.ToString(m.MethodIntegration.Uri), target) {
+			if m.MethodIntegration.Type != apigwtypes.IntegrationTypeAwsProxy || target == "" || !strings.Contains(aws.ToString(m.MethodIntegration.Uri), target+"/invocations") {
 				t.Errorf("%s %s: integration %s %s, want AWS_PROXY to %s", method, aws.ToString(item.Path), m.MethodIntegration.Type, aws.ToString(m.MethodIntegration.Uri), target)
 			}
 		}
@@ -354,10 +384,76 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 			t.Fatal(err)
 		}
 		if len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != fnARN[d.ConstructID()] {
-			t.Errorf("%s rule targets %+v, want the function %s", d.Name, targets.Targets, fnARN[d.ConstructID()])
+			t.Errorf("%s rule targets %+v, want the function's live alias %s", d.Name, targets.Targets, fnARN[d.ConstructID()])
 		}
 	}
 	return bucket
+}
+
+// checkAlarms asserts that the stack's alarms exist, named with prefix,
+// one per kind per function plus the API's and the queue's, and that each
+// notifies the stack's alert topic when it fires and when it recovers.
+func (r *rehearsal) checkAlarms(stack, prefix string) {
+	t := r.t
+	t.Helper()
+	topic := r.physicalID(stack, "Alerts")
+	var out struct {
+		Alarms []struct {
+			Name         string   `xml:"AlarmName"`
+			AlarmActions []string `xml:"AlarmActions>member"`
+			OKActions    []string `xml:"OKActions>member"`
+		} `xml:"DescribeAlarmsResult>MetricAlarms>member"`
+	}
+	if err := r.cloudWatch(url.Values{"Action": {"DescribeAlarms"}, "AlarmNamePrefix": {prefix}, "MaxRecords": {"100"}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range out.Alarms {
+		names = append(names, strings.TrimPrefix(a.Name, prefix))
+		if !slices.Equal(a.AlarmActions, []string{topic}) || !slices.Equal(a.OKActions, []string{topic}) {
+			t.Errorf("alarm %s: actions %v, OK actions %v; want the alert topic %s", a.Name, a.AlarmActions, a.OKActions, topic)
+		}
+	}
+	want := []string{"api-5xx", "api-latency-p99", "failed-event-age", "failed-events"}
+	for _, d := range functions.All() {
+		want = append(want, d.Name+"-errors", d.Name+"-throttles", d.Name+"-duration-p99")
+	}
+	sort.Strings(names)
+	sort.Strings(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("alarms %v, want %v", names, want)
+	}
+}
+
+// cloudWatch calls a CloudWatch action through its Query protocol and
+// decodes the XML answer into out. (aws-sdk-go-v2's CloudWatch client
+// speaks Smithy RPC v2 CBOR, which moto 5.2 does not serve.)
+func (r *rehearsal) cloudWatch(params url.Values, out any) error {
+	params.Set("Version", "2010-08-01")
+	body := params.Encode()
+	req, err := http.NewRequestWithContext(r.ctx(), http.MethodPost, r.emu.Endpoint(), strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sum := sha256.Sum256([]byte(body))
+	creds := aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}
+	if err := v4.NewSigner().SignHTTP(r.ctx(), creds, req, hex.EncodeToString(sum[:]), "monitoring", awsemu.Region, time.Now()); err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s: %s", params.Get("Action"), resp.Status, data)
+	}
+	return xml.Unmarshal(data, out)
 }
 
 // checkRolePolicy asserts the statements of a function role's inline
