@@ -82,6 +82,8 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	go test -run '^$$' -bench . ./internal/local/
 	@echo "bench: warm make synth and make test"
 	go run ./bin/bench-make -base 461e2c7
+	@echo "bench: warm make synth before and after the operations resources (issue 10)"
+	go run ./bin/bench-make -base 98b4d88 -heading "## Synth before and after the operations resources" -rows nochange,stacks -runs 3 -test-runs 0
 	@echo "bench: make synth with 50 declared functions against 3"
 	go run ./bin/bench-scale
 

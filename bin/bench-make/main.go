@@ -6,6 +6,12 @@
 // Usage:
 //
 //	go run ./bin/bench-make [-o docs/benchmarks.md] [-base 461e2c7] [-runs 5] [-test-runs 5]
+//	    [-heading "## Synth and test"] [-rows nochange,handler,stacks,fresh]
+//
+// -heading picks the section to write (make bench also compares the
+// commit before the operations resources of issue 10 in its own section);
+// -rows picks the synth rows. The section also gives both commits' dev
+// template resource counts.
 //
 // Both commits are checked out with `git worktree add` into a temporary
 // folder (node_modules hard-linked from this checkout when package-lock.json
@@ -18,6 +24,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -34,7 +41,7 @@ import (
 	"go-lambda-cdk/internal/cli"
 )
 
-const heading = "## Synth and test"
+const defaultHeading = "## Synth and test"
 
 // DefaultBase is the commit before the synth-speed work (issue 12).
 const DefaultBase = "461e2c7"
@@ -48,7 +55,7 @@ type tree struct {
 
 // scenario is one row: what to change before a timed make, and the make.
 type scenario struct {
-	label string
+	key, label string
 	// prepare changes the tree before run number n and returns the
 	// folder to run make in and how to undo the change.
 	prepare func(t tree, n int) (dir string, undo func() error, err error)
@@ -62,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	base := flags.String("base", DefaultBase, "baseline `commit`")
 	runs := flags.Int("runs", 5, "timed runs of each synth row per commit")
 	testRuns := flags.Int("test-runs", 5, "timed runs of `make test` per commit; 0 skips the row")
+	heading := flags.String("heading", defaultHeading, "`heading` of the section to replace")
+	rowKeys := flags.String("rows", "nochange,handler,stacks,fresh", "comma-separated synth `rows` to run: nochange, handler, stacks, fresh")
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -129,14 +138,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		dir, err := checkout(t.commit, fmt.Sprintf("fresh-%s-%d", t.commit, n))
 		return dir, func() error { return git(context.Background(), root, "worktree", "remove", "--force", dir) }, err
 	}
-	scenarios := []scenario{
-		{"warm `make synth`, nothing changed", inPlace, []string{"synth"}},
-		{"`make synth` after editing one handler (`lambda/report/main.go`)", edit("lambda/report/main.go"), []string{"synth"}},
-		{"`make synth` after editing `stacks/app.go`", edit("stacks/app.go"), []string{"synth"}},
-		{"first `make synth` in a fresh checkout, Go caches warm (node_modules linked in, not timed)", fresh, []string{"synth"}},
+	var scenarios []scenario
+	wanted := strings.Split(*rowKeys, ",")
+	for _, s := range []scenario{
+		{"nochange", "warm `make synth`, nothing changed", inPlace, []string{"synth"}},
+		{"handler", "`make synth` after editing one handler (`lambda/report/main.go`)", edit("lambda/report/main.go"), []string{"synth"}},
+		{"stacks", "`make synth` after editing `stacks/app.go`", edit("stacks/app.go"), []string{"synth"}},
+		{"fresh", "first `make synth` in a fresh checkout, Go caches warm (node_modules linked in, not timed)", fresh, []string{"synth"}},
+	} {
+		if slices.Contains(wanted, s.key) {
+			scenarios = append(scenarios, s)
+		}
+	}
+	if len(scenarios) != len(wanted) {
+		return cli.UsageError{Err: fmt.Errorf("-rows %q: allowed rows are nochange, handler, stacks, fresh", *rowKeys)}
 	}
 	if *testRuns > 0 {
-		scenarios = append(scenarios, scenario{"warm `make test` (`-count=1`)", inPlace, []string{"test", "TESTFLAGS=-count=1"}})
+		scenarios = append(scenarios, scenario{"test", "warm `make test` (`-count=1`)", inPlace, []string{"test", "TESTFLAGS=-count=1"}})
 	}
 	loadBefore := benchdoc.LoadAverage()
 	var rows []string
@@ -193,12 +211,21 @@ Measured by `+"`go run ./bin/bench-make`"+` (part of `+"`make bench`"+`) on %s w
 | command | baseline %s | this commit %s | ratio | load after each pair |
 |---|---:|---:|---:|---|
 %s
-`, heading, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
+`, *heading, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
 		loadBefore, benchdoc.LoadAverage(), *runs, *testRuns, baseShort, head, strings.Join(rows, "\n"))
 	if *testRuns == 0 {
 		section += "\n`make test` was not measured in this run (`-test-runs 0`).\n"
 	}
-	if err := benchdoc.ReplaceSection(*out, heading, section); err != nil {
+	counts := make([]string, len(trees))
+	for i, t := range trees {
+		n, err := resourceCount(filepath.Join(t.dir, "cdk.out", "GoLambdaCdk-dev.template.json"))
+		if err != nil {
+			return err
+		}
+		counts[i] = fmt.Sprintf("%d at %s", n, t.label)
+	}
+	section += fmt.Sprintf("\nResources in the dev template (`cdk.out/GoLambdaCdk-dev.template.json`): %s.\n", strings.Join(counts, ", "))
+	if err := benchdoc.ReplaceSection(*out, *heading, section); err != nil {
 		return err
 	}
 	fmt.Fprint(stdout, section)
@@ -220,6 +247,21 @@ func setup(ctx context.Context, root, dir string) error {
 	}
 	_, err := timeMake(ctx, dir, []string{"setup"})
 	return err
+}
+
+// resourceCount is the number of resources of a synthesized template.
+func resourceCount(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	var tpl struct {
+		Resources map[string]json.RawMessage `json:"Resources"`
+	}
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return len(tpl.Resources), nil
 }
 
 func timeMake(ctx context.Context, dir string, args []string) (time.Duration, error) {
