@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -156,6 +157,7 @@ func TestAsyncRetries(t *testing.T) {
 		{"second retry succeeds", 2, Target{Function: "p", RetryAttempts: 2}, 3, false, ""},
 		{"retries exhausted", 5, Target{Function: "p", RetryAttempts: 2}, 3, true, "RetriesExhausted"},
 		{"no retries", 5, Target{Function: "p", RetryAttempts: 0}, 1, true, "RetriesExhausted"},
+		{"through an alias", 5, Target{Function: "p", Qualifier: "live", RetryAttempts: 1}, 2, true, "RetriesExhausted"},
 		{"event too old to retry", 5, Target{Function: "p", RetryAttempts: 2, MaxEventAge: time.Millisecond}, 1, true, "EventAgeExceeded"},
 	}
 	for _, tt := range tests {
@@ -202,7 +204,7 @@ func TestAsyncRetries(t *testing.T) {
 			if compact.String() != `{"Records":[]}` || !strings.Contains(string(rec.ResponsePayload), "boom") {
 				t.Errorf("payloads %s / %s", rec.RequestPayload, rec.ResponsePayload)
 			}
-			if !strings.HasSuffix(rec.RequestContext.FunctionARN, ":function:p:$LATEST") || rec.ResponseContext.FunctionError != "Unhandled" {
+			if want := ":function:p:" + cmp.Or(tt.target.Qualifier, "$LATEST"); !strings.HasSuffix(rec.RequestContext.FunctionARN, want) || rec.ResponseContext.FunctionError != "Unhandled" {
 				t.Errorf("record = %+v", rec)
 			}
 		})

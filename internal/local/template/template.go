@@ -322,28 +322,38 @@ func (t *Template) functionByID(id string) (int, bool) {
 }
 
 func (t *Template) invokeConfigs() error {
-	var errs []error
-	for _, id := range t.ids("AWS::Lambda::EventInvokeConfig") {
-		var p struct {
-			FunctionName             json.RawMessage `json:"FunctionName"`
-			MaximumRetryAttempts     *int            `json:"MaximumRetryAttempts"`
-			MaximumEventAgeInSeconds *int            `json:"MaximumEventAgeInSeconds"`
-		}
-		if err := remarshal(t.resources[id].Properties, &p); err != nil {
-			errs = append(errs, fmt.Errorf("event invoke config %s: %w", id, err))
-			continue
-		}
-		i, ok := t.functionByID(refTarget(p.FunctionName))
-		if !ok {
-			errs = append(errs, fmt.Errorf("event invoke config %s: FunctionName %s is not a function of the template", id, p.FunctionName))
-			continue
-		}
+	type props struct {
+		FunctionName             json.RawMessage `json:"FunctionName"`
+		MaximumRetryAttempts     *int            `json:"MaximumRetryAttempts"`
+		MaximumEventAgeInSeconds *int            `json:"MaximumEventAgeInSeconds"`
+	}
+	return forEachOfFunction(t, "AWS::Lambda::EventInvokeConfig", "event invoke config", func(p props) json.RawMessage { return p.FunctionName }, func(_ string, p props, i int) {
 		if p.MaximumRetryAttempts != nil {
 			t.Functions[i].RetryAttempts = *p.MaximumRetryAttempts
 		}
 		if p.MaximumEventAgeInSeconds != nil {
 			t.Functions[i].MaxEventAge = time.Duration(*p.MaximumEventAgeInSeconds) * time.Second
 		}
+	})
+}
+
+// forEachOfFunction decodes the properties of every resource of type typ
+// into a P and calls f with its logical ID, them and the index of the Go
+// function whose Ref fnName returns; what names the resource in errors.
+func forEachOfFunction[P any](t *Template, typ, what string, fnName func(P) json.RawMessage, f func(id string, p P, i int)) error {
+	var errs []error
+	for _, id := range t.ids(typ) {
+		var p P
+		if err := remarshal(t.resources[id].Properties, &p); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", what, id, err))
+			continue
+		}
+		i, ok := t.functionByID(refTarget(fnName(p)))
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s %s: FunctionName %s is not a Go function of the template", what, id, fnName(p)))
+			continue
+		}
+		f(id, p, i)
 	}
 	return errors.Join(errs...)
 }
@@ -369,25 +379,14 @@ func (t *Template) functionName(arn json.RawMessage) (string, bool) {
 // function and records its name on it.
 func (t *Template) readAliases() error {
 	t.aliases = map[string]int{}
-	var errs []error
-	for _, id := range t.ids("AWS::Lambda::Alias") {
-		var p struct {
-			Name         string          `json:"Name"`
-			FunctionName json.RawMessage `json:"FunctionName"`
-		}
-		if err := remarshal(t.resources[id].Properties, &p); err != nil {
-			errs = append(errs, fmt.Errorf("alias %s: %w", id, err))
-			continue
-		}
-		i, ok := t.functionByID(refTarget(p.FunctionName))
-		if !ok {
-			errs = append(errs, fmt.Errorf("alias %s: FunctionName %s is not a Go function of the template", id, p.FunctionName))
-			continue
-		}
+	type props struct {
+		Name         string          `json:"Name"`
+		FunctionName json.RawMessage `json:"FunctionName"`
+	}
+	return forEachOfFunction(t, "AWS::Lambda::Alias", "alias", func(p props) json.RawMessage { return p.FunctionName }, func(id string, p props, i int) {
 		t.aliases[id] = i
 		t.Functions[i].Alias = p.Name
-	}
-	return errors.Join(errs...)
+	})
 }
 
 func (t *Template) bucketName(ref json.RawMessage) (string, bool) {

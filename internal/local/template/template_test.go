@@ -228,6 +228,9 @@ func TestParseSynthesized(t *testing.T) {
 		if env["BUCKET_NAME"] == "" {
 			t.Errorf("%s has no BUCKET_NAME", f.Name)
 		}
+		if f.Alias != "live" { // the triggers below reach it through this alias
+			t.Errorf("%s: alias %q, want live", f.Name, f.Alias)
+		}
 	}
 	if want := functions.Names(); !reflect.DeepEqual(names, want) {
 		t.Fatalf("functions = %v, want the declared %v", names, want)
