@@ -67,12 +67,17 @@ func newAlertTopic(stack awscdk.Stack, cfg config.Config, removal awscdk.Removal
 // not breaching. Its name, "<project>-<stage>-<name>", is what a page's
 // subject shows; description says what happened and what to do.
 func (a *app) alarm(scope constructs.Construct, id, name, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
+	return a.alarmAfter(a.cfg.Alarms.EvaluationPeriods, scope, id, name, description, metric, threshold)
+}
+
+// alarmAfter is alarm with its own number of evaluation periods.
+func (a *app) alarmAfter(evaluations int, scope constructs.Construct, id, name, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
 	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
 		AlarmName:          jsii.String(a.cfg.Project + "-" + a.cfg.Stage + "-" + name),
 		AlarmDescription:   jsii.String(description),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),
-		EvaluationPeriods:  jsii.Number(a.cfg.Alarms.EvaluationPeriods),
+		EvaluationPeriods:  jsii.Number(evaluations),
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
@@ -100,23 +105,22 @@ func (a *app) window() string {
 	return fmt.Sprintf("%d seconds", s)
 }
 
-// functionAlarms creates a function's alarms: errors, throttles and p99
-// duration of its live alias, and its concurrency when it has a
-// reservation. It returns the ones a deployment rolls back on (errors and
-// duration: what a bad version changes).
+// functionAlarms creates a function's paging alarms: errors, throttles and
+// p99 duration of its live alias, and its concurrency when it has a
+// reservation. It returns the deployment's rollback alarms (rollbackAlarms).
 func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback []awscloudwatch.Alarm) {
 	al := a.cfg.Alarms
 	name := fn.Name
-	errors := a.alarm(f.Construct, "ErrorsAlarm", name+"-errors", fmt.Sprintf(
-		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"). During a deployment this alarm rolls the alias back to the previous version; otherwise fix and deploy, then replay failed asynchronous events with make redrive FN=%s.",
+	a.alarm(f.Construct, "ErrorsAlarm", name+"-errors", fmt.Sprintf(
+		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"), fix and deploy, then replay failed asynchronous events with make redrive FN=%s.",
 		name, LiveAlias, al.FunctionErrors, a.window(), name), f.Alias.MetricErrors(a.metricOptions("Sum")), float64(al.FunctionErrors))
 	throttles := fmt.Sprintf(
 		"The %s function was throttled %d or more times in %s: it hit its reserved concurrency or the account's. API callers got 429/5XX; asynchronous events are retried. Raise functions.%s.reservedConcurrency, schedule provisioned concurrency for the peak, or request a higher account quota.",
 		name, al.FunctionThrottles, a.window(), name)
 	a.alarm(f.Construct, "ThrottlesAlarm", name+"-throttles", throttles, f.Alias.MetricThrottles(a.metricOptions("Sum")), float64(al.FunctionThrottles))
 	limitMs := float64(fn.TimeoutSeconds*1000*al.DurationPercentOfTimeout) / 100
-	duration := a.alarm(f.Construct, "DurationAlarm", name+"-duration-p99", fmt.Sprintf(
-		"The %s function's p99 duration reached %g ms, %d%% of its %d s timeout, over %s: invocations are close to timing out. Look for a slow dependency in its logs (and traces when tracing is on); raise functions.%s.memoryMB (more CPU) or timeoutSeconds. During a deployment this alarm rolls the alias back.",
+	a.alarm(f.Construct, "DurationAlarm", name+"-duration-p99", fmt.Sprintf(
+		"The %s function's p99 duration reached %g ms, %d%% of its %d s timeout, over %s: invocations are close to timing out. Look for a slow dependency in its logs (and traces when tracing is on); raise functions.%s.memoryMB (more CPU) or timeoutSeconds.",
 		name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, a.window(), name), f.Alias.MetricDuration(a.metricOptions("p99")), limitMs)
 	if r := fn.ReservedConcurrency; r > 0 {
 		limit := math.Ceil(float64(r*al.ConcurrencyPercentOfReserved) / 100)
@@ -124,6 +128,38 @@ func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback [
 			"The %s function ran %g or more concurrent executions, %d%% of its reserved %d: the next burst will be throttled. Raise functions.%s.reservedConcurrency or lower the API throttle.",
 			name, limit, al.ConcurrencyPercentOfReserved, r, name), f.Function.Metric(jsii.String("ConcurrentExecutions"), a.metricOptions("Maximum")), limit)
 	}
+	return a.rollbackAlarms(f, fn, limitMs)
+}
+
+// rollbackAlarms creates the alarms CodeDeploy watches while it shifts the
+// live alias to the version this deploy publishes: errors and p99 duration
+// of that version alone (the ExecutedVersion dimension), per minute. They
+// do not see the previous version, so a fix deploys while the paging
+// alarms still fire, and a one-minute period lets a 5-minute canary roll
+// back. They notify the alert topic as well: a rollback is news.
+func (a *app) rollbackAlarms(f *GoFunction, fn config.NamedFunction, limitMs float64) []awscloudwatch.Alarm {
+	version := f.Function.CurrentVersion().Version()
+	newVersion := func(metric, statistic string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String("AWS/Lambda"), MetricName: jsii.String(metric), Statistic: jsii.String(statistic),
+			Period: awscdk.Duration_Minutes(jsii.Number(1)),
+			DimensionsMap: &map[string]*string{
+				"FunctionName":    f.Function.FunctionName(),
+				"Resource":        awscdk.Fn_Join(jsii.String(""), &[]*string{f.Function.FunctionName(), jsii.String(":" + LiveAlias)}),
+				"ExecutedVersion": version,
+			},
+		})
+	}
+	al := a.cfg.Alarms
+	// One period: a canary is short, act on the first bad minute.
+	errors := a.alarmAfter(1, f.Construct, "RollbackErrorsAlarm", fn.Name+"-new-version-errors", fmt.Sprintf(
+		"The version of the %s function being deployed failed %d or more invocations in a minute. CodeDeploy rolls the %s alias back to the previous version and the stack update fails: read the errors in its log group, fix and deploy again.",
+		fn.Name, al.FunctionErrors, LiveAlias), newVersion("Errors", "Sum"), float64(al.FunctionErrors))
+	duration := a.alarmAfter(1, f.Construct, "RollbackDurationAlarm", fn.Name+"-new-version-duration-p99", fmt.Sprintf(
+		"The version of the %s function being deployed ran a p99 duration of %g ms or more (%d%% of its %d s timeout) over a minute. CodeDeploy rolls the %s alias back to the previous version: find what made it slower before deploying again.",
+		fn.Name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, LiveAlias), newVersion("Duration", "p99"), limitMs)
+	// The alias moves only once its alarms watch the new version.
+	f.Alias.Node().AddDependency(errors, duration)
 	return []awscloudwatch.Alarm{errors, duration}
 }
 

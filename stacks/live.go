@@ -65,7 +65,8 @@ func scheduleProvisioned(alias awslambda.Alias, p config.Provisioned, peak int) 
 
 // deployment creates the CodeDeploy deployment group that shifts fn's live
 // alias to each new version with the stage's strategy, rolling back when a
-// deployment fails or stops, or when one of rollback fires meanwhile, and
+// deployment fails or stops, or when one of rollback (rollbackAlarms)
+// fires meanwhile, and
 // invoking the optional hooks (other functions' live aliases) before and
 // after the shift.
 //
@@ -79,13 +80,15 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codedeploy.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("CodeDeploy's role for shifting the %s function's %s alias", fn.Name, LiveAlias)),
 	})
-	alias := *fn.Alias.FunctionArn()
 	statement := func(sid string, actions, resources []string) {
 		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String(sid), Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...),
 		}))
 	}
-	statement("ShiftLiveAlias", []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"}, []string{alias})
+	// The function's ARN and its alias's: Lambda authorizes alias actions
+	// on the function, qualified or not.
+	statement("ShiftLiveAlias", []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"},
+		[]string{*fn.Function.FunctionArn(), *fn.Alias.FunctionArn()})
 	alarms := make([]interfacesawscloudwatch.IAlarmRef, len(rollback))
 	arns := make([]string, len(rollback))
 	for i, al := range rollback {
@@ -112,5 +115,7 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 	if post != nil {
 		props.PostHook = post
 	}
-	awscodedeploy.NewLambdaDeploymentGroup(fn.Construct, jsii.String("Deployment"), props)
+	group := awscodedeploy.NewLambdaDeploymentGroup(fn.Construct, jsii.String("Deployment"), props)
+	// The role is referenced by ARN only: wait for its policy too.
+	group.Node().AddDependency(role)
 }

@@ -174,8 +174,8 @@ func TestDeploymentGroups(t *testing.T) {
 			for _, d := range functions.All() {
 				id := d.ConstructID()
 				groupID, g := tpl.one(t, "AWS::CodeDeploy::DeploymentGroup", id+"Deployment")
-				errorsID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"ErrorsAlarm")
-				durationID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"DurationAlarm")
+				errorsID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"RollbackErrorsAlarm")
+				durationID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"RollbackDurationAlarm")
 				checks := map[string]string{
 					"Properties.DeploymentConfigName":             `"` + tc.want + `"`,
 					"Properties.ApplicationName":                  `{"Ref":"` + appID + `"}`,
@@ -201,6 +201,32 @@ func TestDeploymentGroups(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRollbackAlarms: each deployment group rolls back on errors and p99
+// duration of the version being deployed alone, over one minute, and the
+// alias moves only after those alarms are updated.
+func TestRollbackAlarms(t *testing.T) {
+	tpl := synth(t, map[string]any{"stage": "prod"}).template
+	for _, d := range functions.All() {
+		id := d.ConstructID()
+		fnID, _ := tpl.one(t, "AWS::Lambda::Function", id+"Function")
+		versionID, _ := tpl.one(t, "AWS::Lambda::Version", id+"FunctionCurrentVersion")
+		aliasID, alias := tpl.one(t, "AWS::Lambda::Alias", id+"Live")
+		dims := `[{"Name":"ExecutedVersion","Value":{"Fn::GetAtt":["` + versionID + `","Version"]}},{"Name":"FunctionName","Value":{"Ref":"` + fnID + `"}},{"Name":"Resource","Value":{"Fn::Join":["",[{"Ref":"` + fnID + `"},":live"]]}}]`
+		for _, kind := range []string{"Errors", "Duration"} {
+			alarmID, a := tpl.one(t, "AWS::CloudWatch::Alarm", id+"Rollback"+kind+"Alarm")
+			if got := js(get(a, "Properties.Dimensions")); got != dims {
+				t.Errorf("%s: dimensions %s, want the new version's %s", alarmID, got, dims)
+			}
+			if get(a, "Properties.Period") != 60.0 || get(a, "Properties.EvaluationPeriods") != 1.0 {
+				t.Errorf("%s: period %v x %v, want one minute once", alarmID, get(a, "Properties.Period"), get(a, "Properties.EvaluationPeriods"))
+			}
+			if deps := js(alias["DependsOn"]); !strings.Contains(deps, `"`+alarmID+`"`) {
+				t.Errorf("%s DependsOn %s, want %s", aliasID, deps, alarmID)
+			}
+		}
 	}
 }
 
@@ -287,7 +313,10 @@ func TestDashboard(t *testing.T) {
 	tpl := synth(t, map[string]any{"stage": "dev", "metrics.namespace": "Acme/Uploads"}).template
 	_, d := tpl.one(t, "AWS::CloudWatch::Dashboard", "Dashboard")
 	body := js(get(d, "Properties.DashboardBody"))
-	want := []string{`"AWS/ApiGateway`, `"AWS/SQS`, `Acme/Uploads`, `alarm`}
+	want := []string{`"AWS/ApiGateway`, `"AWS/SQS`, `Acme/Uploads`}
+	for id := range tpl.resources("AWS::CloudWatch::Alarm") { // the alarm status widget lists each
+		want = append(want, `{"Fn::GetAtt":["`+id+`","Arn"]}`)
+	}
 	for _, fn := range functions.All() {
 		want = append(want, fn.Name+` invocations`, fn.Name+` duration (ms)`)
 	}

@@ -150,7 +150,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			scenarios = append(scenarios, s)
 		}
 	}
-	if len(scenarios) != len(wanted) {
+	slices.Sort(wanted)
+	if len(scenarios) != len(slices.Compact(wanted)) {
 		return cli.UsageError{Err: fmt.Errorf("-rows %q: allowed rows are nochange, handler, stacks, fresh", *rowKeys)}
 	}
 	if *testRuns > 0 {

@@ -173,10 +173,18 @@ func (a Alarms) validate(add func(string, string, ...any)) {
 // OperationsWarnings are settings that validate but that an on-call
 // engineer should know about; synth prints them.
 func (c Config) OperationsWarnings() []string {
+	var out []string
 	if c.Stage == StageProd && len(c.Alerts.Emails) == 0 {
-		return []string{"alerts.emails is empty: the alarms' topic has no subscriber, so nobody is told when they fire; subscribe someone, e.g. -c alerts.emails=oncall@example.com"}
+		out = append(out, "alerts.emails is empty: the alarms' topic has no subscriber, so nobody is told when they fire; subscribe someone, e.g. -c alerts.emails=oncall@example.com")
 	}
-	return nil
+	if c.Deploy.Strategy != "AllAtOnce" {
+		for _, fn := range c.Functions.Named() {
+			if len(fn.Provisioned.Windows) > 0 {
+				out = append(out, fmt.Sprintf("functions.%s.provisioned.windows with deploy.strategy %s: Lambda refuses to change an alias's provisioned concurrency while a deployment splits its traffic, so a window that starts or ends during a deployment does not take effect until the next one; deploy outside the windows", fn.Name, c.Deploy.Strategy))
+			}
+		}
+	}
+	return out
 }
 
 // validateHooks checks that each function's traffic hooks name another

@@ -27,6 +27,15 @@ func TestOperationsPresets(t *testing.T) {
 	if w := prod.OperationsWarnings(); len(w) != 0 {
 		t.Errorf("prod with alert emails: warnings %q", w)
 	}
+	window := Provisioned{Windows: []Window{{Start: "0 8 * * ? *", End: "0 9 * * ? *", Value: 5}}}
+	setFn(&prod, "api", func(f *Function) { f.Provisioned = window })
+	if w := prod.OperationsWarnings(); len(w) != 1 || !strings.Contains(w[0], "functions.api.provisioned.windows with deploy.strategy Canary10Percent5Minutes") {
+		t.Errorf("prod canary with windows: warnings %q", w)
+	}
+	setFn(&dev, "api", func(f *Function) { f.Provisioned = window })
+	if w := dev.OperationsWarnings(); len(w) != 0 {
+		t.Errorf("dev (AllAtOnce) with windows: warnings %q", w)
+	}
 }
 
 // TestValidateOperations has one case per rule of the operations settings,

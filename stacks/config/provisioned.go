@@ -91,6 +91,7 @@ func (p Provisioned) Validate(field string, reserved int) (ProvisionedSchedule, 
 		add(field+".baseline", "%d exceeds the function's reserved concurrency of %d", p.Baseline, reserved)
 	}
 	on := make([][]bool, len(p.Windows))
+	actions := make([][2][]int, len(p.Windows)) // start and end minutes
 	for i, w := range p.Windows {
 		wf := fmt.Sprintf("%s.windows[%d]", field, i)
 		if w.Value <= p.Baseline {
@@ -108,6 +109,7 @@ func (p Provisioned) Validate(field string, reserved int) (ProvisionedSchedule, 
 			add(wf+".end", "%q: %v", w.End, err2)
 		}
 		if err == nil && err2 == nil {
+			actions[i] = [2][]int{starts, ends}
 			if on[i], err = windowMinutes(starts, ends); err != nil {
 				add(wf, "%v", err)
 			}
@@ -121,6 +123,15 @@ func (p Provisioned) Validate(field string, reserved int) (ProvisionedSchedule, 
 			for m := range minutesPerWeek {
 				if on[i][m] && on[j][m] {
 					add(fmt.Sprintf("%s.windows[%d]", field, j), "overlaps windows[%d] at %s; windows of a function must not overlap", i, weekMinuteString(m))
+					break
+				}
+			}
+			// Two scheduled actions of one scalable target at the same
+			// minute run in no defined order: the later window could stay
+			// at the baseline.
+			for _, m := range append(slices.Clone(actions[i][0]), actions[i][1]...) {
+				if slices.Contains(actions[j][0], m) || slices.Contains(actions[j][1], m) {
+					add(fmt.Sprintf("%s.windows[%d]", field, j), "starts or ends at %s, when windows[%d] starts or ends; scheduled actions at the same minute run in no defined order: merge the two windows, or leave a minute between them", weekMinuteString(m), i)
 					break
 				}
 			}

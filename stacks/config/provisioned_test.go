@@ -48,8 +48,9 @@ func TestProvisionedValidate(t *testing.T) {
 		{"ends twice", Provisioned{Windows: []Window{{Start: "0 8 * * ? *", End: "0 9,10 * * ? *", Value: 1}}}, 0, []string{"ends at SUN 09:00 UTC and again at SUN 10:00 UTC"}, nil},
 		{"zero length", Provisioned{Windows: []Window{{Start: "0 8 * * ? *", End: "0 8 * * ? *", Value: 1}}}, 0, []string{"starts and ends at the same time, SUN 08:00 UTC"}, nil},
 		{"overlap", Provisioned{Windows: []Window{weekdayPeak, {Start: "30 9 ? * FRI *", End: "0 11 ? * FRI *", Value: 60}}}, 100, []string{"p.windows[1]", "overlaps windows[0] at FRI 09:30 UTC"}, nil},
-		{"back to back is not overlap", Provisioned{Windows: []Window{weekdayPeak, {Start: "0 10 ? * MON-FRI *", End: "0 11 ? * MON-FRI *", Value: 60}}}, 100, nil, map[int]int{
-			at(thu, 9, 59): 50, at(thu, 10, 0): 60, at(thu, 11, 0): 0}},
+		{"back to back", Provisioned{Windows: []Window{weekdayPeak, {Start: "0 10 ? * MON-FRI *", End: "0 11 ? * MON-FRI *", Value: 60}}}, 100, []string{"p.windows[1]", "starts or ends at MON 10:00 UTC, when windows[0] starts or ends", "no defined order"}, nil},
+		{"a minute apart", Provisioned{Windows: []Window{weekdayPeak, {Start: "1 10 ? * MON-FRI *", End: "0 11 ? * MON-FRI *", Value: 60}}}, 100, nil, map[int]int{
+			at(thu, 9, 59): 50, at(thu, 10, 0): 0, at(thu, 10, 1): 60, at(thu, 11, 0): 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -415,7 +415,7 @@ func (r *rehearsal) checkAlarms(stack, prefix string) {
 	}
 	want := []string{"api-5xx", "api-latency-p99", "failed-event-age", "failed-events"}
 	for _, d := range functions.All() {
-		want = append(want, d.Name+"-errors", d.Name+"-throttles", d.Name+"-duration-p99")
+		want = append(want, d.Name+"-errors", d.Name+"-throttles", d.Name+"-duration-p99", d.Name+"-new-version-errors", d.Name+"-new-version-duration-p99")
 	}
 	sort.Strings(names)
 	sort.Strings(want)
