@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
@@ -86,9 +87,12 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 		}))
 	}
 	// The function's ARN and its alias's: Lambda authorizes alias actions
-	// on the function, qualified or not.
+	// on the function, qualified or not. The alias's ARN is built from the
+	// function's, not referenced: the alias's UpdatePolicy names the
+	// deployment group, which waits for this policy.
+	aliasARN := awscdk.Fn_Join(jsii.String(""), &[]*string{fn.Function.FunctionArn(), jsii.String(":" + LiveAlias)})
 	statement("ShiftLiveAlias", []string{"lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"},
-		[]string{*fn.Function.FunctionArn(), *fn.Alias.FunctionArn()})
+		[]string{*fn.Function.FunctionArn(), *aliasARN})
 	alarms := make([]interfacesawscloudwatch.IAlarmRef, len(rollback))
 	arns := make([]string, len(rollback))
 	for i, al := range rollback {
