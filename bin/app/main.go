@@ -46,6 +46,9 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
 	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	assets, err := buildAssets(ctx, cfg, early, stderr)
 	if err != nil {
 		return err

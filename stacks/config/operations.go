@@ -169,7 +169,7 @@ func (a Alarms) validate(add func(string, string, ...any)) {
 }
 
 // OperationsWarnings are settings that validate but that an on-call
-// engineer should know about; synth prints them.
+// engineer should know about; synth prints them with the others (Warnings).
 func (c Config) OperationsWarnings() []string {
 	if c.Stage == StageProd && len(c.Alerts.Emails) == 0 {
 		return []string{"alerts.emails is empty: the alarms' topic has no subscriber, so nobody is told when they fire; subscribe someone, e.g. -c alerts.emails=oncall@example.com"}
