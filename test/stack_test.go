@@ -109,7 +109,7 @@ func TestFunctions(t *testing.T) {
 			slices.Sort(keys)
 			want := []string{"BUCKET_NAME"}
 			if slices.Contains(d.Kinds(), functions.KindAPI) {
-				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "UPLOAD_URL_EXPIRY_SECONDS"}
+				want = []string{"ALLOWED_CONTENT_TYPES", "AUTH_MODE", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "UPLOAD_URL_EXPIRY_SECONDS"}
 				if got := get(fn, "Properties.Environment.Variables.UPLOAD_URL_EXPIRY_SECONDS"); got != "300" {
 					t.Errorf("UPLOAD_URL_EXPIRY_SECONDS = %v, want the default api.uploadUrlExpirySeconds 300", got)
 				}
@@ -335,49 +335,13 @@ func TestRestAPI(t *testing.T) {
 				t.Errorf("access log format is not JSON with request id and status: %s", format)
 			}
 
-			paths := map[string]string{} // logical ID -> full path
-			resources := tpl.resources("AWS::ApiGateway::Resource")
-			var pathOf func(id string) string
-			pathOf = func(id string) string {
-				r := resources[id]
-				parent := get(r, "Properties.ParentId")
-				part := get(r, "Properties.PathPart").(string)
-				if ref, ok := get(parent, "Ref").(string); ok {
-					return pathOf(ref) + "/" + part
-				}
-				return "/" + part
-			}
-			for id := range resources {
-				paths[id] = pathOf(id)
-			}
-			var routes, want []string
-			for _, d := range functions.All() {
-				if a, ok := d.API(); ok {
-					fnID, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
-					for _, p := range a.Paths {
-						want = append(want, "ANY "+p+" -> "+fnID)
-					}
+			for _, m := range apiMethods(t, tpl) {
+				if got := get(m.props, "Properties.Integration.Type"); got != "AWS_PROXY" {
+					t.Errorf("%s %s: integration %v, want AWS_PROXY (OPTIONS reaches the function, no MOCK preflight)", m.method, m.path, got)
 				}
 			}
-			for id, m := range tpl.resources("AWS::ApiGateway::Method") {
-				method := get(m, "Properties.HttpMethod").(string)
-				ref, _ := get(m, "Properties.ResourceId.Ref").(string)
-				path := paths[ref]
-				if ref == "" {
-					path = "/"
-				}
-				if method != "ANY" {
-					t.Errorf("%s: method %s %s; want only ANY (OPTIONS reaches the function, no MOCK preflight)", id, method, path)
-				}
-				if got := get(m, "Properties.Integration.Type"); got != "AWS_PROXY" {
-					t.Errorf("%s %s: integration %v, want AWS_PROXY", method, path, got)
-				}
-				routes = append(routes, method+" "+path+" -> "+getAttTarget(get(m, "Properties.Integration.Uri")))
-			}
-			slices.Sort(routes)
-			slices.Sort(want)
-			if !slices.Equal(routes, want) {
-				t.Errorf("routes %v, want %v", routes, want)
+			if got, want := routes(apiMethods(t, tpl)), declaredRoutes(t, tpl, true); !slices.Equal(got, want) {
+				t.Errorf("routes %q, want %q", got, want)
 			}
 		})
 	}
@@ -539,14 +503,7 @@ func TestOutputsAndTags(t *testing.T) {
 func TestCdkNag(t *testing.T) {
 	for _, stage := range stages {
 		t.Run(stage, func(t *testing.T) {
-			s := synth(t, map[string]any{"stage": stage})
-			annotations := assertions.Annotations_FromStack(s.stack)
-			rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
-			errs := annotations.FindError(jsii.String("*"), rule)
-			warns := annotations.FindWarning(jsii.String("*"), rule)
-			for _, m := range append(*errs, *warns...) {
-				t.Errorf("cdk-nag: %s %s %v", m.Level, *m.Id, m.Entry.Data)
-			}
+			checkNoNagFindings(t, synth(t, map[string]any{"stage": stage}))
 		})
 	}
 }

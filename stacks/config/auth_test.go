@@ -104,7 +104,9 @@ func TestValidateAuthAndEdge(t *testing.T) {
 		{"WAF below the minimum", StageDev, func(c *Config) { c.API.WAFRequestsPer5Minutes = 9 }, []string{"api.wafRequestsPer5Minutes", "9 is out of range", "0 (no web ACL) or 10 to 2000000000"}},
 		{"WAF over the maximum", StageDev, func(c *Config) { c.API.WAFRequestsPer5Minutes = 2_000_000_001 }, []string{"api.wafRequestsPer5Minutes", "2000000001"}},
 		{"WAF negative", StageDev, func(c *Config) { c.API.WAFRequestsPer5Minutes = -1 }, []string{"api.wafRequestsPer5Minutes", "-1"}},
-		{"custom domain", StageProd, func(c *Config) { c.API.DomainName, c.API.CertificateARN, c.API.BasePath = "api.example.com", certARN, "v1" }, nil},
+		{"custom domain", StageProd, func(c *Config) {
+			c.API.DomainName, c.API.CertificateARN, c.API.BasePath = "api.example.com", certARN, "v1"
+		}, nil},
 		{"custom domain at the root", StageDev, func(c *Config) { c.API.DomainName, c.API.CertificateARN = "api.example.com", certARN }, nil},
 		{"domain without a certificate", StageDev, func(c *Config) { c.API.DomainName = "api.example.com" }, []string{"api.certificateArn", "is empty", `"api.example.com"`}},
 		{"certificate without a domain", StageDev, func(c *Config) { c.API.CertificateARN = certARN }, []string{"api.certificateArn", "api.domainName is not", "all of", "or none"}},
