@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -521,17 +522,37 @@ func TestCdkNagCatchesFindings(t *testing.T) {
 	}
 }
 
-// TestLocalFixtureMatchesStack: the local run's end-to-end test reads a
-// committed copy of the dev template; it must hold the same resources (and
-// the same function environments and policies) as the stack synthesizes
-// now, and give the local run the same functions (timeouts, memory, async
-// settings), routes, notifications and schedules. `make update-snapshots`
-// (UPDATE_SNAPS=true, not in CI) rewrites it, with the snapshots.
+// localFixtures are the committed copies of the dev template that the
+// local run's tests read, each with the context it is synthesized from:
+// cdk-synth without authorizer (auth.mode none) for the tests that call the
+// API anonymously, cdk-synth-cognito as `make local` runs it (the default,
+// auth.mode cognito).
+var localFixtures = []struct {
+	path    string
+	context map[string]any
+}{
+	{"../internal/local/template/testdata/cdk-synth.template.json", map[string]any{"stage": "dev", "auth.mode": "none"}},
+	{"../internal/local/template/testdata/cdk-synth-cognito.template.json", map[string]any{"stage": "dev"}},
+}
+
+// TestLocalFixtureMatchesStack: each local fixture must hold the same
+// resources (and the same function environments and policies) as the
+// stack synthesizes now from its context, and give the local run the same
+// functions (timeouts, memory, async settings), routes (with their
+// authorizers), notifications and schedules. `make update-snapshots`
+// (UPDATE_SNAPS=true, not in CI) rewrites them, with the snapshots.
 func TestLocalFixtureMatchesStack(t *testing.T) {
-	const fixturePath = "../internal/local/template/testdata/cdk-synth.template.json"
+	for _, f := range localFixtures {
+		t.Run(filepath.Base(f.path), func(t *testing.T) { checkLocalFixture(t, f.path, f.context) })
+	}
+}
+
+func checkLocalFixture(t *testing.T, fixturePath string, context map[string]any) {
 	// The local run names functions after their construct paths, which
 	// only a synth with path metadata (as the CLI does it) records.
-	withPaths := synth(t, map[string]any{"stage": "dev", "aws:cdk:enable-path-metadata": true}).template
+	withPathsContext := map[string]any{"aws:cdk:enable-path-metadata": true}
+	maps.Copy(withPathsContext, context)
+	withPaths := synth(t, withPathsContext).template
 	if os.Getenv("UPDATE_SNAPS") == "true" && os.Getenv("CI") == "" {
 		data, err := json.MarshalIndent(withPaths, "", " ")
 		if err != nil {
@@ -549,7 +570,7 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 	if err := json.Unmarshal(raw, &fixture); err != nil {
 		t.Fatal(err)
 	}
-	dev := synth(t, map[string]any{"stage": "dev"}).template
+	dev := synth(t, context).template
 	summary := func(tpl template) map[string]string {
 		out := map[string]string{}
 		for id, r := range tpl["Resources"].(map[string]any) {
