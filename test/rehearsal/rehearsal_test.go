@@ -11,8 +11,10 @@
 // resolved by an implementation other than CDK's. What it does not: see
 // README "Rehearse offline" (moto ignores Architectures and a bucket's
 // notification and versioning configuration, skips the API stage, bucket and
-// queue policies, alarms, event invoke configs and the API Gateway account
-// resource, does not evaluate IAM, and cannot run function code).
+// queue policies, alarms, event invoke configs, the API Gateway account
+// resource, the Cognito user pool, client and domain, the API's authorizer
+// and WAF web ACL (the methods keep their authorization types), does not
+// evaluate IAM, and cannot run function code).
 //
 // It lives in its own package so that `go test ./...` runs it in its own
 // process, in parallel with the stack tests.
