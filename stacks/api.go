@@ -41,6 +41,27 @@ func (a *app) protectAPI() {
 	if a.cfg.API.HasCustomDomain() {
 		newCustomDomain(a.stack, a.cfg.API, a.restAPI)
 	}
+	corsOnGatewayErrors(a.restAPI, a.cfg.API.CORSAllowedOrigins)
+}
+
+// corsOnGatewayErrors lets a browser read the errors API Gateway answers
+// itself, without the function (401 from the authorizer, 403 for an
+// unknown route, 429 from a throttle): their body stays API Gateway's, and
+// they get Access-Control-Allow-Origin when it can be one fixed value, "*"
+// or a single origin. With several origins the function's answers carry
+// CORS headers but these errors cannot (a gateway response cannot choose
+// among origins).
+func corsOnGatewayErrors(api awsapigateway.RestApi, origins []string) {
+	if len(origins) != 1 {
+		return
+	}
+	api.AddGatewayResponse(jsii.String("GatewayErrorsCors"), &awsapigateway.GatewayResponseOptions{
+		Type: awsapigateway.ResponseType_DEFAULT_4XX(),
+		ResponseHeaders: &map[string]*string{
+			"Access-Control-Allow-Origin": jsii.String("'" + origins[0] + "'"),
+			"Vary":                        jsii.String("'Origin'"),
+		},
+	})
 }
 
 // addMethods routes each path of t to integration: ANY, each declared

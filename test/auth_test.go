@@ -438,3 +438,37 @@ func TestCustomDomain(t *testing.T) {
 		t.Errorf("output ApiCustomUrl %v", got)
 	}
 }
+
+// TestGatewayErrorsCarryCORS: API Gateway's own 4XX answers (the
+// authorizer's 401, throttling's 429) carry the one allowed origin, so a
+// browser can read them; with several origins there is no fixed value.
+func TestGatewayErrorsCarryCORS(t *testing.T) {
+	for _, c := range []struct {
+		context map[string]any
+		origin  string // "": no gateway response
+	}{
+		{map[string]any{"stage": "dev"}, "'*'"},
+		{map[string]any{"stage": "prod"}, "'https://app.example.com'"},
+		{map[string]any{"stage": "prod", "api.corsAllowedOrigins": "https://a.example.com,https://b.example.com"}, ""},
+	} {
+		responses := synth(t, c.context).template.resources("AWS::ApiGateway::GatewayResponse")
+		if c.origin == "" {
+			if len(responses) != 0 {
+				t.Errorf("%v: %d gateway responses, want none", c.context, len(responses))
+			}
+			continue
+		}
+		if len(responses) != 1 {
+			t.Fatalf("%v: %d gateway responses, want 1", c.context, len(responses))
+		}
+		for _, r := range responses {
+			if got := get(r, "Properties.ResponseType"); got != "DEFAULT_4XX" {
+				t.Errorf("%v: response type %v", c.context, got)
+			}
+			params, _ := get(r, "Properties.ResponseParameters").(map[string]any)
+			if got := params["gatewayresponse.header.Access-Control-Allow-Origin"]; got != c.origin {
+				t.Errorf("%v: Access-Control-Allow-Origin %v, want %s", c.context, got, c.origin)
+			}
+		}
+	}
+}
