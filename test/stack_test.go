@@ -592,7 +592,8 @@ func checkLocalFixture(t *testing.T, fixturePath string, context map[string]any)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[string]string{"routes": js(tpl.API.Routes), "notifications": js(tpl.Notifications), "schedules": js(tpl.Schedules)}
+		out := map[string]string{"routes": js(tpl.API.Routes), "notifications": js(tpl.Notifications), "schedules": js(tpl.Schedules),
+			"gateway error headers": js([]map[string]string{tpl.API.ErrorHeaders4XX, tpl.API.ErrorHeaders5XX})}
 		for _, f := range tpl.Functions {
 			out["function "+f.Name] = fmt.Sprintf("timeout %v memory %d retries %d max event age %v log level %s architectures %v",
 				f.Timeout, f.MemoryMB, f.RetryAttempts, f.MaxEventAge, f.LogLevel, f.Architectures)
