@@ -27,10 +27,11 @@ const (
 	preflightReason  = "CORS preflight: browsers send OPTIONS without credentials, so it cannot carry a token; the function answers it with CORS headers only."
 )
 
-// protectAPI adds the user pool and authorizer (auth.mode cognito), the
-// WAF web ACL and the custom domain to the app's new REST API.
+// protectAPI adds the user pool and authorizer (auth.mode cognito, when
+// a declared path needs a token), the WAF web ACL and the custom domain to
+// the app's new REST API.
 func (a *app) protectAPI() {
-	if a.cfg.Auth.Mode == config.AuthModeCognito {
+	if a.cfg.Auth.Mode == config.AuthModeCognito && hasPrivatePath(a.cfg) {
 		a.authorizer = newAuthorizer(a.stack, a.cfg, a.removal)
 	}
 	if n := a.cfg.API.WAFRequestsPer5Minutes; n > 0 {
@@ -71,7 +72,7 @@ func corsOnGatewayErrors(api awsapigateway.RestApi, origins []string) {
 func (a *app) addMethods(t functions.API, integration awsapigateway.Integration) {
 	for _, path := range t.Paths {
 		resource := a.restAPI.Root().ResourceForPath(jsii.String(strings.TrimPrefix(path, "/")))
-		public := a.authorizer == nil || slices.Contains(t.Public, path)
+		public := a.cfg.Auth.Mode == config.AuthModeNone || slices.Contains(t.Public, path)
 		options := &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_NONE}
 		if !public {
 			options = &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_COGNITO, Authorizer: a.authorizer}
@@ -85,7 +86,7 @@ func (a *app) addMethods(t functions.API, integration awsapigateway.Integration)
 		for _, m := range methods {
 			method := resource.AddMethod(jsii.String(m), integration, options)
 			switch {
-			case a.authorizer == nil:
+			case a.cfg.Auth.Mode == config.AuthModeNone:
 				suppressPublicMethod(method, authNoneReason)
 			case public:
 				suppressPublicMethod(method, publicPathReason)
@@ -96,6 +97,17 @@ func (a *app) addMethods(t functions.API, integration awsapigateway.Integration)
 			suppress(preflight, "AwsSolutions-APIG4", preflightReason) // cdk-nag's COG4 skips OPTIONS
 		}
 	}
+}
+
+// hasPrivatePath reports whether a declared API path is not public, so
+// needs the authorizer (CDK refuses an authorizer no method uses).
+func hasPrivatePath(cfg config.Config) bool {
+	for _, fn := range cfg.Functions.Named() {
+		if t, ok := fn.Declaration.API(); ok && slices.ContainsFunc(t.Paths, func(p string) bool { return !slices.Contains(t.Public, p) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // uploadThrottles are the stage's method settings of every declared upload

@@ -80,7 +80,8 @@ type app struct {
 	bucket       awss3.Bucket
 	queue        awssqs.Queue
 	restAPI      awsapigateway.RestApi // created for the first api trigger
-	// authorizer guards every non-public method; nil with auth.mode none (api.go).
+	// authorizer guards every non-public method; nil with auth.mode none
+	// or when every path is public (api.go).
 	authorizer awsapigateway.IAuthorizer
 	// notifications are the bucket's NotificationConfiguration entries of
 	// every S3 trigger, with the invoke permissions they wait for.
