@@ -57,11 +57,8 @@ func corsOnGatewayErrors(api awsapigateway.RestApi, origins []string) {
 		return
 	}
 	api.AddGatewayResponse(jsii.String("GatewayErrorsCors"), &awsapigateway.GatewayResponseOptions{
-		Type: awsapigateway.ResponseType_DEFAULT_4XX(),
-		ResponseHeaders: &map[string]*string{
-			"Access-Control-Allow-Origin": jsii.String("'" + origins[0] + "'"),
-			"Vary":                        jsii.String("'Origin'"),
-		},
+		Type:            awsapigateway.ResponseType_DEFAULT_4XX(),
+		ResponseHeaders: &map[string]*string{"Access-Control-Allow-Origin": jsii.String("'" + origins[0] + "'")},
 	})
 }
 
