@@ -108,6 +108,9 @@ type app struct {
 	alarms       []awscloudwatch.Alarm // every alarm, for the dashboard
 	rows         []dashboardRow        // every function, for the dashboard
 	deployments  awscodedeploy.LambdaApplication
+	// authorizer guards every non-public method; nil with auth.mode none
+	// or when every path is public (api.go).
+	authorizer awsapigateway.IAuthorizer
 	// notifications are the bucket's NotificationConfiguration entries of
 	// every S3 trigger, with the invoke permissions they wait for.
 	notifications     []any
@@ -254,6 +257,7 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.Rete
 			ThrottlingRateLimit:  jsii.Number(cfg.API.ThrottleRateLimit),
 			ThrottlingBurstLimit: jsii.Number(cfg.API.ThrottleBurstLimit),
 			TracingEnabled:       jsii.Bool(cfg.Tracing),
+			MethodOptions:        uploadThrottles(cfg),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
 				Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
@@ -263,7 +267,6 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.Rete
 		},
 	})
 	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: each function behind the API validates every request body and parameter itself and answers 400/413 with a JSON error.")
-	suppress(api, "AwsSolutions-APIG3", "A WAF web ACL is account-specific and billed separately; associate one per deployment. The stage throttle bounds load in the meantime.")
 	suppress(api, "AwsSolutions-APIG6", "Execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-Logs_<id>/<stage>), outside the stack and without retention; the stage's JSON access logs cover every request. (Both need the region's API Gateway CloudWatch role, which the account stack sets.)")
 	return api
 }

@@ -42,8 +42,9 @@ func suppressPrefixWildcards(role constructs.IConstruct, prefixes []string, reas
 		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::[a-z0-9-]+\{.*"AWS::StackId".*\}\/(` + strings.Join(quoted, "|") + `)\*$/`)})
 }
 
-// suppressPublicMethod accepts that a REST API method has no authorizer.
-func suppressPublicMethod(method constructs.IConstruct) {
-	suppress(method, "AwsSolutions-APIG4", "The upload API is public by design in this template (the front end presigns uploads anonymously); add an authorizer for your users before production.")
-	suppress(method, "AwsSolutions-COG4", "No Cognito user pool in this template; see the AwsSolutions-APIG4 reason.")
+// suppressPublicMethod accepts that a REST API method has no authorizer,
+// with the reason.
+func suppressPublicMethod(method constructs.IConstruct, reason string) {
+	suppress(method, "AwsSolutions-APIG4", reason)
+	suppress(method, "AwsSolutions-COG4", reason)
 }

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
@@ -15,16 +14,15 @@ import (
 // One function per trigger kind: each wires a function to its event source.
 
 // routeAPI sends every method of each path to the function through a
-// Lambda proxy integration on the stage's REST API.
+// Lambda proxy integration on the stage's REST API, behind its authorizer
+// (api.go).
 func (a *app) routeAPI(f *GoFunction, t functions.API) {
 	if a.restAPI == nil {
 		a.restAPI = newRestAPI(a.stack, a.cfg, a.logRetention, a.removal)
+		a.protectAPI()
 	}
 	integration := awsapigateway.NewLambdaIntegration(f.Alias, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
-	for _, path := range t.Paths {
-		method := a.restAPI.Root().ResourceForPath(jsii.String(strings.TrimPrefix(path, "/"))).AddMethod(jsii.String("ANY"), integration, nil)
-		suppressPublicMethod(method)
-	}
+	a.addMethods(t, integration)
 }
 
 // notifyOnObjectCreated invokes the function for every object created

@@ -46,6 +46,15 @@ func TestBadConfigThroughCLI(t *testing.T) {
 			},
 		},
 		{
+			name:    "public API in prod, WAF limit too low",
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "auth.mode=none", "api.wafRequestsPer5Minutes=5"},
+			want: []string{
+				"configuration of stage prod:",
+				`auth.mode: "none" is allowed only in stage dev (it makes every route public); allowed in prod: "cognito"`,
+				"api.wafRequestsPer5Minutes: 5 is out of range; allowed 0 (no web ACL) or 10 to 2000000000",
+			},
+		},
+		{
 			name:    "not a number and a misspelt key",
 			context: []string{"api.throttleRateLimit=fast", "functions.api.memory=512"},
 			want: []string{

@@ -22,8 +22,9 @@ var cfnLintIgnored = map[string]string{
 	"W3005": "CDK's Function depends on its role explicitly and through GetAtt",
 }
 
-// TestCfnLint runs cfn-lint on both stages' templates and the account
-// stack's (with the GitHub deploy role): no error and no warning besides
+// TestCfnLint runs cfn-lint on both stages' templates, prod's with a
+// custom domain and an existing user pool, and the account stack's (with
+// the GitHub deploy role): no error and no warning besides
 // the rules in cfnLintIgnored.
 func TestCfnLint(t *testing.T) {
 	root, err := filepath.Abs("..")
@@ -51,6 +52,10 @@ func TestCfnLint(t *testing.T) {
 			write("go-lambda-cdk-account", s.accountTemplate)
 		}
 	}
+	// The optional API settings the presets leave off (auth_test.go).
+	write("GoLambdaCdk-prod-domain-pool", synth(t, map[string]any{
+		"stage": "prod", "api.domainName": "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1", "auth.userPoolArn": testUserPoolARN,
+	}).template)
 	args := []string{"-c", "import sys; from cfnlint.runner import main; sys.exit(main())"}
 	for rule := range cfnLintIgnored {
 		args = append(args, "--ignore-checks", rule)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -112,7 +113,7 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("METRICS_NAMESPACE = %v, want the default <project>/<stage>", got)
 			}
 			if slices.Contains(d.Kinds(), functions.KindAPI) {
-				want = []string{"ALLOWED_CONTENT_TYPES", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "METRICS_NAMESPACE", "UPLOAD_URL_EXPIRY_SECONDS"}
+				want = []string{"ALLOWED_CONTENT_TYPES", "AUTH_MODE", "BUCKET_NAME", "CORS_ALLOWED_ORIGINS", "MAX_UPLOAD_BYTES", "METRICS_NAMESPACE", "UPLOAD_URL_EXPIRY_SECONDS"}
 				if got := get(fn, "Properties.Environment.Variables.UPLOAD_URL_EXPIRY_SECONDS"); got != "300" {
 					t.Errorf("UPLOAD_URL_EXPIRY_SECONDS = %v, want the default api.uploadUrlExpirySeconds 300", got)
 				}
@@ -347,49 +348,13 @@ func TestRestAPI(t *testing.T) {
 				t.Errorf("access log format is not JSON with request id and status: %s", format)
 			}
 
-			paths := map[string]string{} // logical ID -> full path
-			resources := tpl.resources("AWS::ApiGateway::Resource")
-			var pathOf func(id string) string
-			pathOf = func(id string) string {
-				r := resources[id]
-				parent := get(r, "Properties.ParentId")
-				part := get(r, "Properties.PathPart").(string)
-				if ref, ok := get(parent, "Ref").(string); ok {
-					return pathOf(ref) + "/" + part
-				}
-				return "/" + part
-			}
-			for id := range resources {
-				paths[id] = pathOf(id)
-			}
-			var routes, want []string
-			for _, d := range functions.All() {
-				if a, ok := d.API(); ok {
-					alias := liveAlias(t, tpl, d)
-					for _, p := range a.Paths {
-						want = append(want, "ANY "+p+" -> "+alias)
-					}
+			for _, m := range apiMethods(t, tpl) {
+				if got := get(m.props, "Properties.Integration.Type"); got != "AWS_PROXY" {
+					t.Errorf("%s %s: integration %v, want AWS_PROXY (OPTIONS reaches the function, no MOCK preflight)", m.method, m.path, got)
 				}
 			}
-			for id, m := range tpl.resources("AWS::ApiGateway::Method") {
-				method := get(m, "Properties.HttpMethod").(string)
-				ref, _ := get(m, "Properties.ResourceId.Ref").(string)
-				path := paths[ref]
-				if ref == "" {
-					path = "/"
-				}
-				if method != "ANY" {
-					t.Errorf("%s: method %s %s; want only ANY (OPTIONS reaches the function, no MOCK preflight)", id, method, path)
-				}
-				if got := get(m, "Properties.Integration.Type"); got != "AWS_PROXY" {
-					t.Errorf("%s %s: integration %v, want AWS_PROXY", method, path, got)
-				}
-				routes = append(routes, method+" "+path+" -> "+refTarget(get(m, "Properties.Integration.Uri")))
-			}
-			slices.Sort(routes)
-			slices.Sort(want)
-			if !slices.Equal(routes, want) {
-				t.Errorf("routes %v, want %v", routes, want)
+			if got, want := routes(apiMethods(t, tpl)), declaredRoutes(t, tpl, true); !slices.Equal(got, want) {
+				t.Errorf("routes %q, want %q", got, want)
 			}
 		})
 	}
@@ -551,14 +516,7 @@ func TestOutputsAndTags(t *testing.T) {
 func TestCdkNag(t *testing.T) {
 	for _, stage := range stages {
 		t.Run(stage, func(t *testing.T) {
-			s := synth(t, map[string]any{"stage": stage})
-			annotations := assertions.Annotations_FromStack(s.stack)
-			rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
-			errs := annotations.FindError(jsii.String("*"), rule)
-			warns := annotations.FindWarning(jsii.String("*"), rule)
-			for _, m := range append(*errs, *warns...) {
-				t.Errorf("cdk-nag: %s %s %v", m.Level, *m.Id, m.Entry.Data)
-			}
+			checkNoNagFindings(t, synth(t, map[string]any{"stage": stage}))
 		})
 	}
 }
@@ -576,17 +534,37 @@ func TestCdkNagCatchesFindings(t *testing.T) {
 	}
 }
 
-// TestLocalFixtureMatchesStack: the local run's end-to-end test reads a
-// committed copy of the dev template; it must hold the same resources (and
-// the same function environments and policies) as the stack synthesizes
-// now, and give the local run the same functions (timeouts, memory, async
-// settings), routes, notifications and schedules. `make update-snapshots`
-// (UPDATE_SNAPS=true, not in CI) rewrites it, with the snapshots.
+// localFixtures are the committed copies of the dev template that the
+// local run's tests read, each with the context it is synthesized from:
+// cdk-synth without authorizer (auth.mode none) for the tests that call the
+// API anonymously, cdk-synth-cognito as `make local` runs it (the default,
+// auth.mode cognito).
+var localFixtures = []struct {
+	path    string
+	context map[string]any
+}{
+	{"../internal/local/template/testdata/cdk-synth.template.json", map[string]any{"stage": "dev", "auth.mode": "none"}},
+	{"../internal/local/template/testdata/cdk-synth-cognito.template.json", map[string]any{"stage": "dev"}},
+}
+
+// TestLocalFixtureMatchesStack: each local fixture must hold the same
+// resources (and the same function environments and policies) as the
+// stack synthesizes now from its context, and give the local run the same
+// functions (timeouts, memory, async settings), routes (with their
+// authorizers), notifications and schedules. `make update-snapshots`
+// (UPDATE_SNAPS=true, not in CI) rewrites them, with the snapshots.
 func TestLocalFixtureMatchesStack(t *testing.T) {
-	const fixturePath = "../internal/local/template/testdata/cdk-synth.template.json"
+	for _, f := range localFixtures {
+		t.Run(filepath.Base(f.path), func(t *testing.T) { checkLocalFixture(t, f.path, f.context) })
+	}
+}
+
+func checkLocalFixture(t *testing.T, fixturePath string, context map[string]any) {
 	// The local run names functions after their construct paths, which
 	// only a synth with path metadata (as the CLI does it) records.
-	withPaths := synth(t, map[string]any{"stage": "dev", "aws:cdk:enable-path-metadata": true}).template
+	withPathsContext := map[string]any{"aws:cdk:enable-path-metadata": true}
+	maps.Copy(withPathsContext, context)
+	withPaths := synth(t, withPathsContext).template
 	if os.Getenv("UPDATE_SNAPS") == "true" && os.Getenv("CI") == "" {
 		data, err := json.MarshalIndent(withPaths, "", " ")
 		if err != nil {
@@ -604,7 +582,7 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 	if err := json.Unmarshal(raw, &fixture); err != nil {
 		t.Fatal(err)
 	}
-	dev := synth(t, map[string]any{"stage": "dev"}).template
+	dev := synth(t, context).template
 	summary := func(tpl template) map[string]string {
 		out := map[string]string{}
 		for id, r := range tpl["Resources"].(map[string]any) {
@@ -626,7 +604,8 @@ func TestLocalFixtureMatchesStack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[string]string{"routes": js(tpl.API.Routes), "notifications": js(tpl.Notifications), "schedules": js(tpl.Schedules)}
+		out := map[string]string{"routes": js(tpl.API.Routes), "notifications": js(tpl.Notifications), "schedules": js(tpl.Schedules),
+			"gateway error headers": js([]map[string]string{tpl.API.ErrorHeaders4XX, tpl.API.ErrorHeaders5XX})}
 		for _, f := range tpl.Functions {
 			out["function "+f.Name] = fmt.Sprintf("timeout %v memory %d retries %d max event age %v log level %s architectures %v",
 				f.Timeout, f.MemoryMB, f.RetryAttempts, f.MaxEventAge, f.LogLevel, f.Architectures)

@@ -50,6 +50,9 @@ func run(ctx context.Context, stderr io.Writer) error {
 	for _, line := range cfg.ProvisionedCost() {
 		fmt.Fprintln(stderr, "provisioned concurrency:", line)
 	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	assets, err := buildAssets(ctx, cfg, early, stderr)
 	if err != nil {
 		return err

@@ -135,16 +135,16 @@ type route struct {
 
 var (
 	healthRoute = route{[]string{http.MethodGet, http.MethodHead}, (*Handler).health}
-	createRoute = route{[]string{http.MethodPost}, (*Handler).create}
+	createRoute = route{[]string{layout.CreateUploadMethod}, (*Handler).create}
 	resultRoute = route{[]string{http.MethodGet}, (*Handler).result}
 )
 
 // Resources of the REST API, as API Gateway puts them in the event's
-// "resource" field.
+// "resource" field; the declaration of the api function creates them.
 const (
-	ResourceHealth  = "/health"
-	ResourceUploads = "/uploads"
-	ResourceUpload  = "/uploads/{id}"
+	ResourceHealth  = layout.ResourceHealth
+	ResourceUploads = layout.ResourceUploads
+	ResourceUpload  = layout.ResourceUpload
 )
 
 // match finds the route for the request's resource and the {id} path

@@ -82,3 +82,20 @@ const EnvMetricsNamespace = "METRICS_NAMESPACE"
 // the deployed stack never sets it. The endpoint itself comes from the SDK's
 // standard AWS_ENDPOINT_URL_S3.
 const EnvS3ForcePathStyle = "S3_FORCE_PATH_STYLE"
+
+// Resources of the REST API, as API Gateway puts them in a proxy event's
+// "resource" field: the api function routes on them (never on the raw
+// path, which carries a custom domain's base path), and its declaration
+// (stacks/functions) creates them.
+const (
+	// ResourceHealth answers GET without a token (a public path).
+	ResourceHealth = "/health"
+	// ResourceUploads takes POST: presign an upload.
+	ResourceUploads = "/uploads"
+	// ResourceUpload takes GET: the caller's result of one upload.
+	ResourceUpload = "/uploads/{id}"
+)
+
+// CreateUploadMethod on ResourceUploads presigns an upload: the route the
+// stack throttles on its own (api.uploadThrottleRateLimit).
+const CreateUploadMethod = "POST"

@@ -257,6 +257,7 @@ func (a *App) startAPI(addr string) error {
 	h, err := apigw.New(apigw.Config{
 		Stage: api.Stage, Routes: routes, BinaryMediaTypes: api.BinaryMediaTypes,
 		Invoker: a, Tokens: tokens, Logger: a.logger,
+		ErrorHeaders4XX: api.ErrorHeaders4XX, ErrorHeaders5XX: api.ErrorHeaders5XX,
 	})
 	if err != nil {
 		return err

@@ -16,9 +16,10 @@ import (
 	"go-lambda-cdk/internal/local/auth"
 )
 
-// TestEndToEndAuth runs the stack of a template whose upload methods have a
-// Cognito user pools authorizer (template/testdata/cdk-synth-cognito, the
-// synthesized template plus the authorizer) and checks the local run
+// TestEndToEndAuth runs the dev stack as `make local` does, with its
+// default auth.mode cognito (template/testdata/cdk-synth-cognito, written by
+// `make update-snapshots`), whose upload methods have a Cognito user pools
+// authorizer, and checks the local run
 // enforces it as API Gateway does: no or a bad token gets 401 and never
 // reaches the function; alice uploads and reads her result; bob gets 404
 // for alice's id.

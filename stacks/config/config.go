@@ -40,6 +40,8 @@ type Config struct {
 	Functions Functions `json:"functions"`
 	// API configures the REST API in front of the api function.
 	API API `json:"api"`
+	// Auth configures who may call the REST API (auth.go).
+	Auth Auth `json:"auth"`
 	// Bucket configures the upload bucket and its notification.
 	Bucket Bucket `json:"bucket"`
 	// Async configures asynchronous invocation of every function that S3,
@@ -172,6 +174,26 @@ type API struct {
 	// valid (the api function's UPLOAD_URL_EXPIRY_SECONDS), 1 to 3600 s.
 	// Default 300.
 	UploadURLExpirySeconds int `json:"uploadUrlExpirySeconds"`
+	// UploadThrottleRateLimit and UploadThrottleBurstLimit throttle the
+	// methods that presign uploads (functions.API.UploadRoutes) on their
+	// own, within the stage's throttle: more than 0 up to
+	// throttleRateLimit, 1 up to throttleBurstLimit. Default 10 and 20
+	// (dev), 50 and 100 (prod).
+	UploadThrottleRateLimit  float64 `json:"uploadThrottleRateLimit"`
+	UploadThrottleBurstLimit int     `json:"uploadThrottleBurstLimit"`
+	// WAFRequestsPer5Minutes, when not 0, puts a regional AWS WAF web ACL
+	// in front of the stage that blocks a source IP for as long as it
+	// sends more than this many requests in 5 minutes: 10 to 2000000000
+	// (apiedge.go). Default 0 (dev: no web ACL), 2000 (prod).
+	WAFRequestsPer5Minutes int64 `json:"wafRequestsPer5Minutes"`
+	// DomainName, CertificateARN and BasePath serve the stage on a custom
+	// domain ("api.example.com", a regional endpoint with TLS 1.2) with an
+	// ACM certificate of the stack's region, under a base path ("v1";
+	// "" maps the domain's root). DomainName and CertificateARN come
+	// together; BasePath needs them. Default: none (the execute-api URL).
+	DomainName     string `json:"domainName"`
+	CertificateARN string `json:"certificateArn"`
+	BasePath       string `json:"basePath"`
 }
 
 // Bucket configures the upload bucket.
@@ -247,6 +269,8 @@ func ForStage(stage string) (Config, error) {
 		return Config{}, fmt.Errorf("stage: %q is not a known stage; allowed: %s", stage, quoteList(Stages()))
 	}
 	c.setOperationDefaults()
+	c.setAuthDefaults()
+	c.setAPIEdgeDefaults()
 	return c, nil
 }
 

@@ -142,6 +142,7 @@ func validateTriggerDeclarations(f functions.Function, paths map[string]string, 
 				}
 				paths[p] = f.Name
 			}
+			validateAPIRoutes(field, t, add)
 		case functions.ObjectCreated:
 			if err := ValidatePrefix(t.Prefix); err != nil {
 				add(field+".Prefix", "%q %v", t.Prefix, err)

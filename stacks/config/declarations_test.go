@@ -53,6 +53,31 @@ func TestValidateDeclarations(t *testing.T) {
 			f.TimeoutSeconds = 10
 			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/a/{proxy+}/b"}}}
 		}, nil, []string{"greedy"}},
+		{"public path and upload route", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/ping", "/items"}, Public: []string{"/ping"}, UploadRoutes: []functions.Route{{Method: "PUT", Path: "/items"}}}}
+		}, nil, nil},
+		{"public path not routed", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items"}, Public: []string{"/health"}}}
+		}, nil, []string{"Triggers[0].Public[0]", `"/health" is not one of the trigger's Paths ["/items"]`}},
+		{"public path twice", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items"}, Public: []string{"/items", "/items"}}}
+		}, nil, []string{"Triggers[0].Public[1]", "given twice"}},
+		{"upload route on another path", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items"}, UploadRoutes: []functions.Route{{Method: "POST", Path: "/uploads"}}}}
+		}, nil, []string{"Triggers[0].UploadRoutes[0]", `"POST /uploads"`, `path "/uploads" is not one of`}},
+		{"upload route on ANY", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items"}, UploadRoutes: []functions.Route{{Method: "ANY", Path: "/items"}}}}
+		}, nil, []string{"Triggers[0].UploadRoutes[0]", `method "ANY" is not allowed`, `"POST"`}},
+		{"upload route twice", func(f *functions.Function) {
+			f.TimeoutSeconds = 10
+			r := functions.Route{Method: "POST", Path: "/items"}
+			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items"}, UploadRoutes: []functions.Route{r, r}}}
+		}, nil, []string{"Triggers[0].UploadRoutes[1]", "given twice"}},
 		{"path routed twice", func(f *functions.Function) {
 			f.TimeoutSeconds = 10
 			f.Triggers = []functions.Trigger{functions.API{Paths: []string{"/items/{id}"}}}

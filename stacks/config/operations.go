@@ -171,7 +171,7 @@ func (a Alarms) validate(add func(string, string, ...any)) {
 }
 
 // OperationsWarnings are settings that validate but that an on-call
-// engineer should know about; synth prints them.
+// engineer should know about; synth prints them with the others (Warnings).
 func (c Config) OperationsWarnings() []string {
 	var out []string
 	if c.Stage == StageProd && len(c.Alerts.Emails) == 0 {

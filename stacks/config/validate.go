@@ -117,6 +117,8 @@ func (c Config) Validate() error {
 	}
 	c.validateHooks(add)
 	c.API.validate(add)
+	c.validateAPIEdge(add)
+	c.validateAuth(add)
 	c.validateUploadFitsProcessors(add)
 	c.Bucket.validate(add)
 	if c.Async.RetryAttempts < 0 || c.Async.RetryAttempts > MaxRetryAttempts {
@@ -348,6 +350,7 @@ func (c Config) APIEnvironment() map[string]string {
 		layout.EnvMaxUploadBytes:         fmt.Sprint(c.API.MaxUploadBytes),
 		layout.EnvCORSAllowedOrigins:     strings.Join(c.API.CORSAllowedOrigins, ","),
 		layout.EnvUploadURLExpirySeconds: fmt.Sprint(c.API.UploadURLExpirySeconds),
+		layout.EnvAuthMode:               c.Auth.Mode,
 	}
 }
 

@@ -9,7 +9,11 @@ var declared = []Function{
 	{
 		Name:        "api",
 		Description: "REST API: presigns uploads and serves processing results",
-		Triggers:    []Trigger{API{Paths: []string{"/health", "/uploads", "/uploads/{id}"}}},
+		Triggers: []Trigger{API{
+			Paths:        []string{layout.ResourceHealth, layout.ResourceUploads, layout.ResourceUpload},
+			Public:       []string{layout.ResourceHealth},
+			UploadRoutes: []Route{{Method: layout.CreateUploadMethod, Path: layout.ResourceUploads}},
+		}},
 		Access: []Access{
 			{Prefix: layout.UploadsPrefix, Write: true}, // presigned PUT URLs
 			// Listing results/ lets S3 tell the api "no such key" (404)

@@ -54,12 +54,34 @@ type Trigger interface {
 // API routes REST API requests to the function through a Lambda proxy
 // integration. Each path takes every method (ANY), so the function answers
 // a wrong method itself; a path that no function declares gets API
-// Gateway's own 403.
+// Gateway's own 403. With auth.mode cognito every method needs a user
+// pool token except on the Public paths and except OPTIONS (CORS
+// preflights carry no token), which the stack routes to the function too.
 type API struct {
 	// Paths are resource paths such as "/uploads/{id}". Required; each
 	// path belongs to one function.
 	Paths []string
+	// Public are the paths of Paths that anyone may call without a token,
+	// such as a health check. Default: none.
+	Public []string
+	// UploadRoutes are the routes, each a method on one of Paths, that
+	// hand out upload URLs: each becomes its own API Gateway method beside
+	// the path's ANY, throttled on its own (api.uploadThrottleRateLimit,
+	// api.uploadThrottleBurstLimit). Default: none.
+	UploadRoutes []Route
 }
+
+// Route is one HTTP method on one resource path.
+type Route struct {
+	// Method is an HTTP method in upper case, such as "POST"; not ANY or
+	// OPTIONS.
+	Method string
+	// Path is a resource path of the trigger's Paths.
+	Path string
+}
+
+// String returns "POST /uploads".
+func (r Route) String() string { return r.Method + " " + r.Path }
 
 // Kind implements Trigger.
 func (API) Kind() string { return KindAPI }

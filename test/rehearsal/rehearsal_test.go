@@ -11,8 +11,10 @@
 // resolved by an implementation other than CDK's. What it does not: see
 // README "Rehearse offline" (moto ignores Architectures and a bucket's
 // notification and versioning configuration, skips the API stage, bucket and
-// queue policies, alarms, event invoke configs and the API Gateway account
-// resource, does not evaluate IAM, and cannot run function code).
+// queue policies, alarms, event invoke configs, the API Gateway account
+// resource, the Cognito user pool, client and domain, the API's authorizer
+// and WAF web ACL (the methods keep their authorization types), does not
+// evaluate IAM, and cannot run function code).
 //
 // It lives in its own package so that `go test ./...` runs it in its own
 // process, in parallel with the stack tests.
@@ -328,8 +330,11 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		}
 	}
 
-	// The REST API: resources and methods, all ANY to the function that
-	// declares the route.
+	// The REST API: resources and methods, each to the function that
+	// declares the route: ANY and each upload route with the dev default
+	// auth.mode cognito's authorization type (moto skips the authorizer
+	// and the user pool themselves but keeps each method's type), OPTIONS
+	// without one on the paths that need a token.
 	res, err := r.aws.apigw.GetResources(r.ctx(), &apigateway.GetResourcesInput{RestApiId: aws.String(apiID), Embed: []string{"methods"}})
 	if err != nil {
 		t.Fatal(err)
@@ -339,14 +344,25 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 	for _, d := range functions.All() {
 		if a, ok := d.API(); ok {
 			for _, p := range a.Paths {
-				wantRoutes = append(wantRoutes, "ANY "+p)
+				auth := "COGNITO_USER_POOLS"
+				if slices.Contains(a.Public, p) {
+					auth = "NONE"
+				} else {
+					wantRoutes = append(wantRoutes, "OPTIONS "+p+" NONE")
+				}
+				wantRoutes = append(wantRoutes, "ANY "+p+" "+auth)
+				for _, u := range a.UploadRoutes {
+					if u.Path == p {
+						wantRoutes = append(wantRoutes, u.Method+" "+p+" "+auth)
+					}
+				}
 				routeFn[p] = fnARN[d.ConstructID()]
 			}
 		}
 	}
 	for _, item := range res.Items {
 		for method, m := range item.ResourceMethods {
-			routes = append(routes, method+" "+aws.ToString(item.Path))
+			routes = append(routes, method+" "+aws.ToString(item.Path)+" "+aws.ToString(m.AuthorizationType))
 			target := routeFn[aws.ToString(item.Path)]
 			if m.MethodIntegration == nil {
 				mi, err := r.aws.apigw.GetIntegration(r.ctx(), &apigateway.GetIntegrationInput{RestApiId: aws.String(apiID), ResourceId: item.Id, HttpMethod: aws.String(method)})

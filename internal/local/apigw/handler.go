@@ -50,6 +50,11 @@ type Config struct {
 	// Tokens verifies the tokens of routes with an Authorizer; required
 	// when any route has one.
 	Tokens TokenVerifier
+	// ErrorHeaders4XX and ErrorHeaders5XX are added to API Gateway's own
+	// 4XX and 5XX answers (401 from an authorizer, 403 for an unknown
+	// route, 502, 504), as the REST API's DEFAULT_4XX and DEFAULT_5XX
+	// gateway responses declare them. Default: none.
+	ErrorHeaders4XX, ErrorHeaders5XX map[string]string
 	// APIID is the REST API id put in events; default "local".
 	APIID string
 	// IntegrationTimeout bounds each invocation; default DefaultIntegrationTimeout.
@@ -131,26 +136,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, start time.Time) int {
 	route, m, p, ok := h.route(r)
 	if !ok {
-		return gatewayError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+		return h.gatewayError(w, http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
 	}
 	var claims map[string]string
 	if a := route.Authorizer; a != nil {
 		token := r.Header.Get(a.Header)
 		if token == "" {
-			return gatewayError(w, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
+			return h.gatewayError(w, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
 		}
 		var err error
 		if claims, err = h.cfg.Tokens.Verify(token, start); err != nil {
 			h.cfg.Logger.Info("api: authorizer refused the token", "authorizer", a.Name, "requestId", reqID, "reason", err.Error())
-			return gatewayError(w, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
+			return h.gatewayError(w, http.StatusUnauthorized, "UnauthorizedException", "Unauthorized")
 		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayloadBytes+1))
 	if err != nil {
-		return gatewayError(w, http.StatusBadRequest, "BadRequestException", "Could not read request body")
+		return h.gatewayError(w, http.StatusBadRequest, "BadRequestException", "Could not read request body")
 	}
 	if len(body) > MaxPayloadBytes {
-		return gatewayError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge", "Request Too Long")
+		return h.gatewayError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge", "Request Too Long")
 	}
 	if route.Mock != nil {
 		for k, v := range route.Mock.Headers {
@@ -166,7 +171,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		h.cfg.Logger.Error("api: marshal event", "requestId", reqID, "error", err)
-		return internalError(w)
+		return h.internalError(w)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.IntegrationTimeout)
 	defer cancel()
@@ -174,16 +179,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string, st
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		h.cfg.Logger.Error("api: Execution failed: integration timeout", "function", route.Function, "requestId", reqID)
-		return gatewayError(w, http.StatusGatewayTimeout, "IntegrationTimeout", "Endpoint request timed out")
+		return h.gatewayError(w, http.StatusGatewayTimeout, "IntegrationTimeout", "Endpoint request timed out")
 	case err != nil:
 		h.cfg.Logger.Error("api: Lambda execution failed", "function", route.Function, "requestId", reqID, "error", err)
-		return internalError(w)
+		return h.internalError(w)
 	}
 	resp, err := ParseResponse(out)
 	if err != nil {
 		h.cfg.Logger.Error("api: Execution failed due to configuration error: Malformed Lambda proxy response",
 			"function", route.Function, "requestId", reqID, "error", err)
-		return internalError(w)
+		return h.internalError(w)
 	}
 	resp.Write(w)
 	return resp.StatusCode
@@ -290,12 +295,20 @@ func (resp Response) Write(w http.ResponseWriter) {
 	_, _ = w.Write(resp.Body)
 }
 
-func internalError(w http.ResponseWriter) int {
-	return gatewayError(w, http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
+func (h *Handler) internalError(w http.ResponseWriter) int {
+	return h.gatewayError(w, http.StatusBadGateway, "InternalServerErrorException", "Internal server error")
 }
 
-// gatewayError writes one of API Gateway's own error answers.
-func gatewayError(w http.ResponseWriter, status int, errorType, message string) int {
+// gatewayError writes one of API Gateway's own error answers, with the
+// headers of its class's gateway response.
+func (h *Handler) gatewayError(w http.ResponseWriter, status int, errorType, message string) int {
+	extra := h.cfg.ErrorHeaders4XX
+	if status >= 500 {
+		extra = h.cfg.ErrorHeaders5XX
+	}
+	for k, v := range extra {
+		w.Header().Set(k, v)
+	}
 	b, _ := json.Marshal(map[string]string{"message": message})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-ErrorType", errorType)

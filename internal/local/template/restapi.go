@@ -48,8 +48,51 @@ func (t *Template) restAPI() error {
 			api.Routes = append(api.Routes, route)
 		}
 	}
+	errs = append(errs, t.gatewayResponses(api)...)
 	t.API = api
 	return errors.Join(errs...)
+}
+
+// gatewayResponses reads the API's AWS::ApiGateway::GatewayResponse
+// resources into its error headers. Only DEFAULT_4XX and DEFAULT_5XX with
+// fixed header values ('...') are served locally; any other is an error
+// rather than a silent difference.
+func (t *Template) gatewayResponses(api *RestAPI) []error {
+	var errs []error
+	for _, id := range t.ids("AWS::ApiGateway::GatewayResponse") {
+		var p struct {
+			ResponseType       string            `json:"ResponseType"`
+			ResponseParameters map[string]string `json:"ResponseParameters"`
+			ResponseTemplates  map[string]string `json:"ResponseTemplates"`
+			StatusCode         string            `json:"StatusCode"`
+		}
+		if err := remarshal(t.resources[id].Properties, &p); err != nil {
+			errs = append(errs, fmt.Errorf("gateway response %s: %w", id, err))
+			continue
+		}
+		if len(p.ResponseTemplates) > 0 || p.StatusCode != "" {
+			errs = append(errs, fmt.Errorf("gateway response %s: ResponseTemplates and StatusCode are not served locally (response headers are)", id))
+			continue
+		}
+		headers := map[string]string{}
+		for k, v := range p.ResponseParameters {
+			name, ok := strings.CutPrefix(k, "gatewayresponse.header.")
+			if !ok || len(v) < 2 || !strings.HasPrefix(v, "'") || !strings.HasSuffix(v, "'") {
+				errs = append(errs, fmt.Errorf("gateway response %s: parameter %s = %s is not served locally (gatewayresponse.header.<name> = '<fixed value>' is)", id, k, v))
+				continue
+			}
+			headers[name] = strings.Trim(v, "'")
+		}
+		switch p.ResponseType {
+		case "DEFAULT_4XX":
+			api.ErrorHeaders4XX = headers
+		case "DEFAULT_5XX":
+			api.ErrorHeaders5XX = headers
+		default:
+			errs = append(errs, fmt.Errorf("gateway response %s: type %q is not served locally (DEFAULT_4XX and DEFAULT_5XX are)", id, p.ResponseType))
+		}
+	}
+	return errs
 }
 
 // authorizers reads the AWS::ApiGateway::Authorizer resources by logical

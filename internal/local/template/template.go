@@ -96,6 +96,9 @@ type RestAPI struct {
 	BinaryMediaTypes []string
 	// Routes name functions by Function.Name.
 	Routes []apigw.Route
+	// ErrorHeaders4XX and ErrorHeaders5XX are the headers of its
+	// DEFAULT_4XX and DEFAULT_5XX gateway responses (see apigw.Config).
+	ErrorHeaders4XX, ErrorHeaders5XX map[string]string
 }
 
 // Notification is one S3 notification configuration that invokes a function.
