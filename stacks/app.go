@@ -46,9 +46,10 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		Env:         environment(cfg),
 		Description: jsii.String(fmt.Sprintf("%s (%s): REST API, S3 upload processing and nightly report on AWS Lambda", cfg.Project, cfg.Stage)),
 	})
-	// Dashboards take tags only in CloudFormation's newest schema (cfn-lint
-	// 1.51 refuses them); they are found by name.
-	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudWatch::Dashboard")}
+	// Dashboards and scalable targets take tags only in CloudFormation's
+	// newest schema (cfn-lint 1.51 refuses them); they are found by name
+	// and by their function.
+	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings("AWS::CloudWatch::Dashboard", "AWS::ApplicationAutoScaling::ScalableTarget")}
 	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(cfg.Project), untagged)
 	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(cfg.Stage), untagged)
 

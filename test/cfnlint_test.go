@@ -23,7 +23,9 @@ var cfnLintIgnored = map[string]string{
 }
 
 // TestCfnLint runs cfn-lint on both stages' templates, prod's with a
-// custom domain and an existing user pool, and the account stack's (with
+// custom domain and an existing user pool, prod's with provisioned
+// concurrency windows, a traffic hook and alert emails, and the account
+// stack's (with
 // the GitHub deploy role): no error and no warning besides
 // the rules in cfnLintIgnored.
 func TestCfnLint(t *testing.T) {
@@ -56,6 +58,9 @@ func TestCfnLint(t *testing.T) {
 	write("GoLambdaCdk-prod-domain-pool", synth(t, map[string]any{
 		"stage": "prod", "api.domainName": "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1", "auth.userPoolArn": testUserPoolARN,
 	}).template)
+	// The operations settings the presets leave off (operations_test.go):
+	// provisioned concurrency windows, a traffic hook, alert emails.
+	write("GoLambdaCdk-prod-operations", synth(t, weekdayPeak).template)
 	args := []string{"-c", "import sys; from cfnlint.runner import main; sys.exit(main())"}
 	for rule := range cfnLintIgnored {
 		args = append(args, "--ignore-checks", rule)
