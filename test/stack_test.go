@@ -672,27 +672,3 @@ func refTarget(v any) string {
 	}
 	return ""
 }
-
-// getAttTarget returns the logical ID of the first Fn::GetAtt inside v (a
-// template value), or "" when there is none.
-func getAttTarget(v any) string {
-	switch v := v.(type) {
-	case map[string]any:
-		if att, ok := v["Fn::GetAtt"].([]any); ok && len(att) > 0 {
-			id, _ := att[0].(string)
-			return id
-		}
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if id := getAttTarget(v[k]); id != "" {
-				return id
-			}
-		}
-	case []any:
-		for _, e := range v {
-			if id := getAttTarget(e); id != "" {
-				return id
-			}
-		}
-	}
-	return ""
-}
