@@ -55,7 +55,6 @@ type options struct {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.IntVar(&o.warm, "warm", 500, "sequential warm invokes per function")
 	fs.IntVar(&o.cold, "cold", 5, "cold starts per function (the median is reported)")
 	fs.IntVar(&o.bigMiB, "big-mib", 200, "size of the large object for the processor's memory, in MiB")
@@ -64,8 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.s3Latency, "s3-latency", 15*time.Millisecond, "latency added to every S3 request in half of the report-scale runs")
 	fs.StringVar(&o.sections, "sections", "handlers,report-scale", "comma-separated sections to measure: handlers, report-scale")
 	fs.StringVar(&o.write, "o", benchdoc.DefaultPath, "Markdown `file` whose \""+heading+"\" section is replaced (or appended); \"\" only prints it")
-	if err := fs.Parse(args); err != nil {
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(fs, args, stderr); err != nil {
+		return err
 	}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(o.sections, ",") {

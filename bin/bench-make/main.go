@@ -64,18 +64,14 @@ type scenario struct {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("bench-make", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	out := flags.String("o", benchdoc.DefaultPath, "markdown `file` whose section to replace")
 	base := flags.String("base", DefaultBase, "baseline `commit`")
 	runs := flags.Int("runs", 5, "timed runs of each synth row per commit")
 	testRuns := flags.Int("test-runs", 5, "timed runs of `make test` per commit; 0 skips the row")
 	heading := flags.String("heading", defaultHeading, "`heading` of the section to replace")
 	rowKeys := flags.String("rows", "nochange,handler,stacks,fresh", "comma-separated synth `rows` to run: nochange, handler, stacks, fresh")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	if *runs < 1 || *testRuns < 0 || flags.NArg() > 0 {
 		return cli.UsageError{Err: errors.New("usage: bench-make [-o file] [-base commit] [-runs n>=1] [-test-runs n>=0]")}

@@ -37,13 +37,12 @@ func main() { cli.Main("bench-package", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("bench-package", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	out := flags.String("o", "docs/benchmarks.md", "markdown `file` whose \"## Build step\" section is replaced; - for stdout")
 	arch := flags.String("arch", bundle.DefaultGOARCH, "`GOARCH` to build for")
 	warmRuns := flags.Int("warm-runs", 3, "warm-cache runs per case; the median is reported")
 	cold := flags.Bool("cold", true, "also measure with a cold Go build cache (slow: compiles the standard library)")
-	if err := flags.Parse(args); err != nil {
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	if flags.NArg() > 0 || *warmRuns < 1 || !slices.Contains(bundle.Architectures, *arch) {
 		flags.Usage()

@@ -18,7 +18,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,15 +43,11 @@ func main() { cli.Main("bench-scale", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("bench-scale", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	out := flags.String("o", benchdoc.DefaultPath, "markdown `file` whose section to replace")
 	total := flags.Int("functions", 50, "functions the scaled copy declares")
 	runs := flags.Int("runs", 3, "timed warm runs of each command in each copy")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	declared := functions.All()
 	if *runs < 1 || *total <= len(declared) || flags.NArg() > 0 {

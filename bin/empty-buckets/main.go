@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,15 +31,11 @@ func main() { cli.Main("empty-buckets", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("empty-buckets", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	stack := flags.String("stack", "", "CloudFormation `stack` whose buckets are emptied (required)")
 	stage := flags.String("stage", config.StageDev, "the stack's `stage`; only dev is emptied")
 	yes := flags.Bool("yes", false, "do not ask")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	if *stack == "" || flags.NArg() > 0 {
 		return cli.Usagef("usage: empty-buckets -stack NAME [-stage dev] [-yes]")

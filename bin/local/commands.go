@@ -47,12 +47,11 @@ func (c *common) options() (local.Options, error) {
 
 // parse parses flags; -h prints the flags and is not an error.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (bool, error) {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return false, nil
 		}
-		return false, cli.UsageError{Err: err}
+		return false, err
 	}
 	if fs.NArg() > 0 {
 		return false, cli.Usagef("%s: unexpected arguments %q", fs.Name(), fs.Args())

@@ -27,7 +27,6 @@ func main() { cli.Main("new-function", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("new-function", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	name := flags.String("name", "", "the function's `name`: lower-case letters and digits, the folder under lambda/ and internal/ (required)")
 	trigger := flags.String("trigger", "", "`trigger`: "+scaffold.TriggerUsage+" (required)")
 	description := flags.String("description", "", "the function's `description` (default: derived from the trigger)")
@@ -35,11 +34,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: new-function -name NAME -trigger TRIGGER [-description TEXT]")
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	if flags.NArg() > 0 {
 		return cli.Usagef("unexpected arguments %q", flags.Args())

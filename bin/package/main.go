@@ -39,7 +39,6 @@ func main() {
 // run builds the declared functions, or those of them named in args.
 func run(ctx context.Context, args []string, declared []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("package", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	out := flags.String("out", "dist", "output `folder` for <function>.zip")
 	stage := flags.String("stage", config.DefaultStage, "`stage` whose configuration gives each function's architecture")
 	arch := flags.String("arch", "", "`GOARCH` of every function, instead of the stage's configuration: "+strings.Join(bundle.Architectures, " or "))
@@ -47,11 +46,8 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 		fmt.Fprintln(stderr, "usage: package [-out dir] [-stage dev|prod] [-arch arm64|amd64] [function ...]")
 		flags.PrintDefaults()
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	if *arch != "" && !slices.Contains(bundle.Architectures, *arch) {
 		return cli.UsageError{Err: fmt.Errorf("-arch %q: allowed: %s", *arch, strings.Join(bundle.Architectures, ", "))}

@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,18 +38,14 @@ func main() { cli.Main("preflight", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("preflight", flag.ContinueOnError)
-	flags.SetOutput(stderr)
 	stage := flags.String("stage", config.DefaultStage, "`stage` to check for")
 	overrides := config.ContextFlag{}
 	flags.Var(overrides, "c", "configuration `key=value`, as cdk's -c (repeatable)")
 	cdkOut := flags.String("cdk-out", "cdk.out", "synthesized app `folder`")
 	toolkit := flags.String("toolkit-stack", preflight.DefaultToolkitStack, "CDK bootstrap stack `name`")
 	viaLookup := flags.Bool("via-lookup-role", false, "make the checks after the credentials one through the CDK bootstrap's read-only lookup role (for a caller, such as the GitHub deploy role, that may only assume the bootstrap roles)")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(flags, args, stderr); err != nil {
+		return err
 	}
 	if flags.NArg() > 0 {
 		return cli.Usagef("unexpected arguments %q", flags.Args())

@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,7 +47,6 @@ type flags struct {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("redrive", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var f flags
 	fs.StringVar(&f.fn, "fn", "", "function whose failed events to replay: api, processor, report (required)")
 	fs.StringVar(&f.stage, "stage", config.DefaultStage, "stage whose stack to read (dev, prod)")
@@ -58,11 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&f.local, "local", false, "replay the local run's records against `make local` instead of AWS")
 	fs.StringVar(&f.failedDir, "failed-dir", filepath.Join(local.DefaultStateDir, "failed"), "with -local: folder of the local failure records")
 	fs.StringVar(&f.endpoint, "endpoint", "http://"+local.DefaultLambdaAddr, "with -local: Lambda endpoint of `make local`")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.UsageError{Err: err}
+	if err := cli.Parse(fs, args, stderr); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:

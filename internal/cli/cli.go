@@ -29,6 +29,18 @@ func Usagef(format string, args ...any) error {
 // IsUsage reports whether err is, or wraps, a UsageError.
 func IsUsage(err error) bool { return errors.As(err, new(UsageError)) }
 
+// Parse parses a command's args with flags, which print their usage and
+// errors to stderr. A bad flag is a UsageError; so is -h, wrapping
+// flag.ErrHelp, for which Main exits 0 without a message (the usage is
+// printed already).
+func Parse(flags *flag.FlagSet, args []string, stderr io.Writer) error {
+	flags.SetOutput(stderr)
+	if err := flags.Parse(args); err != nil {
+		return UsageError{Err: err}
+	}
+	return nil
+}
+
 // Run is the body of a command.
 type Run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
