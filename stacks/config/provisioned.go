@@ -382,20 +382,19 @@ func (c Config) ProvisionedCost() []string {
 }
 
 // provisionedOutsideAPI is the most provisioned concurrency that unreserved
-// functions without an api trigger hold at one time (0 when their
-// schedules do not validate: Schedules reports that).
-func (c Config) provisionedOutsideAPI() int {
-	schedules, err := c.Schedules()
-	if err != nil {
-		return 0
+// functions without an api trigger hold at one time, by their schedules.
+func (c Config) provisionedOutsideAPI(schedules map[string]ProvisionedSchedule) int {
+	var outside []ProvisionedSchedule
+	for _, fn := range c.Functions.Named() {
+		if _, api := fn.Declaration.API(); !api && fn.ReservedConcurrency == 0 && schedules[fn.Name].Max() > 0 {
+			outside = append(outside, schedules[fn.Name])
+		}
 	}
 	peak := 0
-	for m := range minutesPerWeek {
+	for m := 0; len(outside) > 0 && m < minutesPerWeek; m++ {
 		sum := 0
-		for _, fn := range c.Functions.Named() {
-			if _, api := fn.Declaration.API(); !api && fn.ReservedConcurrency == 0 {
-				sum += schedules[fn.Name].At(m)
-			}
+		for _, s := range outside {
+			sum += s.At(m)
 		}
 		peak = max(peak, sum)
 	}

@@ -111,10 +111,11 @@ func (c Config) Validate() error {
 	for _, fn := range c.Functions.Named() {
 		fn.validate("functions."+fn.Name, c.stackEnvironment(fn.Declaration), add)
 	}
-	c.validateConcurrency(add)
-	if _, err := c.Schedules(); err != nil {
+	schedules, err := c.Schedules()
+	if err != nil {
 		errs = append(errs, err)
 	}
+	c.validateConcurrency(schedules, add)
 	c.validateHooks(add)
 	c.API.validate(add)
 	c.validateAPIEdge(add)
@@ -209,7 +210,10 @@ func validateSuffix(s string) error {
 	return nil
 }
 
-func (c Config) validateConcurrency(add func(string, string, ...any)) {
+// validateConcurrency checks reservations and the declared peak against
+// the account; schedules are the functions' provisioned concurrency (of
+// those whose schedule validated).
+func (c Config) validateConcurrency(schedules map[string]ProvisionedSchedule, add func(string, string, ...any)) {
 	if c.AccountConcurrency < UnreservedConcurrency {
 		add("accountConcurrency", "%d is below the %d executions Lambda always keeps unreserved", c.AccountConcurrency, UnreservedConcurrency)
 		return
@@ -241,7 +245,7 @@ func (c Config) validateConcurrency(add func(string, string, ...any)) {
 	}
 	// Provisioned concurrency of unreserved functions outside the API is
 	// taken from the pool the API draws on: count its weekly peak.
-	available, who, source := c.apiConcurrency(reservable, total+c.provisionedOutsideAPI())
+	available, who, source := c.apiConcurrency(reservable, total+c.provisionedOutsideAPI(schedules))
 	if who == "" {
 		add("peak", "is set, but no declared function has an api trigger")
 		return
