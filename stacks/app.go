@@ -67,19 +67,18 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	if err != nil {
 		return nil, err
 	}
-	live := map[string]*GoFunction{}
+	a.functions = map[string]*GoFunction{}
 	for _, fn := range cfg.Functions.Named() {
 		f, err := a.addFunction(fn, assets[fn.Name], schedules[fn.Name])
 		if err != nil {
 			return nil, err
 		}
-		live[fn.Name] = f
+		a.functions[fn.Name] = f
 	}
 	// Deployments come last: a hook may be any function.
 	for _, fn := range cfg.Functions.Named() {
-		f := live[fn.Name]
-		a.deployment(f, a.functionAlarms(f, fn), aliasOf(live[fn.PreTrafficHook]), aliasOf(live[fn.PostTrafficHook]))
-		a.rows = append(a.rows, dashboardRow{fn: f, timeoutSeconds: fn.TimeoutSeconds})
+		f := a.functions[fn.Name]
+		a.deployment(f, a.functionAlarms(f, fn), aliasOf(a.functions[fn.PreTrafficHook]), aliasOf(a.functions[fn.PostTrafficHook]))
 	}
 	setNotifications(a.bucket, a.notifications, a.notifyPermissions)
 	if a.restAPI != nil {
@@ -104,10 +103,10 @@ type app struct {
 	bucketName   bucketRef // how everything refers to the bucket
 	bucket       awss3.Bucket
 	queue        awssqs.Queue
-	restAPI      awsapigateway.RestApi // created for the first api trigger
-	alerts       awssns.Topic          // every alarm's action
-	alarms       []awscloudwatch.Alarm // every alarm, for the dashboard
-	rows         []dashboardRow        // every function, for the dashboard
+	restAPI      awsapigateway.RestApi  // created for the first api trigger
+	alerts       awssns.Topic           // every alarm's action
+	alarms       []awscloudwatch.Alarm  // every alarm, for the dashboard
+	functions    map[string]*GoFunction // by name
 	deployments  awscodedeploy.LambdaApplication
 	// authorizer guards every non-public method; nil with auth.mode none
 	// or when every path is public (api.go).

@@ -11,12 +11,6 @@ import (
 	"go-lambda-cdk/internal/metrics"
 )
 
-// dashboardRow is one function's graphs.
-type dashboardRow struct {
-	fn             *GoFunction
-	timeoutSeconds int
-}
-
 // newDashboard creates the stage's CloudWatch dashboard: every alarm's
 // state, the REST API, each function's live alias, the failure queue and
 // the handlers' business metrics (package metrics). Its URL is the
@@ -51,19 +45,20 @@ func (a *app) newDashboard() {
 			graph("REST API integration latency (ms)", []awscloudwatch.IMetric{api.MetricIntegrationLatency(minute("p99"))}, nil),
 		)
 	}
-	for _, r := range a.rows {
-		alias := r.fn.Alias
+	for _, fn := range a.cfg.Functions.Named() {
+		f := a.functions[fn.Name]
+		alias := f.Alias
 		duration := awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
-			Title: jsii.String(r.fn.Name + " duration (ms)"), Width: jsii.Number(8),
+			Title: jsii.String(fn.Name + " duration (ms)"), Width: jsii.Number(8),
 			Left: &[]awscloudwatch.IMetric{alias.MetricDuration(minute("p50")), alias.MetricDuration(minute("p99"))},
 			LeftAnnotations: &[]*awscloudwatch.HorizontalAnnotation{{
-				Value: jsii.Number(float64(r.timeoutSeconds * 1000)), Label: jsii.String("timeout"), Color: awscloudwatch.Color_RED(),
+				Value: jsii.Number(float64(fn.TimeoutSeconds * 1000)), Label: jsii.String("timeout"), Color: awscloudwatch.Color_RED(),
 			}},
 		})
 		d.AddWidgets(
-			graph(r.fn.Name+" invocations", []awscloudwatch.IMetric{alias.MetricInvocations(minute("Sum")), alias.MetricErrors(minute("Sum")), alias.MetricThrottles(minute("Sum"))}, nil),
+			graph(fn.Name+" invocations", []awscloudwatch.IMetric{alias.MetricInvocations(minute("Sum")), alias.MetricErrors(minute("Sum")), alias.MetricThrottles(minute("Sum"))}, nil),
 			duration,
-			graph(r.fn.Name+" concurrency", []awscloudwatch.IMetric{r.fn.Function.Metric(jsii.String("ConcurrentExecutions"), minute("Maximum"))},
+			graph(fn.Name+" concurrency", []awscloudwatch.IMetric{f.Function.Metric(jsii.String("ConcurrentExecutions"), minute("Maximum"))},
 				[]awscloudwatch.IMetric{alias.Metric(jsii.String("ProvisionedConcurrencySpilloverInvocations"), minute("Sum"))}),
 		)
 	}
