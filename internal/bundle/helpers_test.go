@@ -133,11 +133,3 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
-
-// otherArch returns an architecture other than goarch.
-func otherArch(goarch string) string {
-	if goarch == "arm64" {
-		return "amd64"
-	}
-	return "arm64"
-}
