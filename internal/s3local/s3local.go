@@ -128,12 +128,17 @@ func newBackend(dir string) (gofakes3.Backend, error) {
 // URL returns the server's base URL, e.g. http://127.0.0.1:40123.
 func (s *Server) URL() string { return s.url }
 
-// Client returns an aws-sdk-go-v2 S3 client for the server: static
-// credentials, path-style addressing, checksums only where required.
-func (s *Server) Client() *s3.Client {
+// Client returns an aws-sdk-go-v2 S3 client for the server (NewClient of
+// its URL).
+func (s *Server) Client() *s3.Client { return NewClient(s.url) }
+
+// NewClient returns an aws-sdk-go-v2 S3 client for the server at url, e.g.
+// a running `make local`'s: static credentials, path-style addressing,
+// checksums only where required.
+func NewClient(url string) *s3.Client {
 	return s3.New(s3.Options{
 		Region:                     Region,
-		BaseEndpoint:               aws.String(s.url),
+		BaseEndpoint:               aws.String(url),
 		UsePathStyle:               true,
 		Credentials:                credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
