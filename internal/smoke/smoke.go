@@ -172,15 +172,15 @@ func (r *run) step(name string, f func() error) error {
 	err := f()
 	d := r.cfg.Now().Sub(start).Round(time.Millisecond)
 	if err != nil {
-		fmt.Fprintf(r.cfg.Out, "FAIL %-48s %8s  %v\n", name, d, err)
+		fmt.Fprintf(r.cfg.Out, "FAIL %8s  %s: %v\n", d, name, err)
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	fmt.Fprintf(r.cfg.Out, "ok   %-48s %8s\n", name, d)
+	fmt.Fprintf(r.cfg.Out, "ok   %8s  %s\n", d, name)
 	return nil
 }
 
 func (r *run) skip(name, why string) {
-	fmt.Fprintf(r.cfg.Out, "skip %-48s %8s  %s\n", name, "", why)
+	fmt.Fprintf(r.cfg.Out, "skip %8s  %s: %s\n", "", name, why)
 }
 
 func (r *run) check(ctx context.Context) error {
@@ -314,8 +314,10 @@ func (r *run) signedInUser(ctx context.Context, label string) (string, error) {
 // anything but 404, or ResultTimeout passes.
 func (r *run) pollResult(ctx context.Context, url, authorization string) (processor.Result, error) {
 	var res processor.Result
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.ResultTimeout)
 	defer cancel()
+	last := "none"
 	for n := 1; ; n++ {
 		status, body, err := r.send(ctx, http.MethodGet, url, authorization, "", nil, nil)
 		switch {
@@ -326,12 +328,17 @@ func (r *run) pollResult(ctx context.Context, url, authorization string) (proces
 			return res, nil
 		case err == nil && status != http.StatusNotFound:
 			return res, want(status, body, nil, http.StatusOK)
-		case err != nil && ctx.Err() == nil:
+		case err == nil:
+			last = fmt.Sprintf("%d %s", status, clip(body))
+		case ctx.Err() == nil:
 			return res, err
 		}
 		select {
 		case <-ctx.Done():
-			return res, fmt.Errorf("no result after %d reads in %s (last answer %d %s)", n, r.cfg.ResultTimeout, status, clip(body))
+			if parent.Err() != nil {
+				return res, parent.Err()
+			}
+			return res, fmt.Errorf("no result after %d reads in %s (last answer: %s)", n, r.cfg.ResultTimeout, last)
 		case <-time.After(r.cfg.PollInterval):
 		}
 	}
