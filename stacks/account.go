@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/stacks/config"
 )
 
@@ -125,5 +126,48 @@ func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
 		Actions:   jsii.Strings("sts:AssumeRole"),
 		Resources: jsii.Strings(roles...),
 	}))
+	allowSmoke(stack, role, cfg)
 	return role
+}
+
+// allowSmoke lets the deploy role run `make smoke` after each deploy
+// (bin/smoke): read the app stacks' outputs, create, sign in and delete
+// temporary users of their user pools, and delete the objects the check
+// uploaded and the results it caused, every version. The account stack
+// cannot know the pools' IDs or the buckets' generated names, so it scopes
+// by what it knows: the stacks' names, the project tag every app stack
+// puts on its pool (Cognito user pools honour aws:ResourceTag in IAM
+// conditions,
+// https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_TagResource.html),
+// and the buckets' "<project>-<stage>-" name prefix with the uploads/ and
+// results/ key prefixes. The role deploys anything through CloudFormation
+// already, so this adds no reach, only a path without a change set.
+func allowSmoke(stack awscdk.Stack, role awsiam.Role, cfg config.Config) {
+	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
+	var stacks, buckets, objects []string
+	for _, stage := range config.Stages() {
+		c := cfg
+		c.Stage = stage
+		stacks = append(stacks, fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", partition, region, account, c.StackName()))
+		bucket := fmt.Sprintf("arn:%s:s3:::%s*", partition, c.BucketNamePrefix())
+		buckets = append(buckets, bucket)
+		objects = append(objects, bucket+"/"+layout.UploadsPrefix+"*", bucket+"/"+layout.ResultsPrefix+"*")
+	}
+	for _, st := range []*awsiam.PolicyStatementProps{
+		{Sid: jsii.String("SmokeReadAppStacks"), Actions: jsii.Strings("cloudformation:DescribeStacks"), Resources: jsii.Strings(stacks...)},
+		{
+			Sid:        jsii.String("SmokeTemporaryUsers"),
+			Actions:    jsii.Strings("cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminDeleteUser"),
+			Resources:  jsii.Strings(fmt.Sprintf("arn:%s:cognito-idp:%s:%s:userpool/*", partition, region, account)),
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/project": cfg.Project}},
+		},
+		// https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html
+		{Sid: jsii.String("SmokeBucketVersions"), Actions: jsii.Strings("s3:GetBucketVersioning", "s3:ListBucketVersions"), Resources: jsii.Strings(buckets...)},
+		{Sid: jsii.String("SmokeDeleteObjects"), Actions: jsii.Strings("s3:DeleteObject", "s3:DeleteObjectVersion"), Resources: jsii.Strings(objects...)},
+	} {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(st))
+	}
+	suppress(role, "AwsSolutions-IAM5",
+		"make smoke after each deploy: the account stack cannot know the app stacks' IDs, pool IDs or generated bucket names; it scopes to the stacks' names, pools tagged with the project, and the buckets' <project>-<stage>- prefix under uploads/ and results/.",
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:(cloudformation:<AWS::Region>:<AWS::AccountId>:stack\/GoLambdaCdk-[a-z]+\/\*|cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool\/\*|s3:::[a-z0-9-]+-\*(\/(uploads|results)\/\*)?)$/`)})
 }

@@ -231,8 +231,36 @@ func TestAccountStack(t *testing.T) {
 		}
 		_, policy := tpl.one(t, "AWS::IAM::Policy", "GitHubDeployRoleDefaultPolicy")
 		got := statements(t, policy)
-		if len(got) != 1 || got[0].sid != "AssumeCdkBootstrapRoles" || !slices.Equal(got[0].actions, []string{"sts:AssumeRole"}) {
+		if len(got) != 5 || got[0].sid != "AssumeCdkBootstrapRoles" || !slices.Equal(got[0].actions, []string{"sts:AssumeRole"}) {
 			t.Fatalf("deploy role statements %v", got)
+		}
+		// make smoke after each deploy (bin/smoke): only what it calls,
+		// on the app stacks, the project's pools and the stages' buckets.
+		smoke := map[string]struct {
+			actions        []string
+			resource, cond []string // substrings
+		}{
+			"SmokeReadAppStacks": {[]string{"cloudformation:DescribeStacks"}, []string{":stack/GoLambdaCdk-dev/*", ":stack/GoLambdaCdk-prod/*"}, nil},
+			"SmokeTemporaryUsers": {[]string{"cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminSetUserPassword"},
+				[]string{":userpool/*"}, []string{`{"StringEquals":{"aws:ResourceTag/project":"go-lambda-cdk"}}`}},
+			"SmokeBucketVersions": {[]string{"s3:GetBucketVersioning", "s3:ListBucketVersions"}, []string{":s3:::go-lambda-cdk-dev-*", ":s3:::go-lambda-cdk-prod-*"}, nil},
+			"SmokeDeleteObjects": {[]string{"s3:DeleteObject", "s3:DeleteObjectVersion"},
+				[]string{":s3:::go-lambda-cdk-dev-*/uploads/*", ":s3:::go-lambda-cdk-dev-*/results/*", ":s3:::go-lambda-cdk-prod-*/uploads/*", ":s3:::go-lambda-cdk-prod-*/results/*"}, nil},
+		}
+		for _, st := range got[1:] {
+			want, ok := smoke[st.sid]
+			if !ok || !slices.Equal(st.actions, want.actions) || st.condition != strings.Join(want.cond, "") {
+				t.Errorf("deploy role statement %+v, want one of the smoke check's %v", st, want)
+				continue
+			}
+			for _, r := range want.resource {
+				if !strings.Contains(st.resource, r) {
+					t.Errorf("%s resource %s lacks %s", st.sid, st.resource, r)
+				}
+			}
+			if n := strings.Count(st.resource, `"arn:"`); n != len(want.resource) {
+				t.Errorf("%s has %d resources, want %d: %s", st.sid, n, len(want.resource), st.resource)
+			}
 		}
 		for _, r := range []string{"deploy-role", "file-publishing-role", "lookup-role"} {
 			if !strings.Contains(got[0].resource, `:role/cdk-hnb659fds-`+r+`-",{"Ref":"AWS::AccountId"},"-",{"Ref":"AWS::Region"}`) {
@@ -240,7 +268,7 @@ func TestAccountStack(t *testing.T) {
 			}
 		}
 		if strings.Contains(got[0].resource, "*") {
-			t.Errorf("deploy role resource has a wildcard: %s", got[0].resource)
+			t.Errorf("deploy role's bootstrap roles have a wildcard: %s", got[0].resource)
 		}
 	})
 	t.Run("existing OIDC provider", func(t *testing.T) {
