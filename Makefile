@@ -145,6 +145,12 @@ diff: preflight ## show what deploy would change (needs AWS credentials)
 deploy: preflight ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
 	$(CDK) deploy --app $(CDK_OUT) $(APP_STACK) $(DEPLOY_APPROVAL)
 
+# smoke checks the deployed STAGE (or, with LOCAL=1, a running make local)
+# end to end and deletes what it created; it exits 1 at the first failure.
+.PHONY: smoke
+smoke: ## check the deployed STAGE end to end: /health, a temporary user's upload and its SHA-256, another user's 404 [LOCAL=1 against make local]
+	go run ./bin/smoke -stage $(STAGE) $(if $(LOCAL),-local)
+
 # dev: empty the stack's buckets (every version; asks first unless
 # APPROVE=1), then delete the stack. A late S3 log delivery can refill the
 # access-log bucket meanwhile, so a failed delete empties and tries once more.
