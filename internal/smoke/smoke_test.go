@@ -70,25 +70,34 @@ func (f *fakeObjects) Delete(_ context.Context, key string) error {
 
 func (f *fakeObjects) String() string { return "fake-bucket" }
 
+// faults break one step of fakeAPI each.
+type faults struct {
+	health       int  // status of /health; default 200
+	createStatus int  // status of POST /uploads; default 201
+	putStatus    int  // status of the PUT; default 200
+	results404   int  // reads answered 404 before the result appears; -1: never
+	wrongSHA     bool // the result's sha256 is not the file's
+	othersSee    bool // GET of another owner's result answers 200
+	resultStatus int  // when set, GET /uploads/{id} answers this
+	public       bool // no authorizer: no token is needed
+}
+
 // fakeAPI serves the upload API over HTTP as the stack does, with the
 // caller's token as its owner: the presigned URL points back at it, and
-// the result appears after results404 reads. Its fields break one step.
+// the result appears after results404 reads.
 type fakeAPI struct {
-	health       int    // status of /health; default 200
-	createStatus int    // status of POST /uploads; default 201
-	putStatus    int    // status of the PUT; default 200
-	results404   int    // reads answered 404 before the result appears; -1: never
-	wrongSHA     bool   // the result's sha256 is not the file's
-	othersSee    bool   // GET of another owner's result answers 200
-	resultStatus int    // when set, GET /uploads/{id} answers this
-	public       bool   // no authorizer: no token is needed
-	onRead       func() // called at each GET /uploads/{id}
-	mu           sync.Mutex
-	reads        int
-	uploads      map[string][]byte // by id
-	owners       map[string]string // id -> owner
-	eventTime    time.Time
-	requests     []string
+	faults
+	onRead    func() // called at each GET /uploads/{id}
+	eventTime time.Time
+	mu        sync.Mutex
+	reads     int
+	uploads   map[string][]byte // by id
+	owners    map[string]string // id -> owner
+	requests  []string
+}
+
+func newFakeAPI(f faults, eventTime time.Time) *fakeAPI {
+	return &fakeAPI{faults: f, eventTime: eventTime, uploads: map[string][]byte{}, owners: map[string]string{}}
 }
 
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -182,7 +191,7 @@ func TestRun(t *testing.T) {
 	}
 	tests := []struct {
 		name       string
-		api        fakeAPI
+		api        faults
 		public     bool // no Identity: auth.mode none
 		failCreate int
 		objectsErr error
@@ -191,28 +200,27 @@ func TestRun(t *testing.T) {
 		wantKeys   func(id string) []string // nil: none
 	}{
 		{name: "passes", wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
-		{name: "public API skips the users", public: true, api: fakeAPI{public: true}, wantKeys: uploadAndResults(layout.AnonymousOwner)},
-		{name: "result after a few 404s", api: fakeAPI{results404: 3}, wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
-		{name: "health fails", api: fakeAPI{health: http.StatusBadGateway}, wantErr: "GET /health: answer 502"},
+		{name: "public API skips the users", public: true, api: faults{public: true}, wantKeys: uploadAndResults(layout.AnonymousOwner)},
+		{name: "result after a few 404s", api: faults{results404: 3}, wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
+		{name: "health fails", api: faults{health: http.StatusBadGateway}, wantErr: "GET /health: answer 502"},
 		{name: "second user's password fails", failCreate: 2, wantErr: "create user 2: set password", wantUsers: []string{"u1", "u2"}},
-		{name: "POST refused", api: fakeAPI{createStatus: http.StatusForbidden}, wantErr: "POST /uploads: answer 403", wantUsers: []string{"u1", "u2"}},
-		{name: "PUT refused", api: fakeAPI{putStatus: http.StatusForbidden}, wantErr: "PUT the file to the presigned URL: answer 403",
+		{name: "POST refused", api: faults{createStatus: http.StatusForbidden}, wantErr: "POST /uploads: answer 403", wantUsers: []string{"u1", "u2"}},
+		{name: "PUT refused", api: faults{putStatus: http.StatusForbidden}, wantErr: "PUT the file to the presigned URL: answer 403",
 			wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
-		{name: "hash mismatch", api: fakeAPI{wrongSHA: true}, wantErr: "GET /uploads/{id} until 200 with the SHA-256: result has sha256",
+		{name: "hash mismatch", api: faults{wrongSHA: true}, wantErr: "GET /uploads/{id} until 200 with the SHA-256: result has sha256",
 			wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
-		{name: "result never comes", api: fakeAPI{results404: -1}, wantErr: "no result after",
+		{name: "result never comes", api: faults{results404: -1}, wantErr: "no result after",
 			wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
-		{name: "result read fails", api: fakeAPI{resultStatus: http.StatusInternalServerError}, wantErr: "answer 500",
+		{name: "result read fails", api: faults{resultStatus: http.StatusInternalServerError}, wantErr: "answer 500",
 			wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
-		{name: "second user sees the result", api: fakeAPI{othersSee: true}, wantErr: "GET /uploads/{id} as user 2 is 404: answer 200",
+		{name: "second user sees the result", api: faults{othersSee: true}, wantErr: "GET /uploads/{id} as user 2 is 404: answer 200",
 			wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
 		{name: "cleanup failure fails a passing run", objectsErr: errors.New("AccessDenied"), wantErr: "cleanup: delete s3://fake-bucket/",
 			wantUsers: []string{"u1", "u2"}, wantKeys: uploadAndResults("u1")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fa := &tt.api
-			fa.uploads, fa.owners, fa.eventTime = map[string][]byte{}, map[string]string{}, day
+			fa := newFakeAPI(tt.api, day)
 			srv := httptest.NewServer(fa)
 			defer srv.Close()
 			ids := &fakeIdentity{failCreate: tt.failCreate}
@@ -253,7 +261,7 @@ func TestRun(t *testing.T) {
 // TestRunStopsAtFirstFailure checks that no request follows a failed step
 // but the cleanup.
 func TestRunStopsAtFirstFailure(t *testing.T) {
-	fa := &fakeAPI{createStatus: http.StatusForbidden, uploads: map[string][]byte{}, owners: map[string]string{}}
+	fa := newFakeAPI(faults{createStatus: http.StatusForbidden}, time.Now())
 	srv := httptest.NewServer(fa)
 	defer srv.Close()
 	var out strings.Builder
@@ -278,7 +286,7 @@ func TestRunStopsAtFirstFailure(t *testing.T) {
 // TestRunCleansUpAfterCancel deletes what it created even when the run's
 // context is cancelled (Ctrl-C) while it waits for the result.
 func TestRunCleansUpAfterCancel(t *testing.T) {
-	fa := &fakeAPI{results404: -1, uploads: map[string][]byte{}, owners: map[string]string{}}
+	fa := newFakeAPI(faults{results404: -1}, time.Now())
 	srv := httptest.NewServer(fa)
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
