@@ -38,9 +38,12 @@ func TestWatch(t *testing.T) {
 	write("shared.go", "shared v1;", now.Add(-time.Hour))
 	write("a.go", "a v1;", now.Add(-time.Hour))
 	write("b.go", "b v1;", now.Add(-time.Hour))
-	sha := func(s string) string { sum := sha256.Sum256([]byte(s)); return base64.StdEncoding.EncodeToString(sum[:]) }
+	sha := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return base64.StdEncoding.EncodeToString(sum[:])
+	}
 	api := &fakeLambda{fns: map[string]*fakeFunction{
-		"P-a": {latest: "old", versions: []string{"old"}, alias: "1"},                                // behind: swapped at start
+		"P-a": {latest: "old", versions: []string{"old"}, alias: "1"},                                   // behind: swapped at start
 		"P-b": {latest: sha("shared v1;b v1;"), versions: []string{sha("shared v1;b v1;")}, alias: "1"}, // up to date
 	}}
 	b := &fakeBuilder{dir: t.TempDir(), sources: map[string][]string{"a": {file("shared.go"), file("a.go")}, "b": {file("shared.go"), file("b.go")}}}
