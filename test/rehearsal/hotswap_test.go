@@ -1,14 +1,18 @@
 package rehearsal
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +38,8 @@ const hotswapRuns = 3
 // the first declared function's main package, the hotswap gives that
 // function new code (its CodeSha256 is the rebuilt zip's) and a new version
 // under its live alias while every other function stays as it was, and a
-// full `make deploy` of the same edit then succeeds. It reports the time
+// full `make deploy` of the same edit then succeeds; last, `make watch`
+// puts one more save live and stops on Ctrl-C. It reports the time
 // from save to live of both (the target: a hotswap at most 8 s warm and at
 // most half a full deploy).
 func TestHotswapRehearsal(t *testing.T) {
@@ -129,6 +134,8 @@ func TestHotswapRehearsal(t *testing.T) {
 			t.Errorf("edit %d: after the full deploy %s's live alias runs %s, want %s", i, edited.Name, got.sha, want)
 		}
 	}
+	r.watchOnce(dir, main, edited)
+
 	mh, mf := median(hot), median(full)
 	t.Logf("save to live on the emulator, median of %d: hotswap %s (runs %v), full make deploy %s (runs %v); target: hotswap <= 8s and <= half the full deploy (%s)",
 		hotswapRuns, mh.Round(100*time.Millisecond), roundAll(hot), mf.Round(100*time.Millisecond), roundAll(full), (mf / 2).Round(100*time.Millisecond))
@@ -175,4 +182,78 @@ func roundAll(ds []time.Duration) []time.Duration {
 		out[i] = d.Round(100 * time.Millisecond)
 	}
 	return out
+}
+
+// watchOnce runs `make watch`, saves an edit of the function's main.go,
+// waits until the watch reports it live, checks the alias moved, then
+// stops the watch with Ctrl-C (SIGINT), which it reports.
+func (r *rehearsal) watchOnce(dir, main string, d functions.Function) {
+	t := r.t
+	t.Helper()
+	before := r.liveCode([]functions.Function{d})[d.Name]
+	cmd := exec.CommandContext(r.ctx(), "make", "--no-print-directory", "watch", "CDK_OUT="+r.out)
+	cmd.Dir = dir
+	cmd.Env = append(environ(), r.emu.Env()...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches make and the command
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+			_ = cmd.Wait()
+		}
+	}
+	defer stop()
+	waitFor := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Minute)
+		for !strings.Contains(out.String(), what) {
+			if time.Now().After(deadline) {
+				t.Fatalf("make watch did not print %q within 3 minutes:\n%s", what, out.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor("watch: watching")
+	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(f, "\nfunc init() { println(\"rehearsal watch edit\") }\n")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(d.Name + ": changed lambda/" + d.Name + "/main.go → live as version ")
+	after := r.liveCode([]functions.Function{d})[d.Name]
+	if after.version == before.version || after.sha == before.sha {
+		t.Errorf("make watch reported %s live, but its alias is on version %s with %s, was %s with %s", d.Name, after.version, after.sha, before.version, before.sha)
+	}
+	stop()
+	if !strings.Contains(out.String(), "watch: stopped") {
+		t.Errorf("make watch after Ctrl-C:\n%s", out.String())
+	}
+	t.Logf("make watch:\n%s", out.String())
+}
+
+// lockedBuffer is a bytes.Buffer a process writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
