@@ -141,9 +141,20 @@ preflight: setup ## read-only checks of the target account (credentials, bootstr
 diff: preflight ## show what deploy would change (needs AWS credentials)
 	$(CDK) diff --app $(CDK_OUT) $(APP_STACK)
 
+# HOTSWAP=1 (dev only; the command refuses prod) skips CloudFormation and
+# CodeDeploy: it rebuilds, uploads each changed function's code, publishes a
+# version and moves the live alias (README "Hotswap (dev only)").
 .PHONY: deploy
-deploy: preflight ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1] (needs AWS credentials)
+deploy: $(if $(filter 1,$(HOTSWAP)),,preflight) ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1]; STAGE=dev HOTSWAP=1 swaps changed code only (needs AWS credentials)
+ifeq ($(HOTSWAP),1)
+	go run ./bin/hotswap -stage $(STAGE) $(CDK_CONTEXT)
+else
 	$(CDK) deploy --app $(CDK_OUT) $(APP_STACK) $(DEPLOY_APPROVAL)
+endif
+
+.PHONY: watch
+watch: ## dev only: hotswap each function on save, print save-to-live times, stream its logs (Ctrl-C stops; needs a deployed stack)
+	go run ./bin/hotswap -stage $(STAGE) $(CDK_CONTEXT) -watch
 
 # smoke checks the deployed STAGE (or, with LOCAL=1, a running make local)
 # end to end and deletes what it created; it exits 1 at the first failure.

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	cfg, err := config.LoadFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
 	if err != nil {
 		return err
 	}
@@ -104,25 +104,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "preflight: ready")
 	return nil
-}
-
-// loadConfig builds and validates the stage's configuration from cdk.json's
-// context and the -c overrides, as the CDK app does.
-func loadConfig(cdkJSON, stage string, overrides map[string]any) (config.Config, error) {
-	context, err := config.ReadContext(cdkJSON)
-	if err != nil {
-		return config.Config{}, err
-	}
-	for k, v := range overrides {
-		context[k] = v
-	}
-	context[config.StageKey] = stage
-	cfg, err := config.Load(context)
-	if err != nil {
-		return config.Config{}, fmt.Errorf("configuration:\n%w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return config.Config{}, fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
-	}
-	return cfg, nil
 }

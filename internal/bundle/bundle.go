@@ -233,14 +233,9 @@ func newBuilder(opts Options) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	moduleDir := opts.ModuleDir
-	if moduleDir == "" {
-		if moduleDir, err = FindModuleDir(); err != nil {
-			return nil, err
-		}
-	}
-	if moduleDir, err = filepath.Abs(moduleDir); err != nil {
-		return nil, fmt.Errorf("module folder: %w", err)
+	moduleDir, err := absModuleDir(opts.ModuleDir)
+	if err != nil {
+		return nil, err
 	}
 	outDir := opts.OutDir
 	if outDir == "" {
@@ -270,6 +265,19 @@ func newBuilder(opts Options) (*builder, error) {
 		b.cache = &cache{dir: cacheDir}
 	}
 	return b, nil
+}
+
+// absModuleDir returns dir as an absolute path, or when it is empty the
+// module folder found by FindModuleDir.
+func absModuleDir(dir string) (string, error) {
+	if dir == "" {
+		return FindModuleDir()
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("module folder: %w", err)
+	}
+	return abs, nil
 }
 
 // build runs every step for one function and fills r.

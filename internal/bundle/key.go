@@ -131,20 +131,11 @@ func newKeyer(b *builder, fns []Function) *keyer {
 // of every file the build reads (Go, assembly, cgo, syso and embedded
 // files), plus the extra files zipped with their mode.
 func (k *keyer) key(ctx context.Context, fn Function) (string, error) {
-	k.envOnce.Do(func() { k.env, k.envErr = k.goEnv(ctx, fn.GOARCH) })
-	if k.envErr != nil {
-		return "", k.envErr
-	}
-	l := k.lists[fn.GOARCH]
-	l.once.Do(func() { l.pkgs, l.main, l.err = k.goList(ctx, fn.GOARCH, l.dirs) })
-	if l.err != nil {
-		return "", l.err
+	pkgs, err := k.packages(ctx, fn)
+	if err != nil {
+		return "", err
 	}
 	dir := k.b.absDir(fn.Dir)
-	main := l.main[dir]
-	if main == nil {
-		return "", fmt.Errorf("go list did not report the package in %s", dir)
-	}
 	h := sha256.New()
 	line := func(format string, args ...any) { fmt.Fprintf(h, format+"\n", args...) }
 	line("%s", keyVersion)
@@ -153,11 +144,7 @@ func (k *keyer) key(ctx context.Context, fn Function) (string, error) {
 	line("env %q", buildEnv(fn.GOARCH)[len(os.Environ()):])
 	line("flags %q", buildFlags)
 	goMods := map[string]bool{}
-	for _, path := range append([]string{main.ImportPath}, main.Deps...) {
-		p := l.pkgs[path]
-		if p == nil {
-			return "", fmt.Errorf("go list did not report package %s", path)
-		}
+	for _, p := range pkgs {
 		line("package %s standard=%t", p.ImportPath, p.Standard)
 		if m := p.Module; m != nil {
 			line("module %s %s", m.Path, m.Version)
@@ -201,6 +188,35 @@ func (k *keyer) key(ctx context.Context, fn Function) (string, error) {
 		line("file %q executable=%t %s", f, info.Mode()&0o100 != 0, sum)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// packages returns fn's main package followed by every package it depends
+// on, standard library included, as `go list` reports them for fn's
+// architecture; it also makes sure k.env is known.
+func (k *keyer) packages(ctx context.Context, fn Function) ([]*listedPackage, error) {
+	k.envOnce.Do(func() { k.env, k.envErr = k.goEnv(ctx, fn.GOARCH) })
+	if k.envErr != nil {
+		return nil, k.envErr
+	}
+	l := k.lists[fn.GOARCH]
+	l.once.Do(func() { l.pkgs, l.main, l.err = k.goList(ctx, fn.GOARCH, l.dirs) })
+	if l.err != nil {
+		return nil, l.err
+	}
+	dir := k.b.absDir(fn.Dir)
+	main := l.main[dir]
+	if main == nil {
+		return nil, fmt.Errorf("go list did not report the package in %s", dir)
+	}
+	pkgs := []*listedPackage{main}
+	for _, path := range main.Deps {
+		p := l.pkgs[path]
+		if p == nil {
+			return nil, fmt.Errorf("go list did not report package %s", path)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, nil
 }
 
 // goEnv asks the go command that builds which toolchain it is (GOTOOLCHAIN

@@ -1,0 +1,122 @@
+package hotswap
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"go-lambda-cdk/internal/bundle"
+)
+
+// StackAPI is the part of the CloudFormation client Resolve uses;
+// *cloudformation.Client satisfies it.
+type StackAPI interface {
+	GetTemplate(ctx context.Context, in *cloudformation.GetTemplateInput, opts ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
+	cloudformation.ListStackResourcesAPIClient
+}
+
+var _ StackAPI = (*cloudformation.Client)(nil)
+
+// Function is one declared function to hotswap.
+type Function struct {
+	// ConstructID is the ID of the function's construct in the stack
+	// (functions.Function.ConstructID, e.g. "Api"): its Lambda function is
+	// the resource at the CDK path <stack>/<ConstructID>/Function/Resource.
+	ConstructID string
+	// Build is what bundle.Build makes its zip from.
+	Build bundle.Function
+}
+
+// Resolve finds each function in the deployed stack, exactly: the
+// AWS::Lambda::Function whose aws:cdk:path metadata (which the CDK writes
+// into the template) is <stack>/<ConstructID>/Function/Resource, the
+// AWS::Lambda::Alias named LiveAlias whose FunctionName refers to it, and
+// the log group its LoggingConfig refers to; their physical names come from
+// the stack's resources. The result is keyed by the declared name.
+func Resolve(ctx context.Context, api StackAPI, stack string, fns []Function) (map[string]Target, error) {
+	body, err := api.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal})
+	if err != nil {
+		return nil, fmt.Errorf("get template of stack %s (deploy it first with make deploy): %w", stack, err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string                     `json:"Type"`
+			Properties map[string]json.RawMessage `json:"Properties"`
+			Metadata   map[string]json.RawMessage `json:"Metadata"`
+		} `json:"Resources"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(body.TemplateBody)), &tpl); err != nil {
+		return nil, fmt.Errorf("template of stack %s: %w", stack, err)
+	}
+	physical := map[string]string{}
+	pages := cloudformation.NewListStackResourcesPaginator(api, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list resources of stack %s: %w", stack, err)
+		}
+		for _, r := range page.StackResourceSummaries {
+			physical[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.PhysicalResourceId)
+		}
+	}
+	ref := func(raw json.RawMessage) string {
+		var r struct{ Ref string }
+		_ = json.Unmarshal(raw, &r)
+		return r.Ref
+	}
+	ids := slices.Sorted(maps.Keys(tpl.Resources))
+	targets := map[string]Target{}
+	for _, f := range fns {
+		name := f.Build.Name
+		fnID, aliasID := "", ""
+		for _, id := range ids {
+			r := tpl.Resources[id]
+			var path string
+			_ = json.Unmarshal(r.Metadata["aws:cdk:path"], &path)
+			if parts := strings.Split(path, "/"); r.Type == "AWS::Lambda::Function" && len(parts) == 4 &&
+				slices.Equal(parts[1:], []string{f.ConstructID, "Function", "Resource"}) {
+				fnID = id
+			}
+		}
+		if fnID == "" {
+			return nil, fmt.Errorf("stack %s has no Lambda function at CDK path %s/%s/Function/Resource (function %s): deploy the stack with make deploy first",
+				stack, stack, f.ConstructID, name)
+		}
+		for _, id := range ids {
+			r := tpl.Resources[id]
+			var alias string
+			_ = json.Unmarshal(r.Properties["Name"], &alias)
+			if r.Type == "AWS::Lambda::Alias" && alias == LiveAlias && ref(r.Properties["FunctionName"]) == fnID {
+				aliasID = id
+			}
+		}
+		if aliasID == "" {
+			return nil, fmt.Errorf("stack %s: function %s (%s) has no %s alias; hotswap moves that alias", stack, name, fnID, LiveAlias)
+		}
+		var logging struct{ LogGroup json.RawMessage }
+		_ = json.Unmarshal(tpl.Resources[fnID].Properties["LoggingConfig"], &logging)
+		t := Target{Name: name, FunctionName: physical[fnID], Alias: LiveAlias}
+		if t.FunctionName == "" {
+			return nil, fmt.Errorf("stack %s has no deployed resource %s (function %s)", stack, fnID, name)
+		}
+		if _, ok := physical[aliasID]; !ok {
+			return nil, fmt.Errorf("stack %s has no deployed resource %s (the %s alias of function %s)", stack, aliasID, LiveAlias, name)
+		}
+		if group := ref(logging.LogGroup); group != "" {
+			t.LogGroup = physical[group]
+		}
+		if t.LogGroup == "" {
+			// Lambda's default: https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html
+			t.LogGroup = "/aws/lambda/" + t.FunctionName
+		}
+		targets[name] = t
+	}
+	return targets, nil
+}

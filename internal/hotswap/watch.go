@@ -1,0 +1,232 @@
+package hotswap
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"go-lambda-cdk/internal/bundle"
+)
+
+// Watch hotswaps each function when a file it is built from changes, and
+// streams the logs of the functions it swapped.
+type Watch struct {
+	Hotswap   Hotswap
+	Functions []Function
+	// Inputs lists each function's build inputs (bundle.ListInputs).
+	Inputs func(ctx context.Context, fns ...bundle.Function) ([]bundle.Inputs, error)
+	// Logs reads the swapped functions' log groups; nil streams nothing.
+	Logs LogsAPI
+	// Ticks paces the polls of the files (every 300 ms in make watch). A
+	// change is acted on at the first tick that sees no further change, so
+	// a burst of saves (an editor's, a git checkout) makes one swap.
+	Ticks <-chan time.Time
+	// LogTicks paces the reads of the logs (every 2 s in make watch:
+	// FilterLogEvents allows a few calls per second per account).
+	LogTicks <-chan time.Time
+	// Out receives one line per swap and the log events.
+	Out io.Writer
+	// Root is the folder the changed files are shown relative to.
+	Root string
+	// Now tells the time. Default: time.Now.
+	Now func() time.Time
+}
+
+// stamp is what a poll sees of a file or folder.
+type stamp struct {
+	exists bool
+	size   int64
+	mod    time.Time
+}
+
+func stat(path string) stamp {
+	info, err := os.Stat(path)
+	if err != nil {
+		return stamp{}
+	}
+	return stamp{exists: true, size: info.Size(), mod: info.ModTime()}
+}
+
+// watchSet maps each watched path (files and package folders) to the
+// functions built from it, with what the last poll saw.
+type watchSet struct {
+	fns    map[string][]string // path -> function names
+	stamps map[string]stamp
+	dirs   map[string]bool // the package folders among the paths
+}
+
+// newWatchSet watches the inputs; a path that old already watches keeps
+// its stamp, so a change made while the set was rebuilt is still seen.
+func newWatchSet(inputs []bundle.Inputs, old *watchSet) *watchSet {
+	s := &watchSet{fns: map[string][]string{}, stamps: map[string]stamp{}, dirs: map[string]bool{}}
+	for _, in := range inputs {
+		for _, d := range in.Dirs {
+			s.dirs[d] = true
+		}
+		for _, p := range slices.Concat(in.Files, in.Dirs) {
+			if !slices.Contains(s.fns[p], in.Function) {
+				s.fns[p] = append(s.fns[p], in.Function)
+			}
+		}
+	}
+	for p := range s.fns {
+		if st, ok := old.stamp(p); ok {
+			s.stamps[p] = st
+		} else {
+			s.stamps[p] = stat(p)
+		}
+	}
+	return s
+}
+
+func (s *watchSet) stamp(p string) (stamp, bool) {
+	if s == nil {
+		return stamp{}, false
+	}
+	st, ok := s.stamps[p]
+	return st, ok
+}
+
+// poll stats every path and returns those that changed since the last
+// poll, sorted.
+func (s *watchSet) poll() []string {
+	var changed []string
+	for p, old := range s.stamps {
+		if now := stat(p); now != old {
+			s.stamps[p] = now
+			changed = append(changed, p)
+		}
+	}
+	slices.Sort(changed)
+	return changed
+}
+
+// change is what accumulated since the last swap.
+type change struct {
+	paths map[string]bool
+	saved time.Time // the newest modification time among them
+}
+
+// Run hotswaps every function once (so the stack runs the work tree's
+// code), then on each change until ctx ends, which is not an error.
+func (w *Watch) Run(ctx context.Context) error {
+	now := w.Now
+	if now == nil {
+		now = time.Now
+	}
+	started := now()
+	tails := map[string]*logTail{}
+	swap := func(fns []Function, cause func(name string) string, since func(name string) time.Time) {
+		outcomes, _ := w.Hotswap.Run(ctx, fns)
+		for _, o := range outcomes {
+			if ctx.Err() != nil {
+				return
+			}
+			if o.Err == nil && !o.Swapped.Changed && cause(o.Name) != "" {
+				continue // rebuilt to the same zip: an edit that changes nothing
+			}
+			fmt.Fprintln(w.Out, o.Line(cause(o.Name), since(o.Name)))
+			if o.Err == nil && w.Logs != nil && tails[o.Name] == nil {
+				tails[o.Name] = newLogTail(o.Swapped.Target, o.Swapped.Live.UnixMilli())
+			}
+		}
+	}
+	builds := make([]bundle.Function, len(w.Functions))
+	for i, f := range w.Functions {
+		builds[i] = f.Build
+	}
+	fmt.Fprintf(w.Out, "watch: bringing %d functions up to date\n", len(w.Functions))
+	swap(w.Functions, func(string) string { return "" }, func(string) time.Time { return started })
+	inputs, err := w.Inputs(ctx, builds...)
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("list the files to watch: %w", err)
+	}
+	set := newWatchSet(inputs, nil)
+	fmt.Fprintf(w.Out, "watch: watching %d files and folders; Ctrl-C stops\n", len(set.stamps))
+	pending := change{paths: map[string]bool{}}
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(w.Out, "watch: stopped")
+			return nil
+		case <-w.LogTicks:
+			for _, name := range slices.Sorted(maps.Keys(tails)) {
+				tails[name].poll(ctx, w.Logs, w.Out)
+			}
+		case <-w.Ticks:
+			if changed := set.poll(); len(changed) > 0 {
+				for _, p := range changed {
+					pending.paths[p] = true
+					if st := set.stamps[p]; st.exists && st.mod.After(pending.saved) {
+						pending.saved = st.mod
+					} else if !st.exists && pending.saved.IsZero() {
+						pending.saved = now() // a removal has no time of its own
+					}
+				}
+				continue // act at the first quiet tick
+			}
+			if len(pending.paths) == 0 {
+				continue
+			}
+			fns, causes := w.affected(set, pending.paths)
+			saved := pending.saved
+			pending = change{paths: map[string]bool{}}
+			swap(fns, func(name string) string { return causes[name] }, func(string) time.Time { return saved })
+			if inputs, err := w.Inputs(ctx, builds...); err == nil {
+				set = newWatchSet(inputs, set)
+			} else if ctx.Err() == nil {
+				fmt.Fprintf(w.Out, "watch: the files to watch were not listed again (%v); watching the previous ones\n", err)
+			}
+		}
+	}
+}
+
+// affected returns the functions built from the changed paths, in
+// declaration order, each with a cause: "changed <path>" and how many more.
+func (w *Watch) affected(set *watchSet, paths map[string]bool) ([]Function, map[string]string) {
+	byName := map[string][]string{}
+	sorted := slices.Sorted(maps.Keys(paths))
+	// Files first: a folder changes with every file saved by a rename.
+	slices.SortStableFunc(sorted, func(a, b string) int { return compareBool(set.dirs[a], set.dirs[b]) })
+	for _, p := range sorted {
+		for _, name := range set.fns[p] {
+			if !set.dirs[p] || len(byName[name]) == 0 {
+				byName[name] = append(byName[name], p)
+			}
+		}
+	}
+	var fns []Function
+	causes := map[string]string{}
+	for _, f := range w.Functions {
+		changed := byName[f.Build.Name]
+		if len(changed) == 0 {
+			continue
+		}
+		fns = append(fns, f)
+		shown := changed[0]
+		if rel, err := filepath.Rel(w.Root, shown); err == nil && filepath.IsLocal(rel) {
+			shown = rel
+		}
+		causes[f.Build.Name] = "changed " + shown
+		if len(changed) > 1 {
+			causes[f.Build.Name] += fmt.Sprintf(" (and %d more)", len(changed)-1)
+		}
+	}
+	return fns, causes
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
