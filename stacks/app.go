@@ -78,7 +78,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	// Deployments come last: a hook may be any function.
 	for _, fn := range cfg.Functions.Named() {
 		f := a.functions[fn.Name]
-		a.deployment(f, a.functionAlarms(f, fn), aliasOf(a.functions[fn.PreTrafficHook]), aliasOf(a.functions[fn.PostTrafficHook]))
+		a.deployment(f, a.functionAlarms(f, fn), a.functions[fn.PreTrafficHook], a.functions[fn.PostTrafficHook])
 	}
 	setNotifications(a.bucket, a.notifications, a.notifyPermissions)
 	if a.restAPI != nil {
@@ -161,14 +161,6 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned con
 		}
 	}
 	return f, nil
-}
-
-// aliasOf is f's live alias, or nil for no function.
-func aliasOf(f *GoFunction) awslambda.Alias {
-	if f == nil {
-		return nil
-	}
-	return f.Alias
 }
 
 // grantBucketAccess adds the role statements of the declaration's Access,

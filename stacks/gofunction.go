@@ -121,7 +121,7 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 		suppress(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept (Service Authorization Reference, AWS X-Ray). It is the one wildcard resource of the stage's roles.", "Resource::*")
 	}
 	g := &GoFunction{Construct: c, Name: props.Name, Function: fn, Role: role, LogGroup: logGroup}
-	g.Alias = newLiveAlias(g, cfg.Provisioned.Baseline)
+	g.Alias = newLiveAlias(g, cfg.Provisioned)
 	return g
 }
 

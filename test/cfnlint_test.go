@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"go-lambda-cdk/internal/awsemu"
+	"go-lambda-cdk/stacks/functions"
 )
 
 // cfnLintIgnored are the cfn-lint rules switched off, each with its reason.
@@ -24,7 +25,8 @@ var cfnLintIgnored = map[string]string{
 
 // TestCfnLint runs cfn-lint on both stages' templates, prod's with a
 // custom domain and an existing user pool, prod's with provisioned
-// concurrency windows, a traffic hook and alert emails, and the account
+// concurrency windows, a traffic hook and alert emails, both stages' with
+// two functions hooking each other (dev's with windows), and the account
 // stack's (with
 // the GitHub deploy role): no error and no warning besides
 // the rules in cfnLintIgnored.
@@ -61,6 +63,18 @@ func TestCfnLint(t *testing.T) {
 	// The operations settings the presets leave off (operations_test.go):
 	// provisioned concurrency windows, a traffic hook, alert emails.
 	write("GoLambdaCdk-prod-operations", synth(t, weekdayPeak).template)
+	// Two functions hooking each other, in both stages, one of them with
+	// provisioned concurrency windows in dev (operations_test.go).
+	for _, stage := range stages {
+		context, _ := mutualHooks(t, stage)
+		if stage == "dev" {
+			name := functions.Names()[0]
+			context["functions."+name+".reservedConcurrency"] = "100"
+			context["functions."+name+".provisioned.baseline"] = "2"
+			context["functions."+name+".provisioned.windows"] = `[{"start":"0 8 ? * MON-FRI *","end":"0 10 ? * MON-FRI *","value":50}]`
+		}
+		write("GoLambdaCdk-"+stage+"-hooks", synth(t, context).template)
+	}
 	args := []string{"-c", "import sys; from cfnlint.runner import main; sys.exit(main())"}
 	for rule := range cfnLintIgnored {
 		args = append(args, "--ignore-checks", rule)

@@ -3,6 +3,7 @@ package test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -230,34 +231,215 @@ func TestRollbackAlarms(t *testing.T) {
 	}
 }
 
-// TestTrafficHooks: a configured pre-traffic hook is the hook function's
-// live alias, which may report its result to this deployment group only.
+// mutualHooks is a stage's context in which the first declared function
+// has the second as its pre-traffic hook and the second has the first as
+// its post-traffic hook: both hook kinds, on either side, in one template.
+// It returns the context and the hooks each function's deployment invokes
+// (pre first).
+func mutualHooks(t *testing.T, stage string) (map[string]any, map[string][]string) {
+	t.Helper()
+	names := functions.Names()
+	if len(names) < 2 {
+		t.Skipf("traffic hooks need two declared functions; %d declared", len(names))
+	}
+	first, second := names[0], names[1]
+	return map[string]any{
+			"stage":                                  stage,
+			"functions." + first + ".preTrafficHook": second,
+			"functions." + second + ".postTrafficHook": first,
+		}, map[string][]string{
+			first:  {second},
+			second: {first},
+		}
+}
+
+// oneWayHooks is a stage's context in which the first declared function
+// has the second as its pre-traffic hook and the last as its post-traffic
+// hook (the second again when only two are declared). It returns the
+// context and the distinct hooks each function's deployment invokes (pre
+// first).
+func oneWayHooks(t *testing.T, stage string) (map[string]any, map[string][]string) {
+	t.Helper()
+	names := functions.Names()
+	if len(names) < 2 {
+		t.Skipf("traffic hooks need two declared functions; %d declared", len(names))
+	}
+	first, second, last := names[0], names[1], names[len(names)-1]
+	hooks := []string{second}
+	if last != second {
+		hooks = append(hooks, last)
+	}
+	return map[string]any{
+		"stage":                                   stage,
+		"functions." + first + ".preTrafficHook":  second,
+		"functions." + first + ".postTrafficHook": last,
+	}, map[string][]string{first: hooks}
+}
+
+// constructID is the construct ID of a declared function.
+func constructID(t *testing.T, name string) string {
+	t.Helper()
+	for _, d := range functions.All() {
+		if d.Name == name {
+			return d.ConstructID()
+		}
+	}
+	t.Fatalf("function %s is not declared", name)
+	return ""
+}
+
+// deploymentGroupARN is the ARN of a deployment group in a stage's
+// template, as a hook's role policy names it.
+func deploymentGroupARN(stage, appID, groupID string) string {
+	prefix := `"arn:",{"Ref":"AWS::Partition"},":codedeploy:",{"Ref":"AWS::Region"},":",{"Ref":"AWS::AccountId"},":deploymentgroup:"`
+	if stage == "prod" {
+		prefix = `"arn:aws:codedeploy:` + testProdRegion + `:` + testProdAccount + `:deploymentgroup:"`
+	}
+	return `{"Fn::Join":["",[` + prefix + `,{"Ref":"` + appID + `"},"/",{"Ref":"` + groupID + `"}]]}`
+}
+
+// TestTrafficHooks: in both stages, a configured hook is named in the
+// hooked alias's UpdatePolicy by the hook function's name and its live
+// alias, and the hook's role gains exactly one statement, in a policy of
+// its own that the hooked alias waits for: reporting to the hooked
+// function's deployment group, and to no other. Two functions hook each
+// other without a dependency cycle (synth validates the template).
 func TestTrafficHooks(t *testing.T) {
-	tpl := synth(t, weekdayPeak).template
-	_, alias := tpl.one(t, "AWS::Lambda::Alias", "ProcessorLive")
-	hook := js(get(alias, "UpdatePolicy.CodeDeployLambdaAliasUpdate.BeforeAllowTrafficHook"))
-	if !strings.Contains(hook, liveAliasOf(t, tpl, "Report")) {
-		t.Errorf("processor's BeforeAllowTrafficHook %s, want the report function's live alias", hook)
-	}
-	if after := get(alias, "UpdatePolicy.CodeDeployLambdaAliasUpdate.AfterAllowTrafficHook"); after != nil {
-		t.Errorf("AfterAllowTrafficHook %v although none is configured", after)
-	}
-	groupID, _ := tpl.one(t, "AWS::CodeDeploy::DeploymentGroup", "ProcessorDeployment")
-	_, policy := tpl.one(t, "AWS::IAM::Policy", "ReportRoleDefaultPolicy")
-	if ps := js(get(policy, "Properties.PolicyDocument")); !strings.Contains(ps, "codedeploy:PutLifecycleEventHookExecutionStatus") || !strings.Contains(ps, groupID) {
-		t.Errorf("the hook may not report to %s: %s", groupID, ps)
+	for _, stage := range stages {
+		t.Run(stage, func(t *testing.T) {
+			context, _ := mutualHooks(t, stage)
+			names := functions.Names()
+			first, second := names[0], names[1]
+			tpl := synth(t, context).template
+			plain := synth(t, map[string]any{"stage": stage}).template
+			appID, _ := tpl.one(t, "AWS::CodeDeploy::Application", "Deployments")
+			for _, tc := range []struct {
+				hooked, hook, key string
+			}{
+				{first, second, "BeforeAllowTrafficHook"},
+				{second, first, "AfterAllowTrafficHook"},
+			} {
+				hookedID, hookID := constructID(t, tc.hooked), constructID(t, tc.hook)
+				_, alias := tpl.one(t, "AWS::Lambda::Alias", hookedID+"Live")
+				hookFnID, _ := tpl.one(t, "AWS::Lambda::Function", hookID+"Function")
+				update := get(alias, "UpdatePolicy.CodeDeployLambdaAliasUpdate").(map[string]any)
+				if got, want := js(update[tc.key]), `{"Fn::Join":["",[{"Ref":"`+hookFnID+`"},":live"]]}`; got != want {
+					t.Errorf("%s %s = %s, want %s", tc.hooked, tc.key, got, want)
+				}
+				if len(update) != 3 {
+					t.Errorf("%s UpdatePolicy %s, want the application, the group and %s only", tc.hooked, js(update), tc.key)
+				}
+				groupID, _ := tpl.one(t, "AWS::CodeDeploy::DeploymentGroup", hookedID+"Deployment")
+				roleID, _ := tpl.one(t, "AWS::IAM::Role", hookID+"Role")
+				_, withHook := tpl.one(t, "AWS::IAM::Policy", hookID+"RoleDefaultPolicy")
+				_, without := plain.one(t, "AWS::IAM::Policy", hookID+"RoleDefaultPolicy")
+				if got, want := js(withHook["Properties"]), js(without["Properties"]); got != want {
+					t.Errorf("%s's default policy changed with the hook:\n got %s\nwant %s", tc.hook, got, want)
+				}
+				var others []string
+				for pid, p := range tpl.resources("AWS::IAM::Policy") {
+					if js(get(p, "Properties.Roles")) == `[{"Ref":"`+roleID+`"}]` && !strings.HasPrefix(pid, hookID+"RoleDefaultPolicy") {
+						others = append(others, pid)
+					}
+				}
+				slices.Sort(others)
+				if len(others) != 1 || !strings.HasPrefix(others[0], hookedID+"HookPolicy"+hookID) {
+					t.Fatalf("%s's role: policies %v besides its default one, want %sHookPolicy%s only", tc.hook, others, hookedID, hookID)
+				}
+				_, policy := tpl.one(t, "AWS::IAM::Policy", others[0])
+				want := statement{"ReportTrafficHook", []string{"codedeploy:PutLifecycleEventHookExecutionStatus"}, deploymentGroupARN(stage, appID, groupID), ""}
+				if got := statements(t, policy); len(got) != 1 || got[0].String() != want.String() {
+					t.Errorf("%s: %v, want exactly %v", others[0], got, want)
+				}
+				if deps := js(alias["DependsOn"]); !strings.Contains(deps, `"`+others[0]+`"`) {
+					t.Errorf("%s's alias DependsOn %s, want %s", tc.hooked, deps, others[0])
+				}
+			}
+		})
 	}
 }
 
-// TestProvisionedConcurrencySchedule: the baseline sits on the alias, and
-// each window becomes a scale-up and a scale-down action of an Application
-// Auto Scaling target on the alias; nothing is provisioned by default.
+// TestDeploymentRoles: in both stages, with and without traffic hooks,
+// each function's CodeDeploy role holds exactly: reading and updating its
+// live alias; reading the provisioned concurrency of every qualifier of
+// its function and no other; reading its two rollback alarms; and, with
+// hooks, invoking exactly each hook function's live alias. Nothing else
+// grants it anything: no other policy, no function's resource policy.
+func TestDeploymentRoles(t *testing.T) {
+	type variant struct {
+		name    string
+		context map[string]any
+		hooks   map[string][]string
+	}
+	var variants []variant
+	for _, stage := range stages {
+		variants = append(variants, variant{stage, map[string]any{"stage": stage}, nil})
+		context, hooks := oneWayHooks(t, stage)
+		variants = append(variants, variant{stage + " with hooks", context, hooks})
+		context, hooks = mutualHooks(t, stage)
+		variants = append(variants, variant{stage + " with mutual hooks", context, hooks})
+	}
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			tpl := synth(t, v.context).template
+			fnARN := func(name string) string {
+				id, _ := tpl.one(t, "AWS::Lambda::Function", constructID(t, name)+"Function")
+				return `{"Fn::GetAtt":["` + id + `","Arn"]}`
+			}
+			qualified := func(name, qualifier string) string {
+				return `{"Fn::Join":["",[` + fnARN(name) + `,":` + qualifier + `"]]}`
+			}
+			for _, name := range functions.Names() {
+				id := constructID(t, name)
+				errorsID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"RollbackErrorsAlarm")
+				durationID, _ := tpl.one(t, "AWS::CloudWatch::Alarm", id+"RollbackDurationAlarm")
+				alarms := []string{`{"Fn::GetAtt":["` + errorsID + `","Arn"]}`, `{"Fn::GetAtt":["` + durationID + `","Arn"]}`}
+				slices.Sort(alarms)
+				want := []statement{
+					{"ShiftLiveAlias", []string{"lambda:GetAlias", "lambda:UpdateAlias"}, `[` + fnARN(name) + `,` + qualified(name, "live") + `]`, ""},
+					{"ReadProvisionedConcurrency", []string{"lambda:GetProvisionedConcurrencyConfig"}, qualified(name, "*"), ""},
+					{"ReadRollbackAlarms", []string{"cloudwatch:DescribeAlarms"}, `[` + strings.Join(alarms, ",") + `]`, ""},
+				}
+				if hooks := v.hooks[name]; len(hooks) > 0 {
+					aliases := make([]string, len(hooks))
+					for i, h := range hooks {
+						aliases[i] = qualified(h, "live")
+					}
+					resource := strings.Join(aliases, ",")
+					if len(aliases) > 1 {
+						resource = "[" + resource + "]"
+					}
+					want = append(want, statement{"InvokeTrafficHooks", []string{"lambda:InvokeFunction"}, resource, ""})
+				}
+				roleID, _ := tpl.one(t, "AWS::IAM::Role", id+"DeploymentRole")
+				var got []statement
+				for pid, p := range tpl.resources("AWS::IAM::Policy") {
+					if strings.Contains(js(get(p, "Properties.Roles")), `"`+roleID+`"`) {
+						if !strings.HasPrefix(pid, id+"DeploymentRoleDefaultPolicy") {
+							t.Errorf("%s: policy %s also grants the deployment role", name, pid)
+						}
+						got = append(got, statements(t, p)...)
+					}
+				}
+				if !slices.EqualFunc(got, want, func(a, b statement) bool { return a.String() == b.String() }) {
+					t.Errorf("%s's deployment role:\n got %v\nwant %v", name, got, want)
+				}
+				for pid, p := range tpl.resources("AWS::Lambda::Permission") {
+					if strings.Contains(js(get(p, "Properties.Principal")), `"`+roleID+`"`) {
+						t.Errorf("%s: resource policy %s grants the deployment role %s", name, pid, js(p["Properties"]))
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestProvisionedConcurrencySchedule: each window becomes a scale-up and a
+// scale-down action of an Application Auto Scaling target on the alias;
+// nothing is provisioned by default.
 func TestProvisionedConcurrencySchedule(t *testing.T) {
 	tpl := synth(t, weekdayPeak).template
-	aliasID, alias := tpl.one(t, "AWS::Lambda::Alias", "ApiLive")
-	if got := get(alias, "Properties.ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions"); got != 2.0 {
-		t.Errorf("api alias provisioned concurrency %v, want the baseline 2", got)
-	}
+	aliasID, _ := tpl.one(t, "AWS::Lambda::Alias", "ApiLive")
 	targets := tpl.resources("AWS::ApplicationAutoScaling::ScalableTarget")
 	if len(targets) != 1 {
 		t.Fatalf("%d scalable targets, want 1 (only api has windows)", len(targets))
@@ -285,6 +467,63 @@ func TestProvisionedConcurrencySchedule(t *testing.T) {
 	for id, a := range dev.resources("AWS::Lambda::Alias") {
 		if get(a, "Properties.ProvisionedConcurrencyConfig") != nil {
 			t.Errorf("%s has provisioned concurrency by default", id)
+		}
+	}
+}
+
+// TestProvisionedConcurrencyHasOneOwner: in both stages, a function's
+// provisioned concurrency is set by one resource only. With windows, the
+// Application Auto Scaling target holds the baseline as its minimum (its
+// registration applies it) and the alias has no ProvisionedConcurrencyConfig;
+// without windows, the alias holds the baseline and no target exists.
+func TestProvisionedConcurrencyHasOneOwner(t *testing.T) {
+	name := functions.Names()[0]
+	id := constructID(t, name)
+	windows := `[{"start":"0 8 ? * MON-FRI *","end":"0 10 ? * MON-FRI *","value":50}]`
+	for _, stage := range stages {
+		for _, tc := range []struct {
+			name               string
+			baseline           int
+			windows            string
+			aliasConfig        string // JSON of the alias's ProvisionedConcurrencyConfig
+			targetMin, targets int
+		}{
+			{"baseline and windows", 2, windows, "null", 2, 1},
+			{"windows only", 0, windows, "null", 0, 1},
+			{"baseline only", 3, "", `{"ProvisionedConcurrentExecutions":3}`, 0, 0},
+		} {
+			t.Run(stage+"/"+tc.name, func(t *testing.T) {
+				context := map[string]any{
+					"stage": stage,
+					"functions." + name + ".reservedConcurrency":  "100",
+					"functions." + name + ".provisioned.baseline": strconv.Itoa(tc.baseline),
+				}
+				if tc.windows != "" {
+					context["functions."+name+".provisioned.windows"] = tc.windows
+				}
+				tpl := synth(t, context).template
+				aliasID, alias := tpl.one(t, "AWS::Lambda::Alias", id+"Live")
+				if got := js(get(alias, "Properties.ProvisionedConcurrencyConfig")); got != tc.aliasConfig {
+					t.Errorf("alias %s ProvisionedConcurrencyConfig %s, want %s", aliasID, got, tc.aliasConfig)
+				}
+				targets := tpl.resources("AWS::ApplicationAutoScaling::ScalableTarget")
+				if len(targets) != tc.targets {
+					t.Fatalf("%d scalable targets, want %d", len(targets), tc.targets)
+				}
+				for tid, target := range targets {
+					if rid := js(get(target, "Properties.ResourceId")); !strings.Contains(rid, `"`+aliasID+`"`) {
+						t.Errorf("%s scales %s, not %s", tid, rid, aliasID)
+					}
+					if got := get(target, "Properties.MinCapacity"); got != float64(tc.targetMin) {
+						t.Errorf("%s MinCapacity %v, want the baseline %d", tid, got, tc.targetMin)
+					}
+					actions := get(target, "Properties.ScheduledActions").([]any)
+					end := js(get(actions[len(actions)-1], "ScalableTargetAction"))
+					if want := fmt.Sprintf(`{"MaxCapacity":%d,"MinCapacity":%d}`, tc.baseline, tc.baseline); end != want {
+						t.Errorf("%s: the last window ends at %s, want the baseline %s", tid, end, want)
+					}
+				}
+			})
 		}
 	}
 }
@@ -334,4 +573,17 @@ func TestDashboard(t *testing.T) {
 	if url := js(get(map[string]any(tpl), "Outputs.DashboardUrl.Value")); !strings.Contains(url, "#dashboards:name=go-lambda-cdk-dev") {
 		t.Errorf("DashboardUrl output %s", url)
 	}
+}
+
+// TestCdkNagOperationsVariants: the operations settings the presets leave
+// off (provisioned windows, traffic hooks both ways) leave no unsuppressed
+// cdk-nag finding in either stage (TestCdkNag covers the presets).
+func TestCdkNagOperationsVariants(t *testing.T) {
+	for _, stage := range stages {
+		t.Run(stage+" hooks", func(t *testing.T) {
+			context, _ := mutualHooks(t, stage)
+			checkNoNagFindings(t, synth(t, context))
+		})
+	}
+	t.Run("prod windows", func(t *testing.T) { checkNoNagFindings(t, synth(t, weekdayPeak)) })
 }
