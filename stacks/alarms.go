@@ -111,9 +111,15 @@ func (a *app) window() string {
 func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback []awscloudwatch.Alarm) {
 	al := a.cfg.Alarms
 	name := fn.Name
+	// Only an asynchronously invoked function's failed events wait in the
+	// failure queue for make redrive; an API caller got the error.
+	replay := "."
+	if fn.Declaration.Async() {
+		replay = fmt.Sprintf(", then replay failed asynchronous events with make redrive FN=%s.", name)
+	}
 	a.alarm(f.Construct, "ErrorsAlarm", name+"-errors", fmt.Sprintf(
-		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"), fix and deploy, then replay failed asynchronous events with make redrive FN=%s.",
-		name, LiveAlias, al.FunctionErrors, a.window(), name), f.Alias.MetricErrors(a.metricOptions("Sum")), float64(al.FunctionErrors))
+		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"), fix and deploy%s",
+		name, LiveAlias, al.FunctionErrors, a.window(), replay), f.Alias.MetricErrors(a.metricOptions("Sum")), float64(al.FunctionErrors))
 	throttles := fmt.Sprintf(
 		"The %s function was throttled %d or more times in %s: it hit its reserved concurrency or the account's. API callers got 429/5XX; asynchronous events are retried. Raise functions.%s.reservedConcurrency, schedule provisioned concurrency for the peak, or request a higher account quota.",
 		name, al.FunctionThrottles, a.window(), name)
@@ -156,7 +162,7 @@ func (a *app) rollbackAlarms(f *GoFunction, fn config.NamedFunction, limitMs flo
 		"The version of the %s function being deployed failed %d or more invocations in a minute. CodeDeploy rolls the %s alias back to the previous version and the stack update fails: read the errors in its log group, fix and deploy again.",
 		fn.Name, al.FunctionErrors, LiveAlias), newVersion("Errors", "Sum"), float64(al.FunctionErrors))
 	duration := a.alarmAfter(1, f.Construct, "RollbackDurationAlarm", fn.Name+"-new-version-duration-p99", fmt.Sprintf(
-		"The version of the %s function being deployed ran a p99 duration of %g ms or more (%d%% of its %d s timeout) over a minute. CodeDeploy rolls the %s alias back to the previous version: find what made it slower before deploying again.",
+		"The version of the %s function being deployed ran a p99 duration of %g ms or more (%d%% of its %d s timeout) over a minute. CodeDeploy rolls the %s alias back to the previous version: find what made it slower in its logs (and traces when tracing is on) before deploying again.",
 		fn.Name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, LiveAlias), newVersion("Duration", "p99"), limitMs)
 	// The alias moves only once its alarms watch the new version.
 	f.Alias.Node().AddDependency(errors, duration)

@@ -97,7 +97,7 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	objects := func(prefix string) string {
 		return `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":s3:::go-lambda-cdk-dev-",` + stackUUIDGroup + `,"/` + prefix + `*"]]}`
 	}
-	queueSend := statement{"", []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, `{"Fn::GetAtt":["FailureQueue4F308C52","Arn"]}`, ""}
+	queueSend := failureQueueSend(t, tpl)
 	t.Run("roles", func(t *testing.T) {
 		checkRole(t, tpl, "Probeapi", nil)
 		checkRole(t, tpl, "Probes3", []statement{

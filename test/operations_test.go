@@ -2,6 +2,9 @@ package test
 
 import (
 	"fmt"
+	"maps"
+	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,13 +30,15 @@ var weekdayPeak = map[string]any{
 	"functions.processor.reservedConcurrency": "10",
 }
 
-// TestEveryAlarmNotifiesTheAlertTopic: each alarm of both stages has a
-// description and sends both its alarm and its OK state to the stage's
-// alert topic.
+// TestEveryAlarmNotifiesTheAlertTopic: each alarm of both stages (and of
+// a prod with reservations, which adds concurrency alarms) sends both its
+// alarm and its OK state to the stage's alert topic, and its description
+// says what to do (alarmAdvice).
 func TestEveryAlarmNotifiesTheAlertTopic(t *testing.T) {
-	for _, stage := range stages {
-		t.Run(stage, func(t *testing.T) {
-			tpl := synth(t, map[string]any{"stage": stage}).template
+	for name, context := range map[string]map[string]any{"dev": {"stage": "dev"}, "prod": {"stage": "prod"}, "prod with reservations": weekdayPeak} {
+		t.Run(name, func(t *testing.T) {
+			tpl := synth(t, context).template
+			advice := newAlarmAdvice(t, tpl)
 			topicID, _ := tpl.one(t, "AWS::SNS::Topic", "Alerts")
 			alarms := tpl.resources("AWS::CloudWatch::Alarm")
 			if len(alarms) == 0 {
@@ -47,8 +52,9 @@ func TestEveryAlarmNotifiesTheAlertTopic(t *testing.T) {
 				if got := js(get(a, "Properties.OKActions")); got != action {
 					t.Errorf("%s: OK actions %s, want %s", id, got, action)
 				}
-				if d, _ := get(a, "Properties.AlarmDescription").(string); len(d) < 40 {
-					t.Errorf("%s: description %q does not say what to do", id, d)
+				d, _ := get(a, "Properties.AlarmDescription").(string)
+				for _, problem := range advice.check(a, d) {
+					t.Errorf("%s: description %q %s", id, d, problem)
 				}
 			}
 		})
@@ -586,4 +592,116 @@ func TestCdkNagOperationsVariants(t *testing.T) {
 		})
 	}
 	t.Run("prod windows", func(t *testing.T) { checkNoNagFindings(t, synth(t, weekdayPeak)) })
+}
+
+// alarmAdvice checks what alarm descriptions promise (stacks/alarms.go:
+// "description says what happened and what to do"): a description names
+// what the alarm watches (the function by name, the REST API, the failure
+// queue), says what happened in its first sentence and what to do after it,
+// with at least one concrete step: a make command, a configuration key or
+// the logs to read. Every make target it names exists in the Makefile
+// (make redrive only for a function invoked asynchronously, whose failed
+// events reach the queue), every configuration key exists (config.Keys),
+// and every other alarm it refers to ("ErrorsAlarm") exists.
+type alarmAdvice struct {
+	functions map[string]functions.Function // by the function's logical ID
+	targets   map[string]bool               // Makefile targets
+	keys      map[string]bool               // configuration keys
+	alarmIDs  []string                      // logical IDs of the template's alarms
+}
+
+var (
+	makeCommand = regexp.MustCompile(`\bmake ([a-z][a-z-]*)((?: [A-Z_]+=[^\s,;)]*[^\s.,;)])*)`)
+	configKey   = regexp.MustCompile(`\b(?:functions|api|alarms|alerts|deploy|auth|peak)\.[A-Za-z<>.]*[A-Za-z>]`)
+	alarmRef    = regexp.MustCompile(`\b[A-Z][A-Za-z]*Alarm\b`)
+)
+
+func newAlarmAdvice(t *testing.T, tpl template) alarmAdvice {
+	t.Helper()
+	a := alarmAdvice{functions: map[string]functions.Function{}, targets: map[string]bool{}, keys: map[string]bool{}}
+	for _, d := range functions.All() {
+		id, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
+		a.functions[id] = d
+	}
+	makefile, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^([a-z][a-z-]*):`).FindAllSubmatch(makefile, -1) {
+		a.targets[string(m[1])] = true
+	}
+	for _, k := range config.Keys() {
+		a.keys[k] = true
+	}
+	a.alarmIDs = slices.Collect(maps.Keys(tpl.resources("AWS::CloudWatch::Alarm")))
+	return a
+}
+
+// check returns what is wrong with the description d of alarm.
+func (a alarmAdvice) check(alarm map[string]any, d string) []string {
+	var problems []string
+	var fn *functions.Function
+	for _, dim := range asList(get(alarm, "Properties.Dimensions")) {
+		if get(dim, "Name") == "FunctionName" {
+			if f, ok := a.functions[refTarget(get(dim, "Value"))]; ok {
+				fn = &f
+			}
+		}
+	}
+	subject := map[any]string{"AWS/ApiGateway": "the REST API", "AWS/SQS": "the failure queue"}[get(alarm, "Properties.Namespace")]
+	if fn != nil {
+		subject = "the " + fn.Name + " function"
+	}
+	switch {
+	case subject == "":
+		problems = append(problems, fmt.Sprintf("belongs to an alarm on %v, which this test does not know", get(alarm, "Properties.Namespace")))
+	case !strings.Contains(strings.ToLower(d), strings.ToLower(subject)):
+		problems = append(problems, "does not name what it watches: "+subject)
+	}
+	happened, todo, ok := strings.Cut(d, ". ")
+	if !ok || happened == "" || strings.TrimSpace(todo) == "" {
+		return append(problems, "does not say what happened, then what to do (two sentences at least)")
+	}
+	steps := 0
+	for _, m := range makeCommand.FindAllStringSubmatch(todo, -1) {
+		steps++
+		if !a.targets[m[1]] {
+			problems = append(problems, "names make "+m[1]+", which is no Makefile target")
+		}
+		if m[1] != "redrive" {
+			continue
+		}
+		for _, arg := range strings.Fields(m[2]) {
+			if name, ok := strings.CutPrefix(arg, "FN="); ok && name != "<function>" && (fn == nil || name != fn.Name || !fn.Async()) {
+				problems = append(problems, "says to redrive "+name+", which is not this alarm's asynchronously invoked function")
+			}
+		}
+	}
+	for _, k := range configKey.FindAllString(todo, -1) {
+		steps++
+		// A key, or a group of keys (functions.<name>.provisioned), of
+		// any function when it says <name>.
+		pattern := regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(k), "<name>", "[a-z0-9]+") + `(\..+)?$`)
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(a.keys)), pattern.MatchString) {
+			problems = append(problems, "names "+k+", which is no configuration key")
+		}
+	}
+	if strings.Contains(todo, "log") {
+		steps++
+	}
+	for _, ref := range alarmRef.FindAllString(d, -1) {
+		if !slices.ContainsFunc(a.alarmIDs, func(id string) bool { return strings.Contains(id, ref) }) {
+			problems = append(problems, "refers to "+ref+", which no alarm of the stack is")
+		}
+	}
+	if steps == 0 {
+		problems = append(problems, "gives no step to take: no make command, configuration key or logs to read")
+	}
+	return problems
+}
+
+// asList is v as a list, or nil.
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

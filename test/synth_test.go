@@ -9,9 +9,11 @@ package test
 import (
 	"archive/zip"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -177,6 +179,18 @@ func (tpl template) resources(typ string) map[string]map[string]any {
 		}
 	}
 	return out
+}
+
+// failureQueueSend is the statement a role needs to send failed
+// asynchronous events to the stack's failure queue: the template's one
+// AWS::SQS::Queue.
+func failureQueueSend(t *testing.T, tpl template) statement {
+	t.Helper()
+	queues := slices.Collect(maps.Keys(tpl.resources("AWS::SQS::Queue")))
+	if len(queues) != 1 {
+		t.Fatalf("%d SQS queues %v, want the one failure queue", len(queues), queues)
+	}
+	return statement{"", []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, `{"Fn::GetAtt":["` + queues[0] + `","Arn"]}`, ""}
 }
 
 // one returns the single resource of a type whose logical ID starts with

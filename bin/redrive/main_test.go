@@ -24,6 +24,7 @@ import (
 
 	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/local/events"
@@ -218,11 +219,12 @@ func TestAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	processorID := fixture.LogicalID(t, body, "AWS::Lambda::Function", "GoLambdaCdk-dev/Processor/Function/Resource")
 	cfn := cloudformation.NewFromConfig(cfg)
 	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String("GoLambdaCdk-prod"), TemplateBody: aws.String(string(body))}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := cfn.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String("GoLambdaCdk-prod"), LogicalResourceId: aws.String("ProcessorFunction5B2A90E2")})
+	res, err := cfn.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{StackName: aws.String("GoLambdaCdk-prod"), LogicalResourceId: aws.String(processorID)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/layout"
 	localevents "go-lambda-cdk/internal/local/events"
+	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
 	"go-lambda-cdk/stacks/functions"
@@ -53,8 +54,10 @@ func Build(ctx context.Context, outDir string) (map[string]string, error) {
 	return paths, nil
 }
 
-// Env is the environment the stack sets on the functions, with srv as S3
-// and JSON logs.
+// Env is a hand-written environment like the one the stack sets on the
+// functions (without AUTH_MODE, so the api runs unauthenticated), with srv
+// as S3 and JSON logs, for the handler benchmark. The end-to-end tests take
+// theirs from the synthesized template (TemplateEnv).
 func Env(srv *s3local.Server) []string {
 	return append(srv.Env(),
 		layout.EnvBucketName+"="+Bucket,
@@ -63,6 +66,18 @@ func Env(srv *s3local.Server) []string {
 		layout.EnvCORSAllowedOrigins+"="+Origin,
 		"AWS_LAMBDA_LOG_FORMAT=JSON",
 	)
+}
+
+// TemplateEnv is the environment tpl gives function name, resolved as the
+// local run resolves it (template.Environment): its Environment variables,
+// with the stack's bucket name, and the log level and format of its
+// LoggingConfig. The caller adds the S3 endpoint (s3local.Server.Env).
+func TemplateEnv(tpl *template.Template, name string) (map[string]string, error) {
+	f, ok := tpl.Function(name)
+	if !ok {
+		return nil, fmt.Errorf("template of %s has no function %s", tpl.StackName, name)
+	}
+	return tpl.Environment(f, s3local.Region)
 }
 
 // Start runs bootstrap as function name under the emulator with env; the
@@ -75,10 +90,18 @@ func Start(ctx context.Context, bootstrap, name string, env []string, logs io.Wr
 }
 
 // APIPayload is the REST proxy event for method path with body, sent from
-// Origin with a JSON content type.
+// Origin with a JSON content type, by an anonymous caller (no authorizer
+// claims, as on a public method).
 func APIPayload(method, path, resource, body string) ([]byte, error) {
+	return APIPayloadAs("", method, path, resource, body)
+}
+
+// APIPayloadAs is APIPayload from the caller sub, whose claims API
+// Gateway's Cognito user pools authorizer put in
+// requestContext.authorizer.claims; "" sends none.
+func APIPayloadAs(sub, method, path, resource, body string) ([]byte, error) {
 	ev, err := localevents.API(localevents.APIRequest{
-		Method: method, Path: path, Resource: resource, Body: body,
+		Method: method, Path: path, Resource: resource, Body: body, Sub: sub,
 		Headers: []string{"Content-Type: application/json", "Origin: " + Origin},
 	}, time.Now())
 	if err != nil {
@@ -87,10 +110,15 @@ func APIPayload(method, path, resource, body string) ([]byte, error) {
 	return json.Marshal(ev)
 }
 
-// S3Payload is the S3 ObjectCreated:Put event for an object stored as key
-// with the ETag eTag (quotes are dropped).
+// S3Payload is the S3 ObjectCreated:Put event for an object of Bucket
+// stored as key with the ETag eTag (quotes are dropped).
 func S3Payload(key string, size int64, eTag string, at time.Time) ([]byte, error) {
-	return json.Marshal(localevents.S3Put(Bucket, key, size, strings.Trim(eTag, `"`), s3local.Region, at))
+	return S3PayloadIn(Bucket, key, size, eTag, at)
+}
+
+// S3PayloadIn is S3Payload for an object of bucket.
+func S3PayloadIn(bucket, key string, size int64, eTag string, at time.Time) ([]byte, error) {
+	return json.Marshal(localevents.S3Put(bucket, key, size, strings.Trim(eTag, `"`), s3local.Region, at))
 }
 
 // SchedulePayload is the scheduled EventBridge event fired at t.

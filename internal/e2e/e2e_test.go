@@ -8,9 +8,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,10 +24,12 @@ import (
 	"go-lambda-cdk/internal/api"
 	"go-lambda-cdk/internal/e2e"
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/processor"
 	"go-lambda-cdk/internal/report"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
+	"go-lambda-cdk/stacks/functions"
 )
 
 var built struct {
@@ -110,18 +114,70 @@ func invoke(t *testing.T, f fn, payload []byte, err error) rie.Response {
 	return resp
 }
 
-func callAPI(t *testing.T, f fn, method, path, resource, body string, wantStatus int, into any) {
+// stackTemplate is the dev stack as `make local` and a deploy run it, with
+// its default auth.mode cognito: the local run's fixture, which `make
+// update-snapshots` writes from the stack and TestLocalFixtureMatchesStack
+// (test/) keeps equal to what the stack synthesizes.
+const stackTemplate = "../local/template/testdata/cdk-synth-cognito.template.json"
+
+// deployed is what the tests take from stackTemplate: each function's
+// environment, and the bucket it names.
+type deployed struct {
+	env    map[string]map[string]string // by function name
+	bucket string
+}
+
+func readDeployed(t *testing.T) deployed {
 	t.Helper()
-	payload, err := e2e.APIPayload(method, path, resource, body)
+	tpl, err := template.ReadFile(stackTemplate, "GoLambdaCdk-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := deployed{env: map[string]map[string]string{}}
+	for _, name := range functions.Names() {
+		env, err := e2e.TemplateEnv(tpl, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.bucket == "" {
+			d.bucket = env[layout.EnvBucketName]
+		}
+		if env[layout.EnvBucketName] == "" || env[layout.EnvBucketName] != d.bucket {
+			t.Fatalf("%s: %s is %q, want the app's bucket %q", name, layout.EnvBucketName, env[layout.EnvBucketName], d.bucket)
+		}
+		d.env[name] = env
+	}
+	return d
+}
+
+// envList is the function's environment from the template with srv as S3.
+func (d deployed) envList(name string, srv *s3local.Server) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(d.env[name])) {
+		out = append(out, k+"="+d.env[name][k])
+	}
+	return append(out, srv.Env()...)
+}
+
+// caller is who calls the API: sub is the sub claim API Gateway's Cognito
+// authorizer passes on, "" for a request without claims.
+type caller struct {
+	sub        string
+	corsOrigin string // the Access-Control-Allow-Origin the api answers e2e.Origin with
+}
+
+func (c caller) callAPI(t *testing.T, f fn, method, path, resource, body string, wantStatus int, into any) {
+	t.Helper()
+	payload, err := e2e.APIPayloadAs(c.sub, method, path, resource, body)
 	resp, err := e2e.APIResponse(invoke(t, f, payload, err))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.StatusCode != wantStatus {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, resp.StatusCode, wantStatus, resp.Body)
+		t.Fatalf("%s %s as %q: status %d, want %d; body %s", method, path, c.sub, resp.StatusCode, wantStatus, resp.Body)
 	}
-	if resp.Headers["Access-Control-Allow-Origin"] != e2e.Origin {
-		t.Errorf("%s %s: no CORS header for %s: %v", method, path, e2e.Origin, resp.Headers)
+	if resp.Headers["Access-Control-Allow-Origin"] != c.corsOrigin {
+		t.Errorf("%s %s: Access-Control-Allow-Origin %q, want %q for %s: %v", method, path, resp.Headers["Access-Control-Allow-Origin"], c.corsOrigin, e2e.Origin, resp.Headers)
 	}
 	if into != nil {
 		if err := json.Unmarshal([]byte(resp.Body), into); err != nil {
@@ -130,10 +186,10 @@ func callAPI(t *testing.T, f fn, method, path, resource, body string, wantStatus
 	}
 }
 
-func startS3(t *testing.T) (*s3local.Server, <-chan s3local.ObjectCreated) {
+func startS3(t *testing.T, bucket string) (*s3local.Server, <-chan s3local.ObjectCreated) {
 	t.Helper()
 	created := make(chan s3local.ObjectCreated, 10)
-	srv, err := s3local.Start(s3local.Options{Buckets: []string{e2e.Bucket}, OnObjectCreated: func(o s3local.ObjectCreated) {
+	srv, err := s3local.Start(s3local.Options{Buckets: []string{bucket}, OnObjectCreated: func(o s3local.ObjectCreated) {
 		select {
 		case created <- o:
 		default: // tests that store many objects do not read the events
@@ -146,21 +202,42 @@ func startS3(t *testing.T) (*s3local.Server, <-chan s3local.ObjectCreated) {
 	return srv, created
 }
 
-// TestUploadCycle drives the three functions the way the deployed app runs:
-// the API presigns, the client uploads, S3 invokes the processor, the API
-// serves the result, and the nightly report counts it.
+// TestUploadCycle drives the three functions the way the deployed app runs
+// them: with the environment of the synthesized template (auth.mode
+// cognito, the default), and API events carrying the claims API Gateway's
+// Cognito authorizer passes on. The API refuses a caller without claims,
+// presigns for alice, the client uploads, S3 invokes the processor, the API
+// serves the result to alice and not to bob, and the nightly report counts
+// it.
 func TestUploadCycle(t *testing.T) {
-	srv, created := startS3(t)
-	env := e2e.Env(srv)
-	apiFn, procFn, reportFn := start(t, "api", env), start(t, "processor", env), start(t, "report", env)
+	stack := readDeployed(t)
+	apiEnv := stack.env["api"]
+	if apiEnv[layout.EnvAuthMode] != layout.AuthModeCognito {
+		t.Fatalf("%s: the api's %s is %q, want the deployed default %q", stackTemplate, layout.EnvAuthMode, apiEnv[layout.EnvAuthMode], layout.AuthModeCognito)
+	}
+	srv, created := startS3(t, stack.bucket)
+	apiFn, procFn, reportFn := start(t, "api", stack.envList("api", srv)), start(t, "processor", stack.envList("processor", srv)), start(t, "report", stack.envList("report", srv))
+	corsOrigin := e2e.Origin
+	if apiEnv[layout.EnvCORSAllowedOrigins] == "*" {
+		corsOrigin = "*"
+	}
+	// Cognito subs are UUIDs.
+	alice := caller{sub: "2f1e8c4a-0b7d-4e2f-9a31-5c6d7e8f9a0b", corsOrigin: corsOrigin}
+	bob := caller{sub: "7d3b9e10-5c2a-4f6b-8e1d-0a9b8c7d6e5f", corsOrigin: corsOrigin}
+	anonymous := caller{corsOrigin: corsOrigin}
 
 	content := []byte("hello from the end-to-end test\n")
+	create := fmt.Sprintf(`{"filename":"my song été.txt","contentType":"text/plain","size":%d}`, len(content))
+	// A method the authorizer guards never reaches the function without
+	// claims on API Gateway; if one is left unguarded, the api refuses it.
+	anonymous.callAPI(t, apiFn, "POST", "/uploads", "", create, http.StatusUnauthorized, nil)
+	anonymous.callAPI(t, apiFn, "GET", "/health", "", "", http.StatusOK, nil) // public
 	var up api.CreateResponse
-	callAPI(t, apiFn, "POST", "/uploads", "", fmt.Sprintf(`{"filename":"my song été.txt","contentType":"text/plain","size":%d}`, len(content)), http.StatusCreated, &up)
-	if up.Key != (layout.Upload{Owner: layout.AnonymousOwner, ID: up.ID, Filename: "my song été.txt"}).Key() {
-		t.Fatalf("upload key %q for id %q", up.Key, up.ID)
+	alice.callAPI(t, apiFn, "POST", "/uploads", "", create, http.StatusCreated, &up)
+	if up.Key != (layout.Upload{Owner: alice.sub, ID: up.ID, Filename: "my song été.txt"}).Key() {
+		t.Fatalf("upload key %q for id %q, want one under alice's sub %s", up.Key, up.ID, alice.sub)
 	}
-	callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusNotFound, nil)
+	alice.callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusNotFound, nil)
 	// The signature pins the content type and length: S3 (and s3local,
 	// which verifies presigned URLs) refuses a PUT whose headers differ.
 	u, err := url.Parse(up.UploadURL)
@@ -170,8 +247,8 @@ func TestUploadCycle(t *testing.T) {
 	if signed := u.Query().Get("X-Amz-SignedHeaders"); signed != "content-length;content-type;host" {
 		t.Errorf("X-Amz-SignedHeaders = %q, want content-length;content-type;host", signed)
 	}
-	if exp := u.Query().Get("X-Amz-Expires"); exp != "300" {
-		t.Errorf("X-Amz-Expires = %q, want 300 (5 minutes, the default)", exp)
+	if exp := u.Query().Get("X-Amz-Expires"); exp != apiEnv[layout.EnvUploadURLExpirySeconds] {
+		t.Errorf("X-Amz-Expires = %q, want the template's %s %q", exp, layout.EnvUploadURLExpirySeconds, apiEnv[layout.EnvUploadURLExpirySeconds])
 	}
 
 	for _, bad := range []struct {
@@ -207,7 +284,7 @@ func TestUploadCycle(t *testing.T) {
 	if put.StatusCode != http.StatusOK {
 		t.Fatalf("PUT to the presigned URL: %s", put.Status)
 	}
-	head, err := srv.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(up.Key)})
+	head, err := srv.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(stack.bucket), Key: aws.String(up.Key)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +302,7 @@ func TestUploadCycle(t *testing.T) {
 	if obj.Key != up.Key {
 		t.Fatalf("object created at %q, want %q", obj.Key, up.Key)
 	}
-	payload, err := e2e.S3Payload(obj.Key, obj.Size, obj.ETag, obj.Time)
+	payload, err := e2e.S3PayloadIn(obj.Bucket, obj.Key, obj.Size, obj.ETag, obj.Time)
 	if resp := invoke(t, procFn, payload, err); resp.StatusCode != http.StatusOK || resp.ErrorType != "" {
 		t.Fatalf("processor: %d %s %s", resp.StatusCode, resp.ErrorType, resp.Body)
 	}
@@ -233,7 +310,9 @@ func TestUploadCycle(t *testing.T) {
 	assertJSONLog(t, procFn, "processed")
 
 	var res processor.Result
-	callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusOK, &res)
+	alice.callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusOK, &res)
+	bob.callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusNotFound, nil)
+	anonymous.callAPI(t, apiFn, "GET", "/uploads/"+up.ID, "/uploads/{id}", "", http.StatusUnauthorized, nil)
 	sum := sha256.Sum256(content)
 	if res.ID != up.ID || res.Key != up.Key || res.Size != int64(len(content)) || res.SHA256 != hex.EncodeToString(sum[:]) || res.ContentType != "text/plain; charset=utf-8" {
 		t.Errorf("result %+v does not describe the upload", res)
@@ -246,7 +325,7 @@ func TestUploadCycle(t *testing.T) {
 	}
 	var rep report.Report
 	key := layout.ReportKey(obj.Time)
-	out, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(e2e.Bucket), Key: aws.String(key)})
+	out, err := srv.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(stack.bucket), Key: aws.String(key)})
 	if err != nil {
 		t.Fatalf("report %s: %v", key, err)
 	}
@@ -281,20 +360,20 @@ func assertJSONLog(t *testing.T, f fn, message string) {
 }
 
 func TestErrors(t *testing.T) {
-	srv, _ := startS3(t)
-	env := e2e.Env(srv)
+	stack := readDeployed(t)
+	srv, _ := startS3(t, stack.bucket)
 
 	t.Run("processor returns a failure for Lambda to retry", func(t *testing.T) {
 		key := layout.Upload{Owner: "alice", ID: layout.NewUploadID(), Filename: "gone.txt"}.Key()
-		payload, err := e2e.S3Payload(key, 10, "0123456789abcdef0123456789abcdef", time.Now())
-		resp := invoke(t, start(t, "processor", env), payload, err)
+		payload, err := e2e.S3PayloadIn(stack.bucket, key, 10, "0123456789abcdef0123456789abcdef", time.Now())
+		resp := invoke(t, start(t, "processor", stack.envList("processor", srv)), payload, err)
 		if resp.StatusCode != http.StatusOK || resp.ErrorType == "" || !strings.Contains(resp.ErrorMessage, key) {
 			t.Errorf("got %d errorType %q errorMessage %q, want a function error naming %s", resp.StatusCode, resp.ErrorType, resp.ErrorMessage, key)
 		}
 	})
 	t.Run("api without its configuration fails to start", func(t *testing.T) {
 		var partial []string
-		for _, kv := range env {
+		for _, kv := range stack.envList("api", srv) {
 			if !strings.HasPrefix(kv, layout.EnvMaxUploadBytes+"=") {
 				partial = append(partial, kv)
 			}
@@ -312,7 +391,7 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("report on an event without time", func(t *testing.T) {
-		resp := invoke(t, start(t, "report", env), []byte(`{"detail-type":"Scheduled Event","source":"aws.events"}`), nil)
+		resp := invoke(t, start(t, "report", stack.envList("report", srv)), []byte(`{"detail-type":"Scheduled Event","source":"aws.events"}`), nil)
 		if resp.ErrorType == "" || !strings.Contains(resp.ErrorMessage, "no time") {
 			t.Errorf("got %d %s", resp.StatusCode, resp.Body)
 		}

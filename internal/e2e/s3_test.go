@@ -29,7 +29,7 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 // than any buffer, keys that need encoding, and a listing of more than one
 // page.
 func TestHandlersOnRealS3Client(t *testing.T) {
-	srv, _ := startS3(t)
+	srv, _ := startS3(t, e2e.Bucket)
 	ctx := context.Background()
 	c := srv.Client()
 

@@ -12,6 +12,7 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"go-lambda-cdk/internal/awsemu"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/redrive"
 )
 
@@ -41,17 +42,19 @@ func TestResolveAgainstCloudFormation(t *testing.T) {
 		resources[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.PhysicalResourceId)
 	}
 	t.Logf("deployed: %v", resources)
+	queueID := fixture.LogicalID(t, body, "AWS::SQS::Queue", "")
+	processorID := fixture.LogicalID(t, body, "AWS::Lambda::Function", "GoLambdaCdk-dev/Processor/Function/Resource")
 
 	t.Run("function", func(t *testing.T) {
 		d, err := redrive.Resolve(ctx, cfn, stack, "processor")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.QueueURL == "" || d.QueueURL != resources["FailureQueue4F308C52"] {
-			t.Errorf("queue URL %q, want the queue's %q", d.QueueURL, resources["FailureQueue4F308C52"])
+		if d.QueueURL == "" || d.QueueURL != resources[queueID] {
+			t.Errorf("queue URL %q, want the queue's %q", d.QueueURL, resources[queueID])
 		}
-		if d.FunctionName == "" || d.FunctionName != resources["ProcessorFunction5B2A90E2"] {
-			t.Errorf("function %q, want the deployed %q", d.FunctionName, resources["ProcessorFunction5B2A90E2"])
+		if d.FunctionName == "" || d.FunctionName != resources[processorID] {
+			t.Errorf("function %q, want the deployed %q", d.FunctionName, resources[processorID])
 		}
 		if d.Target != d.FunctionName {
 			t.Errorf("target %q, want the function %q (the stack has no alias)", d.Target, d.FunctionName)
@@ -111,13 +114,16 @@ func TestResolveAlias(t *testing.T) {
 		return cfntypes.StackResourceSummary{LogicalResourceId: aws.String(id), ResourceType: aws.String(typ), PhysicalResourceId: aws.String(physical)}
 	}
 	const arn = "arn:aws:lambda:us-east-1:123456789012:function:"
+	function := func(name string) string {
+		return fixture.LogicalID(t, body, "AWS::Lambda::Function", "GoLambdaCdk-dev/"+name+"/Function/Resource")
+	}
 	f := &fakeStack{template: string(body), resources: []cfntypes.StackResourceSummary{
 		summary("ReportAlias", "AWS::Lambda::Alias", arn+"dev-report:live"),
-		summary("ProcessorFunction5B2A90E2", "AWS::Lambda::Function", "dev-processor"),
+		summary(function("Processor"), "AWS::Lambda::Function", "dev-processor"),
 		summary("ProcessorAliasStaging", "AWS::Lambda::Alias", arn+"dev-processor:staging"),
-		summary("ReportFunction6EC312E5", "AWS::Lambda::Function", "dev-report"),
+		summary(function("Report"), "AWS::Lambda::Function", "dev-report"),
 		summary("ProcessorAlias", "AWS::Lambda::Alias", arn+"dev-processor:live"),
-		summary("FailureQueue4F308C52", "AWS::SQS::Queue", "https://sqs/failures"),
+		summary(fixture.LogicalID(t, body, "AWS::SQS::Queue", ""), "AWS::SQS::Queue", "https://sqs/failures"),
 	}}
 	for _, tt := range []struct{ fn, name, target string }{
 		{"processor", "dev-processor", arn + "dev-processor:live"},

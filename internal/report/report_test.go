@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -101,11 +102,24 @@ func TestScheduledEvent(t *testing.T) {
 
 const Day = report.Day
 
-// countingStore counts the GETs in flight and the keys listed.
+// countingStore counts the GETs in flight and the keys listed. Its GETs
+// wait, instead of sleeping and hoping to overlap, until pool of them are
+// in flight at once (or overlapTimeout passed, when the handler never runs
+// that many, which the peak then shows).
 type countingStore struct {
 	*objectstest.Store
+	pool           int64
 	inFlight, peak atomic.Int64
 	listed         atomic.Int64
+	full           chan struct{} // closed once pool GETs were in flight, or on timeout
+	closeFull      sync.Once
+	startTimer     sync.Once
+}
+
+const overlapTimeout = 10 * time.Second
+
+func newCountingStore(pool int) *countingStore {
+	return &countingStore{Store: &objectstest.Store{}, pool: int64(pool), full: make(chan struct{})}
 }
 
 func (s *countingStore) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
@@ -117,7 +131,15 @@ func (s *countingStore) GetObject(ctx context.Context, in *s3.GetObjectInput, op
 			break
 		}
 	}
-	time.Sleep(200 * time.Microsecond) // let the GETs overlap
+	s.startTimer.Do(func() { time.AfterFunc(overlapTimeout, func() { s.closeFull.Do(func() { close(s.full) }) }) })
+	if n >= s.pool {
+		s.closeFull.Do(func() { close(s.full) })
+	}
+	select {
+	case <-s.full:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	return s.Store.GetObject(ctx, in, opts...)
 }
 
@@ -130,7 +152,8 @@ func (s *countingStore) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2I
 }
 
 func TestManyPagesBoundedPool(t *testing.T) {
-	store := &countingStore{Store: &objectstest.Store{}}
+	const pool = 8
+	store := newCountingStore(pool)
 	const n = 2345 // more than two pages of 1000
 	for i := range n {
 		putResult(t, store.Store, i, 2, "application/pdf", day.Add(time.Duration(i)*time.Second))
@@ -139,7 +162,7 @@ func TestManyPagesBoundedPool(t *testing.T) {
 		putResult(t, store.Store, n+i, 2, "application/pdf", day.Add(-Day))
 	}
 	h := report.New(store, "b", discard)
-	h.Concurrency = 8
+	h.Concurrency = pool
 	rep, err := h.Summarize(context.Background(), day)
 	if err != nil {
 		t.Fatal(err)
@@ -150,8 +173,8 @@ func TestManyPagesBoundedPool(t *testing.T) {
 	if got := store.listed.Load(); got != n {
 		t.Errorf("listed %d keys, want only the day's %d", got, n)
 	}
-	if p := store.peak.Load(); p > 8 || p < 2 {
-		t.Errorf("peak GETs in flight %d, want 2 to 8 (the pool)", p)
+	if p := store.peak.Load(); p != pool {
+		t.Errorf("peak GETs in flight %d, want the pool's %d", p, pool)
 	}
 }
 

@@ -70,6 +70,9 @@ type Options struct {
 	// stored, so calls may overlap. Close waits for calls in flight, so a
 	// call must not block forever.
 	OnObjectCreated func(ObjectCreated)
+	// Now is the server's clock: it decides whether a presigned URL has
+	// expired and stamps ObjectCreated.Time. Default time.Now.
+	Now func() time.Time
 }
 
 // Server is a running S3-protocol server.
@@ -79,6 +82,7 @@ type Server struct {
 	url       string
 	served    chan error
 	onCreated func(ObjectCreated)
+	now       func() time.Time
 	calls     sync.WaitGroup
 }
 
@@ -108,8 +112,12 @@ func Start(opts Options) (*Server, error) {
 		url:       "http://" + ln.Addr().String(),
 		served:    make(chan error, 1),
 		onCreated: opts.OnObjectCreated,
+		now:       opts.Now,
 	}
-	s.http = &http.Server{Handler: verifyPresigned(s.notify(faker.Server()), time.Now), ReadHeaderTimeout: 10 * time.Second}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.http = &http.Server{Handler: verifyPresigned(s.notify(faker.Server()), s.now), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 	return s, nil
 }
@@ -205,7 +213,7 @@ func (s *Server) notify(next http.Handler) http.Handler {
 			Size:      obj.Size,
 			ETag:      hex.EncodeToString(obj.Hash),
 			EventName: event,
-			Time:      time.Now().UTC(),
+			Time:      s.now().UTC(),
 		}
 		s.calls.Add(1)
 		go func() {

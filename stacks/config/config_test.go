@@ -2,11 +2,14 @@ package config
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/stacks/functions"
 )
 
@@ -335,6 +338,46 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 		}
 		if !strings.Contains(string(readme), "`"+key+"`") {
 			t.Errorf("README.md does not document the configuration key `%s`", key)
+		}
+	}
+}
+
+// TestReadmeListsTheFunctionsEnvironment keeps the README's lists of the
+// variables the stack sets ("Add a function") equal to what it sets: on
+// every function the bucket's name and CommonEnvironment, and on a function
+// behind the REST API also APIEnvironment.
+func TestReadmeListsTheFunctionsEnvironment(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	variable := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
+	for _, tc := range []struct {
+		start, end string
+		want       []string
+	}{
+		{"Every function gets", " as environment", append(slices.Collect(maps.Keys(cfg.CommonEnvironment())), layout.EnvBucketName)},
+		{"also gets the API's settings", ").", slices.Collect(maps.Keys(cfg.APIEnvironment()))},
+	} {
+		_, after, ok := strings.Cut(text, tc.start)
+		list, _, ok2 := strings.Cut(after, tc.end)
+		if !ok || !ok2 {
+			t.Errorf("README.md has no list %q ... %q", tc.start, tc.end)
+			continue
+		}
+		var got []string
+		for _, m := range variable.FindAllStringSubmatch(list, -1) {
+			got = append(got, m[1])
+		}
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("README.md: %q lists %v, want what the stack sets: %v", tc.start, got, tc.want)
 		}
 	}
 }
