@@ -31,6 +31,7 @@ import (
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
+	"go-lambda-cdk/stacks/functions"
 )
 
 // Defaults of Options.
@@ -431,7 +432,7 @@ func Build(ctx context.Context, moduleDir, outDir string, fns []template.Functio
 	for _, f := range fns {
 		dir := filepath.Join(bundle.LambdaDir, f.Name)
 		if _, err := os.Stat(filepath.Join(moduleDir, dir)); err != nil {
-			return nil, fmt.Errorf("local: function %s (%s) has no folder %s to build it from: name the construct after the folder", f.LogicalID, f.CDKPath, dir)
+			return nil, fmt.Errorf("local: function %s (%s) is named %q (Metadata %q) but there is no folder %s to build it from", f.LogicalID, f.CDKPath, f.Name, functions.MetadataKey, dir)
 		}
 		bfs = append(bfs, bundle.Function{Name: f.Name, Dir: dir, GOARCH: runtime.GOARCH})
 	}
