@@ -86,6 +86,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	banner(stdout, opts.Template, app)
+	if opts.Reload {
+		fmt.Fprintf(stdout, "Saving a function's source rebuilds and reloads that function; a change to %s needs a restart.\n", strings.Join(restartOn, ", "))
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
 	return app.Close()
