@@ -11,9 +11,8 @@ import (
 // changes the function's build: for every package of its dependency graph
 // that belongs to the main module or to a module replaced by a local
 // folder, each file the cache key hashes (Go, assembly, cgo, syso and
-// embedded files), the folder that holds them (a folder's modification
-// time changes when a file is added to it, removed or renamed) and the
-// module's go.mod. Standard library and module cache files are left out:
+// embedded files), the folder that holds them (a file added to it may
+// join the build) and the module's go.mod. Standard library and module cache files are left out:
 // they change only with the toolchain or a go.mod, both of which the list
 // covers or the key does. The paths are absolute and sorted.
 //

@@ -40,9 +40,10 @@ type pool struct {
 // generation is the emulators of one build of a function; each serves one
 // invocation at a time.
 type generation struct {
-	free   chan *rie.Emulator
-	all    []*rie.Emulator
-	active sync.WaitGroup // invocations that took this generation
+	free     chan *rie.Emulator
+	all      []*rie.Emulator
+	active   sync.WaitGroup // invocations that took this generation
+	replaced chan struct{}  // closed when a new generation takes over
 	// dir is the folder of a reload's build, removed with the generation;
 	// "" for the build Start made.
 	dir string
@@ -50,7 +51,7 @@ type generation struct {
 
 // start starts a generation of p.n emulators running bootstrap.
 func (p *pool) start(ctx context.Context, bootstrap string) (*generation, error) {
-	g := &generation{free: make(chan *rie.Emulator, p.n)}
+	g := &generation{free: make(chan *rie.Emulator, p.n), replaced: make(chan struct{})}
 	opts := p.emulator
 	opts.Bootstrap = bootstrap
 	for range p.n {
@@ -78,24 +79,34 @@ func (p *pool) swap(g *generation) *generation {
 	defer p.mu.Unlock()
 	old := p.cur
 	p.cur = g
+	close(old.replaced)
 	return old
 }
 
+// invoke runs one invocation on a free emulator of the current
+// generation, waiting for one; an invocation still waiting when a new
+// generation takes over moves to it.
 func (p *pool) invoke(ctx context.Context, payload []byte) (rie.Response, error) {
-	// Taking the generation and counting the invocation in it happen
-	// under the lock that swap takes, so a replaced generation's count
-	// only goes down.
-	p.mu.Lock()
-	g := p.cur
-	g.active.Add(1)
-	p.mu.Unlock()
-	defer g.active.Done()
-	select {
-	case e := <-g.free:
-		defer func() { g.free <- e }()
-		return e.Invoke(ctx, payload)
-	case <-ctx.Done():
-		return rie.Response{}, ctx.Err()
+	for {
+		// Taking the generation and counting the invocation in it happen
+		// under the lock that swap takes, so a replaced generation's
+		// count only goes down.
+		p.mu.Lock()
+		g := p.cur
+		g.active.Add(1)
+		p.mu.Unlock()
+		select {
+		case e := <-g.free:
+			resp, err := e.Invoke(ctx, payload)
+			g.free <- e
+			g.active.Done()
+			return resp, err
+		case <-g.replaced:
+			g.active.Done()
+		case <-ctx.Done():
+			g.active.Done()
+			return rie.Response{}, ctx.Err()
+		}
 	}
 }
 
@@ -142,20 +153,44 @@ type watcher struct {
 	seq      int
 }
 
-// stamp is what a poll compares: a path's modification time and size, or
-// that it is missing.
+// stamp is what a poll compares: a file's modification time and size, the
+// names of the source files in a folder, or that the path is missing.
 type stamp struct {
 	mod     time.Time
 	size    int64
+	names   string
 	missing bool
 }
 
 func stampOf(path string) stamp {
 	fi, err := os.Stat(path)
-	if err != nil {
+	switch {
+	case err != nil:
 		return stamp{missing: true}
+	case fi.IsDir():
+		return stamp{names: sourceNames(path)}
 	}
 	return stamp{mod: fi.ModTime(), size: fi.Size()}
+}
+
+// sourceNames lists the files of a folder that the go command may compile,
+// one per line: a file added, removed or renamed among them changes the
+// build, while an editor's swap or backup file next to them does not.
+func sourceNames(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	var b strings.Builder
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, "_test.go") {
+			continue // the go command ignores these
+		}
+		switch filepath.Ext(name) {
+		case ".go", ".s", ".S", ".sx", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".m", ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx":
+			b.WriteString(name)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 // startWatcher starts watching fns' sources in the background; Close stops it.

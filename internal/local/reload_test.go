@@ -21,7 +21,9 @@ import (
 // reloadModule is a module of two functions with no third-party
 // dependency: greetfn answers greeting.Text() from a package of its own
 // dependency graph, other answers "other"; both answer with their process
-// id, through a minimal client of Lambda's runtime API.
+// id, through a minimal client of Lambda's runtime API. A request with
+// ?slow=1 creates the file $PROBE_DIR/inflight and waits for
+// $PROBE_DIR/release before answering.
 var reloadModule = map[string]string{
 	"go.mod": "module reloadprobe\n\ngo 1.26\n",
 	"internal/lambdart/lambdart.go": `// Package lambdart is a minimal client of Lambda's runtime API.
@@ -33,7 +35,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // Serve answers every invocation with an API Gateway proxy response whose
@@ -45,8 +49,15 @@ func Serve(answer func() string) {
 		if err != nil {
 			os.Exit(1)
 		}
-		io.Copy(io.Discard, next.Body)
+		event, _ := io.ReadAll(next.Body)
 		next.Body.Close()
+		if bytes.Contains(event, []byte(` + "`" + `"slow":"1"` + "`" + `)) {
+			dir := os.Getenv("PROBE_DIR")
+			os.WriteFile(filepath.Join(dir, "inflight"), nil, 0o644)
+			for _, err := os.Stat(filepath.Join(dir, "release")); err != nil; _, err = os.Stat(filepath.Join(dir, "release")) {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 		body, _ := json.Marshal(map[string]any{"statusCode": 200, "body": answer() + " pid " + strconv.Itoa(os.Getpid())})
 		resp, err := http.Post(api+next.Header.Get("Lambda-Runtime-Aws-Request-Id")+"/response", "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -67,14 +78,19 @@ func greeting(text string) string {
 }
 
 // reloadTemplate routes GET /greet and GET /other of stage dev to the two
-// functions, named by the stack's Metadata entry.
-const reloadTemplate = `{"Resources": {
- "GreetfnFunction1A2B": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "greetfn"}, "Properties": {"Runtime": "provided.al2023", "Handler": "bootstrap", "Timeout": 5}},
- "OtherFunction3C4D": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "other"}, "Properties": {"Runtime": "provided.al2023", "Handler": "bootstrap", "Timeout": 5}},
+// functions, named by the stack's Metadata entry; PROBE_DIR is dir.
+func reloadTemplate(dir string) string {
+	return fmt.Sprintf(`{"Resources": {
+ "GreetfnFunction1A2B": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "greetfn"},
+  "Properties": {"Runtime": "provided.al2023", "Handler": "bootstrap", "Timeout": 300, "Environment": {"Variables": {"PROBE_DIR": %[1]q}}}},
+ "OtherFunction3C4D": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "other"},
+  "Properties": {"Runtime": "provided.al2023", "Handler": "bootstrap", "Timeout": 300, "Environment": {"Variables": {"PROBE_DIR": %[1]q}}}},
  "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "probe"}},
  "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "dev"}},
- %s
-}}`
+ %[2]s,
+ %[3]s
+}}`, dir, reloadRoute("greet", "GreetfnFunction1A2B"), reloadRoute("other", "OtherFunction3C4D"))
+}
 
 func reloadRoute(path, function string) string {
 	return fmt.Sprintf(`"R%[1]s": {"Type": "AWS::ApiGateway::Resource", "Properties": {"ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]}, "PathPart": "%[1]s", "RestApiId": {"Ref": "Api"}}},
@@ -97,7 +113,7 @@ func TestReload(t *testing.T) {
 	for name, content := range reloadModule {
 		writeFile(t, filepath.Join(mod, name), content)
 	}
-	tpl, err := template.Parse(fmt.Appendf(nil, reloadTemplate, reloadRoute("greet", "GreetfnFunction1A2B")+",\n"+reloadRoute("other", "OtherFunction3C4D")), "Probe")
+	tpl, err := template.Parse([]byte(reloadTemplate(mod)), "Probe")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +193,44 @@ func TestReload(t *testing.T) {
 		}
 	})
 
+	t.Run("an invocation in flight finishes on the replaced build", func(t *testing.T) {
+		type answer struct {
+			status int
+			body   string
+		}
+		slow := make(chan answer, 1)
+		go func() {
+			status, body := get("/greet?slow=1")
+			slow <- answer{status, body}
+		}()
+		waitFor(t, ctx, "the slow invocation to start", func() bool { _, err := os.Stat(filepath.Join(mod, "inflight")); return err == nil })
+		writeFile(t, greetingFile, greeting("v6"))
+		// The only emulator of the replaced build is busy: new requests
+		// reach the new one.
+		waitFor(t, ctx, "GET /greet to answer v6", func() bool {
+			status, body := get("/greet")
+			return status == http.StatusOK && strings.HasPrefix(body, "v6 pid ")
+		})
+		writeFile(t, filepath.Join(mod, "release"), "")
+		got := <-slow
+		if got.status != http.StatusOK || !strings.HasPrefix(got.body, "v5 pid ") {
+			t.Fatalf("the slow GET /greet = %d %q, want v5 from the build it started on", got.status, got.body)
+		}
+		pid := strings.TrimPrefix(got.body, "v5 pid ")
+		waitFor(t, ctx, "the replaced build's process "+pid+" to stop", func() bool {
+			_, err := os.Stat(filepath.Join("/proc", pid))
+			return err != nil
+		})
+	})
+
 	t.Run("a build error keeps the last good build", func(t *testing.T) {
 		writeFile(t, greetingFile, "package greeting\n\nfunc Text() string { return \"broken\" \n")
 		waitFor(t, ctx, "the build error", func() bool { return strings.Contains(logs.String(), "reload: greetfn: the build failed") })
 		if !strings.Contains(logs.String(), "greeting.go:") {
 			t.Errorf("the build error does not name the file and line")
 		}
-		if status, body := get("/greet"); status != http.StatusOK || !strings.HasPrefix(body, "v5 pid ") {
-			t.Errorf("GET /greet after a failed build = %d %q, want the last good build's v5", status, body)
+		if status, body := get("/greet"); status != http.StatusOK || !strings.HasPrefix(body, "v6 pid ") {
+			t.Errorf("GET /greet after a failed build = %d %q, want the last good build's v6", status, body)
 		}
 		writeFile(t, greetingFile, greeting("fixed"))
 		waitFor(t, ctx, "the fix to be served", func() bool {
