@@ -88,7 +88,7 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	go run ./bin/bench-scale
 
 .PHONY: local
-local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, Lambda Invoke API on :3002, no Docker (Ctrl-C stops)
+local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, Lambda Invoke API on :3002, no Docker; a saved handler is rebuilt and reloaded (Ctrl-C stops)
 	go run ./bin/local serve -stack GoLambdaCdk-$(STAGE)
 
 .PHONY: invoke

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/stacks/functions"
 )
 
 // GoFunctionProps configures a GoFunction.
@@ -117,6 +118,12 @@ func NewGoFunction(scope constructs.Construct, id string, props GoFunctionProps)
 		fnProps.Tracing = awslambda.Tracing_ACTIVE
 	}
 	fn := awslambda.NewFunction(c, jsii.String("Function"), fnProps)
+	// The local run finds the folder that builds the function by this
+	// entry, not by the shape of its construct ID. A resource's Metadata
+	// attribute is kept in the stack's template only: it changes nothing
+	// in the deployed function (neither its configuration nor its tags)
+	// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-metadata.html
+	fn.Node().DefaultChild().(awslambda.CfnFunction).AddMetadata(jsii.String(functions.MetadataKey), props.Name)
 	if props.Tracing {
 		suppress(role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions: \"*\" is the only resource they accept (Service Authorization Reference, AWS X-Ray). It is the one wildcard resource of the stage's roles.", "Resource::*")
 	}

@@ -18,6 +18,7 @@ import (
 
 	localtemplate "go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/stacks"
+	"go-lambda-cdk/stacks/config"
 	"go-lambda-cdk/stacks/functions"
 )
 
@@ -743,6 +744,44 @@ func checkLocalFixture(t *testing.T, fixturePath string, context map[string]any)
 		return out
 	}
 	sameSummary(t, "local run's ", local(withPathsJSON), local(raw))
+}
+
+// TestLocalRunNamesFunctionsByDeclaredName: the local run finds a
+// function's lambda/<name> folder by the name the stack writes on it, so a
+// name that ends like a suffix of construct IDs ("thumbfn") keeps it whole.
+func TestLocalRunNamesFunctionsByDeclaredName(t *testing.T) {
+	cfg, err := config.Load(map[string]any{"stage": "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := cfg.Functions.Named()[0].Function
+	asset := t.TempDir()
+	if err := os.WriteFile(filepath.Join(asset, "bootstrap"), []byte("placeholder"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"thumbfn", "apihandler", "reportlambda", "uploadfunction", "api"} {
+		t.Run(name, func(t *testing.T) {
+			app := awscdk.NewApp(nil)
+			stack := awscdk.NewStack(app, jsii.String("Probe"), nil)
+			id := functions.Function{Name: name}.ConstructID()
+			stacks.NewGoFunction(stack, id, stacks.GoFunctionProps{Name: name, Description: "probe", Asset: asset, Config: settings})
+			data, err := json.Marshal(templateOf(t, stack))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tpl, err := localtemplate.Parse(data, "Probe")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range tpl.Functions {
+				got = append(got, f.Name)
+			}
+			if len(got) != 1 || got[0] != name {
+				t.Fatalf("the local run reads functions %q from construct %s, want [%s]", got, id, name)
+			}
+		})
+	}
 }
 
 // sameSummary reports every key whose value differs between the stack's

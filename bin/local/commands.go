@@ -66,6 +66,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	port := fs.Int("port", 3000, "port of the REST API on 127.0.0.1 (0: a free port)")
 	s3Port := fs.Int("s3-port", 3001, "port of the local S3 server on 127.0.0.1 (0: a free port)")
 	lambdaPort := fs.Int("lambda-port", 3002, "port of Lambda's Invoke API for the functions on 127.0.0.1 (0: a free port; make redrive LOCAL=1 uses it)")
+	reload := fs.Bool("reload", true, "rebuild a function and swap it in when a file it is built from changes")
 	if ok, err := parse(fs, args, stderr); !ok {
 		return err
 	}
@@ -78,15 +79,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.S3Addr = fmt.Sprintf("127.0.0.1:%d", *s3Port)
 	opts.LambdaAddr = fmt.Sprintf("127.0.0.1:%d", *lambdaPort)
 	opts.Logs = stderr
+	opts.Reload = *reload
+	opts.RestartOn = restartOn
 	app, err := local.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
 	banner(stdout, opts.Template, app)
+	if opts.Reload {
+		fmt.Fprintf(stdout, "Saving a function's source rebuilds and reloads that function; a change to %s needs a restart.\n", strings.Join(restartOn, ", "))
+	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
 	return app.Close()
 }
+
+// restartOn are the paths, relative to the module, that the template is
+// synthesized from: the stacks, the CDK app and its configuration.
+var restartOn = []string{"stacks", "bin/app", "cdk.json", "cdk.context.json"}
 
 func banner(w io.Writer, tpl *template.Template, app *local.App) {
 	fmt.Fprintf(w, "stack %s running locally\n", tpl.StackName)

@@ -229,14 +229,11 @@ type builder struct {
 }
 
 func newBuilder(opts Options) (*builder, error) {
-	goBin, err := goToolchain()
+	b, err := newLister(opts)
 	if err != nil {
 		return nil, err
 	}
-	moduleDir, err := absModuleDir(opts.ModuleDir)
-	if err != nil {
-		return nil, err
-	}
+	moduleDir := b.moduleDir
 	outDir := opts.OutDir
 	if outDir == "" {
 		outDir = filepath.Join(moduleDir, "dist")
@@ -247,13 +244,7 @@ func newBuilder(opts Options) (*builder, error) {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("output folder cannot be created: %w", err)
 	}
-	b := &builder{
-		goBin:     goBin,
-		moduleDir: moduleDir,
-		outDir:    outDir,
-		keep:      opts.KeepBootstrap,
-		progress:  &lineWriter{w: opts.Progress},
-	}
+	b.outDir, b.keep, b.progress = outDir, opts.KeepBootstrap, &lineWriter{w: opts.Progress}
 	if !opts.NoCache {
 		cacheDir := opts.CacheDir
 		if cacheDir == "" {

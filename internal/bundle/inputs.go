@@ -29,15 +29,10 @@ type Inputs struct {
 // computes them: one `go list` per architecture. Only Options.ModuleDir is
 // read from opts.
 func ListInputs(ctx context.Context, opts Options, fns ...Function) ([]Inputs, error) {
-	goBin, err := goToolchain()
+	b, err := newLister(opts)
 	if err != nil {
 		return nil, err
 	}
-	moduleDir, err := absModuleDir(opts.ModuleDir)
-	if err != nil {
-		return nil, err
-	}
-	b := &builder{goBin: goBin, moduleDir: moduleDir, progress: &lineWriter{}}
 	for i := range fns {
 		if fns[i].GOARCH == "" {
 			fns[i].GOARCH = DefaultGOARCH
@@ -55,7 +50,7 @@ func ListInputs(ctx context.Context, opts Options, fns ...Function) ([]Inputs, e
 		}
 		files, dirs := map[string]bool{}, map[string]bool{}
 		for _, p := range pkgs {
-			if p.Standard || p.Module == nil || (p.Module.Version != "" && (p.Module.Replace == nil || p.Module.Replace.Version != "")) {
+			if !p.editable() {
 				continue // the standard library, or a module from the module cache
 			}
 			dirs[p.Dir] = true

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go-lambda-cdk/internal/bundle"
@@ -31,6 +32,7 @@ import (
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
+	"go-lambda-cdk/stacks/functions"
 )
 
 // Defaults of Options.
@@ -74,6 +76,21 @@ type Options struct {
 	// Logs receives every function's output and the local run's own log,
 	// each line prefixed with "<function> | " or "local | ". Nil discards.
 	Logs io.Writer
+	// Reload rebuilds a function when a file of its dependency graph
+	// changes (bundle.Sources: the files the build cache keys on, in the
+	// module and in locally replaced modules) and swaps its emulators once
+	// the new build runs, while the API, the bucket and the other
+	// functions keep serving; a failed build is printed and the last good
+	// build keeps serving. Default false: built once.
+	Reload bool
+	// ReloadInterval is how often Reload checks the files' modification
+	// times and sizes. Default DefaultReloadInterval.
+	ReloadInterval time.Duration
+	// RestartOn are files and folders (walked recursively), relative to
+	// ModuleDir, whose change Reload cannot apply because the template
+	// comes from them (the stack's code, its configuration): it prints
+	// that a restart is needed. Default none.
+	RestartOn []string
 }
 
 // App is a running local stack.
@@ -91,6 +108,18 @@ type App struct {
 	writers []*lineWriter
 	failed  string
 	state   string
+	// own is the local run's own log ("local | ").
+	own *lineWriter
+	// module is the Go module that builds the functions.
+	module string
+	// stopWatch stops the reload watcher; watched is closed once it has
+	// returned. Both nil without Options.Reload.
+	stopWatch context.CancelFunc
+	watched   chan struct{}
+	// retiring counts the replaced generations not yet stopped; closing
+	// is closed by Close to stop them at once.
+	retiring sync.WaitGroup
+	closing  chan struct{}
 }
 
 // Start builds the functions for this machine and starts everything. On
@@ -101,8 +130,9 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 	}
 	logs := &syncWriter{w: orDiscard(opts.Logs)}
 	a := &App{tpl: opts.Template, pools: map[string]*pool{}, targets: map[string]notify.Target{},
-		failed: filepath.Join(opts.StateDir, "failed"), state: opts.StateDir}
+		failed: filepath.Join(opts.StateDir, "failed"), state: opts.StateDir, module: opts.ModuleDir, closing: make(chan struct{})}
 	own := a.writer(logs, "local")
+	a.own = own
 	a.logger = slog.New(slog.NewTextHandler(own, nil))
 	defer func() {
 		if err != nil {
@@ -136,6 +166,9 @@ func Start(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, err
 		}
 	}
+	if opts.Reload {
+		a.startWatcher(opts, fns)
+	}
 	return a, nil
 }
 
@@ -162,6 +195,9 @@ func (opts Options) withDefaults() (Options, error) {
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 1
+	}
+	if opts.ReloadInterval <= 0 {
+		opts.ReloadInterval = DefaultReloadInterval
 	}
 	return opts, nil
 }
@@ -218,20 +254,16 @@ func (a *App) startFunction(ctx context.Context, f template.Function, bootstrap 
 	}
 	slices.Sort(envList)
 	envList = append(envList, a.s3.Env()...)
-	p := &pool{free: make(chan *rie.Emulator, n)}
-	a.pools[f.Name] = p
 	w := a.writer(logs, f.Name)
-	for range n {
-		e, err := rie.Start(ctx, rie.Options{
-			Bootstrap: bootstrap, FunctionName: f.Name, Env: envList,
-			Timeout: f.Timeout, MemoryMB: f.MemoryMB, Stdout: w, Stderr: w,
-		})
-		if err != nil {
-			return fmt.Errorf("local: start %s: %w", f.Name, err)
-		}
-		p.all = append(p.all, e)
-		p.free <- e
+	p := &pool{fn: f, n: n, emulator: rie.Options{
+		FunctionName: f.Name, Env: envList, Timeout: f.Timeout, MemoryMB: f.MemoryMB, Stdout: w, Stderr: w,
+	}}
+	g, err := p.start(ctx, bootstrap)
+	if err != nil {
+		return err
 	}
+	p.cur = g
+	a.pools[f.Name] = p
 	return nil
 }
 
@@ -361,6 +393,10 @@ func (a *App) InvokeSchedule(ctx context.Context, rule string, now time.Time) (t
 // Close stops the API, the S3 server, pending async invocations and every
 // emulator with its function, and flushes the logs.
 func (a *App) Close() error {
+	if a.stopWatch != nil {
+		a.stopWatch()
+		<-a.watched
+	}
 	errs := []error{a.lambda.close()}
 	if a.api != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -376,31 +412,15 @@ func (a *App) Close() error {
 	if a.async != nil {
 		a.async.Close()
 	}
+	close(a.closing)
 	for _, p := range a.pools {
-		for _, e := range p.all {
-			errs = append(errs, e.Close())
-		}
+		errs = append(errs, p.current().close())
 	}
+	a.retiring.Wait()
 	for _, w := range a.writers {
 		w.Flush()
 	}
 	return errors.Join(errs...)
-}
-
-// pool is the emulators of one function; each serves one invocation at a time.
-type pool struct {
-	free chan *rie.Emulator
-	all  []*rie.Emulator
-}
-
-func (p *pool) invoke(ctx context.Context, payload []byte) (rie.Response, error) {
-	select {
-	case e := <-p.free:
-		defer func() { p.free <- e }()
-		return e.Invoke(ctx, payload)
-	case <-ctx.Done():
-		return rie.Response{}, ctx.Err()
-	}
 }
 
 func selectFunctions(tpl *template.Template, names []string) ([]template.Function, error) {
@@ -429,11 +449,11 @@ func selectFunctions(tpl *template.Template, names []string) ([]template.Functio
 func Build(ctx context.Context, moduleDir, outDir string, fns []template.Function, progress io.Writer) (map[string]string, error) {
 	var bfs []bundle.Function
 	for _, f := range fns {
-		dir := filepath.Join(bundle.LambdaDir, f.Name)
-		if _, err := os.Stat(filepath.Join(moduleDir, dir)); err != nil {
-			return nil, fmt.Errorf("local: function %s (%s) has no folder %s to build it from: name the construct after the folder", f.LogicalID, f.CDKPath, dir)
+		bf := hostFunction(f)
+		if _, err := os.Stat(filepath.Join(moduleDir, bf.Dir)); err != nil {
+			return nil, fmt.Errorf("local: function %s (%s) is named %q (Metadata %q) but there is no folder %s to build it from", f.LogicalID, f.CDKPath, f.Name, functions.MetadataKey, bf.Dir)
 		}
-		bfs = append(bfs, bundle.Function{Name: f.Name, Dir: dir, GOARCH: runtime.GOARCH})
+		bfs = append(bfs, bf)
 	}
 	results, err := bundle.Build(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: outDir, Progress: progress, KeepBootstrap: true}, bfs...)
 	if err != nil {
@@ -444,6 +464,11 @@ func Build(ctx context.Context, moduleDir, outDir string, fns []template.Functio
 		paths[r.Function.Name] = r.BootstrapPath
 	}
 	return paths, nil
+}
+
+// hostFunction is the build of f's lambda/<name> folder for this machine.
+func hostFunction(f template.Function) bundle.Function {
+	return bundle.Function{Name: f.Name, Dir: filepath.Join(bundle.LambdaDir, f.Name), GOARCH: runtime.GOARCH}
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -1,14 +1,22 @@
 package local_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"go-lambda-cdk/internal/local"
+	"go-lambda-cdk/internal/modcopy"
 )
 
 // BenchmarkStart measures `make local`'s start-up after the first build:
@@ -84,6 +92,67 @@ func BenchmarkUploadToResult(b *testing.B) {
 			}
 			if time.Now().After(deadline) {
 				b.Fatal("no result within 10s")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	d.report(b)
+}
+
+// BenchmarkReload measures `make local`'s save to served on this project's
+// own api function: from writing internal/api/api.go with a new /health
+// answer to the first GET /health that returns it (the change noticed,
+// the function rebuilt for the host, its emulator swapped), in a copy of
+// the module, polling every 5 ms.
+func BenchmarkReload(b *testing.B) {
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mod := b.TempDir()
+	if err := modcopy.Copy(root, mod); err != nil {
+		b.Fatal(err)
+	}
+	apiFile := filepath.Join(mod, "internal", "api", "api.go")
+	source, err := os.ReadFile(apiFile)
+	const answer = `map[string]string{"status": "ok"}`
+	if err != nil || !bytes.Contains(source, []byte(answer)) {
+		b.Fatalf("%s does not hold %s (%v)", apiFile, answer, err)
+	}
+	var logs lockedBuffer
+	app, err := local.Start(context.Background(), local.Options{
+		Template: readTemplate(b), ModuleDir: mod, StateDir: filepath.Join(mod, ".local"),
+		API: true, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Reload: true, Logs: &logs,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer app.Close()
+	url := app.APIURL() + "/health"
+	do(b, "GET", url, "", nil)
+	for !strings.Contains(logs.String(), "reload: on") { // the watcher has taken its first look
+		if strings.Contains(logs.String(), "reload: off") {
+			b.Fatalf("no reload:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var d durations
+	n := 0
+	for b.Loop() {
+		n++
+		status := fmt.Sprintf("ok-%d", n)
+		start := time.Now()
+		if err := os.WriteFile(apiFile, bytes.Replace(source, []byte(answer), []byte(`map[string]string{"status": "`+status+`"}`), 1), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Minute)
+		for {
+			if code, body := do(b, "GET", url, "", nil); code == http.StatusOK && strings.Contains(string(body), status) {
+				d = append(d, time.Since(start))
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("GET /health did not answer %s within a minute of the save", status)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}

@@ -41,10 +41,11 @@ type Deployed struct {
 	Target string
 }
 
-// Resolve finds the failure queue and the function called name (its short
-// name, as `make local` and `make invoke` call it: api, processor, report)
-// in the deployed stack. The short name is read from the deployed
-// template, the same way the local run reads it from cdk.out.
+// Resolve finds the failure queue and the function called name (its
+// declared name, as `make local` and `make invoke` call it: api,
+// processor, report) in the deployed stack. The name is read from the
+// deployed template (the Metadata entry functions.MetadataKey), the same
+// way the local run reads it from cdk.out.
 func Resolve(ctx context.Context, api StackAPI, stack, name string) (Deployed, error) {
 	var d Deployed
 	stacks, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})

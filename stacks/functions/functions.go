@@ -206,6 +206,13 @@ func (f Function) WildcardReason() string {
 		strings.Join(f.ObjectPrefixes(), ", ") + " of the app's own bucket, the narrowest scope known at deploy time."
 }
 
+// MetadataKey is the key of the Metadata entry that the stack writes on
+// each function's AWS::Lambda::Function resource, with the function's Name
+// as its value: {"Metadata": {"go-lambda-cdk:function": "api"}}. The local
+// run and the redrive read it to find the function's lambda/<name> folder
+// and to call the function by name.
+const MetadataKey = "go-lambda-cdk:function"
+
 // ConstructID is the ID of the function's construct: its name in
 // PascalCase ("api" -> "Api"). Construct IDs are a public contract: the
 // logical IDs of its role, log group and function derive from it.

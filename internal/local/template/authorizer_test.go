@@ -23,7 +23,7 @@ func TestParseAuthorizer(t *testing.T) {
 
 func TestParseAuthorizerErrors(t *testing.T) {
 	const api = `"Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
-		"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"}}`
+		"Fn": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "api"}, "Properties": {"Runtime": "provided.al2023"}}`
 	method := func(auth string) string {
 		return `"M": {"Type": "AWS::ApiGateway::Method", "Properties": {"HttpMethod": "GET", ` + auth + `
 			"ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]},

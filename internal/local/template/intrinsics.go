@@ -83,7 +83,7 @@ const (
 
 // Environment returns fn's environment variables with every reference
 // resolved to its local stand-in: a bucket's Ref to the local bucket name,
-// its Arn to arn:aws:s3:::<name>, a function's Ref to its short name, its Arn
+// its Arn to arn:aws:s3:::<name>, a function's Ref to its name, its Arn
 // to a local ARN, pseudo parameters to region, LocalAccountID and StackID,
 // and Fn::Join, Fn::Select and Fn::Split of those. LoggingConfig adds AWS_LAMBDA_LOG_LEVEL and
 // AWS_LAMBDA_LOG_FORMAT as Lambda does. A reference to anything else is an

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"go-lambda-cdk/internal/local/apigw"
+	"go-lambda-cdk/stacks/functions"
 )
 
 // Lambda's defaults for properties a template leaves out.
@@ -36,8 +37,9 @@ type Template struct {
 	// Functions are the functions with a provided.* (custom) runtime, by
 	// logical ID order.
 	Functions []Function
-	// Skipped lists functions that do not run locally (CDK's own helper
-	// functions in Python or Node.js), with the reason.
+	// Skipped lists functions that do not run locally, with the reason:
+	// CDK's own helper functions in Python or Node.js, and functions with a
+	// custom runtime that the stack did not mark with functions.MetadataKey.
 	Skipped []string
 	// Buckets are the AWS::S3::Bucket resources.
 	Buckets []Bucket
@@ -55,9 +57,9 @@ type Template struct {
 // Function is an AWS::Lambda::Function with a custom runtime.
 type Function struct {
 	LogicalID string
-	// Name is the function's short name: its construct ID in lower case
-	// without a trailing "Function", "Fn", "Handler" or "Lambda"
-	// ("ApiFunction" -> "api"), which is the folder under lambda/ that
+	// Name is the function's name as the stack declared it, read from the
+	// resource's Metadata entry functions.MetadataKey
+	// ({"go-lambda-cdk:function": "api"}): the folder under lambda/ that
 	// builds it.
 	Name string
 	// CDKPath is Metadata["aws:cdk:path"], e.g. "GoLambdaCdk-dev/ApiFunction/Resource".
@@ -178,7 +180,7 @@ func Parse(data []byte, stackName string) (*Template, error) {
 	return t, nil
 }
 
-// Function returns the function with the given short name.
+// Function returns the function with the given name.
 func (t *Template) Function(name string) (Function, bool) {
 	for _, f := range t.Functions {
 		if f.Name == name {
@@ -254,10 +256,17 @@ func (t *Template) function(id string) (Function, string, error) {
 	if !strings.HasPrefix(p.Runtime, "provided") {
 		return Function{}, fmt.Sprintf("%s (runtime %q)", id, p.Runtime), nil
 	}
-	var cdkPath string
+	var cdkPath, name string
 	_ = json.Unmarshal(r.Metadata["aws:cdk:path"], &cdkPath)
+	raw, ok := r.Metadata[functions.MetadataKey]
+	if !ok {
+		return Function{}, fmt.Sprintf("%s (runtime %q without Metadata %q: not a function the stack declares)", id, p.Runtime, functions.MetadataKey), nil
+	}
+	if err := json.Unmarshal(raw, &name); err != nil || name == "" {
+		return Function{}, "", fmt.Errorf("function %s: Metadata %q is %s, want the function's name as a non-empty string", id, functions.MetadataKey, raw)
+	}
 	fn := Function{
-		LogicalID: id, Name: shortName(cdkPath, id), CDKPath: cdkPath,
+		LogicalID: id, Name: name, CDKPath: cdkPath,
 		Handler: p.Handler, Runtime: p.Runtime, Architectures: p.Architectures,
 		MemoryMB: DefaultMemoryMB, Timeout: DefaultTimeout,
 		RetryAttempts: DefaultRetryAttempts, MaxEventAge: DefaultMaxEventAge,
@@ -276,38 +285,12 @@ func (t *Template) function(id string) (Function, string, error) {
 	return fn, "", nil
 }
 
-// shortName turns the construct ID in a CDK path into the function's short
-// name: "GoLambdaCdk-dev/ApiFunction/Resource" and
-// "GoLambdaCdk-dev/Api/Function/Resource" both give "api". The last path
-// segment that is not "Resource" or "Function" is used, in lower case,
-// without a "Function", "Handler", "Lambda" or "Fn" suffix. Without a CDK
-// path the logical ID is used the same way.
-func shortName(cdkPath, logicalID string) string {
-	id := logicalID
-	if parts := strings.Split(cdkPath, "/"); len(parts) >= 2 {
-		for i := len(parts) - 1; i >= 1; i-- {
-			if p := parts[i]; p != "Resource" && p != "Function" {
-				id = p
-				break
-			}
-		}
-	}
-	name := strings.ToLower(id)
-	for _, suffix := range []string{"function", "handler", "lambda", "fn"} {
-		if trimmed := strings.TrimSuffix(name, suffix); trimmed != "" && trimmed != name {
-			name = trimmed
-			break
-		}
-	}
-	return strings.Trim(name, "-_")
-}
-
 func (t *Template) checkNames() error {
 	seen := map[string]string{}
 	var errs []error
 	for _, f := range t.Functions {
 		if other, dup := seen[f.Name]; dup {
-			errs = append(errs, fmt.Errorf("functions %s and %s both have the short name %q; give their constructs distinct IDs", other, f.LogicalID, f.Name))
+			errs = append(errs, fmt.Errorf("functions %s and %s both have the name %q (Metadata %q); each function needs its own", other, f.LogicalID, f.Name, functions.MetadataKey))
 		}
 		seen[f.Name] = f.LogicalID
 	}
@@ -361,7 +344,7 @@ func forEachOfFunction[P any](t *Template, typ, what string, fnName func(P) json
 	return errors.Join(errs...)
 }
 
-// functionName returns the short name of the function an ARN expression
+// functionName returns the name of the function an ARN expression
 // points at: {"Fn::GetAtt": [id, "Arn"]}, possibly inside an Fn::Join, or
 // the Ref of one of its aliases.
 func (t *Template) functionName(arn json.RawMessage) (string, bool) {

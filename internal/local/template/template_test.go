@@ -110,27 +110,55 @@ func TestParseHandwritten(t *testing.T) {
 	})
 }
 
-func TestShortName(t *testing.T) {
-	tests := []struct{ path, id, want string }{
-		{"GoLambdaCdk-dev/ApiFunction/Resource", "X", "api"},
-		{"GoLambdaCdk-dev/Processor/Resource", "X", "processor"},
-		{"GoLambdaCdk-dev/App/ReportFn/Resource", "X", "report"},
-		{"GoLambdaCdk-dev/Api/Function/Resource", "X", "api"},
-		{"GoLambdaCdk-dev/Function/Resource", "ReportFn", "report"}, // no usable construct ID: the logical ID
-		{"", "ReportHandler", "report"},
+// TestFunctionNameFromMetadata: a function's name is the stack's Metadata
+// entry, exactly, whatever its construct ID and logical ID look like; a
+// custom-runtime function without the entry is skipped with the reason,
+// and a malformed entry is an error naming it.
+func TestFunctionNameFromMetadata(t *testing.T) {
+	tests := []struct {
+		name, id, metadata string
+		want               string // "" when the function is not run
+		wantErr, wantSkip  string
+	}{
+		{"name ending in fn", "ThumbfnFunction1A2B3C4D", `{"aws:cdk:path": "S/Thumbfn/Function/Resource", "go-lambda-cdk:function": "thumbfn"}`, "thumbfn", "", ""},
+		{"name ending in handler", "ApihandlerFunction1A2B3C4D", `{"go-lambda-cdk:function": "apihandler"}`, "apihandler", "", ""},
+		{"name ending in lambda", "ReportlambdaFunction1A2B3C4D", `{"go-lambda-cdk:function": "reportlambda"}`, "reportlambda", "", ""},
+		{"name unlike the construct ID", "SomethingElse", `{"aws:cdk:path": "S/SomethingElse/Resource", "go-lambda-cdk:function": "processor"}`, "processor", "", ""},
+		{"no entry", "ApiFunction", `{"aws:cdk:path": "S/ApiFunction/Resource"}`, "", "", `without Metadata "go-lambda-cdk:function"`},
+		{"entry not a string", "ApiFunction", `{"go-lambda-cdk:function": 1}`, "", `Metadata "go-lambda-cdk:function" is 1`, ""},
+		{"empty entry", "ApiFunction", `{"go-lambda-cdk:function": ""}`, "", `Metadata "go-lambda-cdk:function" is ""`, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.path+tt.id, func(t *testing.T) {
-			if got := shortName(tt.path, tt.id); got != tt.want {
-				t.Errorf("shortName(%q, %q) = %q, want %q", tt.path, tt.id, got, tt.want)
+		t.Run(tt.name, func(t *testing.T) {
+			tpl, err := Parse([]byte(`{"Resources": {"`+tt.id+`": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"}, "Metadata": `+tt.metadata+`}}}`), "S")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), tt.id) {
+					t.Fatalf("Parse = %v, want an error naming %s and containing %q", err, tt.id, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantSkip != "" {
+				if len(tpl.Functions) != 0 || len(tpl.Skipped) != 1 || !strings.Contains(tpl.Skipped[0], tt.wantSkip) {
+					t.Fatalf("functions %+v, skipped %q; want it skipped with %q", tpl.Functions, tpl.Skipped, tt.wantSkip)
+				}
+				return
+			}
+			if len(tpl.Functions) != 1 || tpl.Functions[0].Name != tt.want || tpl.Functions[0].LogicalID != tt.id {
+				t.Fatalf("functions = %+v, want %s named %q", tpl.Functions, tt.id, tt.want)
+			}
+			if _, ok := tpl.Function(tt.want); !ok {
+				t.Errorf("Function(%q) finds nothing", tt.want)
 			}
 		})
 	}
 }
 
 func TestParseErrors(t *testing.T) {
-	fn := func(id, env string) string {
-		return `"` + id + `": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023", "Environment": {"Variables": ` + env + `}}}`
+	fn := func(id, name, env string) string {
+		return `"` + id + `": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "` + name + `"}, "Properties": {"Runtime": "provided.al2023", "Environment": {"Variables": ` + env + `}}}`
 	}
 	tests := []struct {
 		name      string
@@ -138,8 +166,8 @@ func TestParseErrors(t *testing.T) {
 		want      []string
 	}{
 		{"not JSON", `x`, []string{"parse"}},
-		{"same short name", fn("ApiFunction", "{}") + "," + fn("ApiHandler", "{}"), []string{"short name \"api\""}},
-		{"unknown integration", fn("ApiFunction", "{}") + `,
+		{"same name", fn("ApiFunction", "api", "{}") + "," + fn("ApiHandler", "api", "{}"), []string{"ApiFunction and ApiHandler both have the name \"api\""}},
+		{"unknown integration", fn("ApiFunction", "api", "{}") + `,
 			"R": {"Type": "AWS::ApiGateway::RestApi", "Properties": {}},
 			"M": {"Type": "AWS::ApiGateway::Method", "Properties": {"HttpMethod": "GET", "ResourceId": {"Fn::GetAtt": ["R", "RootResourceId"]}, "Integration": {"Type": "HTTP_PROXY"}}},
 			"N": {"Type": "AWS::ApiGateway::Method", "Properties": {"HttpMethod": "GET", "ResourceId": {"Ref": "Nope"}, "Integration": {"Type": "AWS_PROXY"}}}`,
@@ -167,7 +195,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestEnvironmentUnresolvable(t *testing.T) {
-	tpl, err := Parse([]byte(`{"Resources": {"ApiFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023",
+	tpl, err := Parse([]byte(`{"Resources": {"ApiFunction": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "api"}, "Properties": {"Runtime": "provided.al2023",
 		"Environment": {"Variables": {"QUEUE": {"Ref": "SomeQueue"}, "OK": "1"}}}}}}`), "S")
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +289,7 @@ func TestParseSynthesized(t *testing.T) {
 // bucket's own NotificationConfiguration (CloudFormation's way, not CDK's).
 func TestBucketNotificationConfiguration(t *testing.T) {
 	tpl, err := Parse([]byte(`{"Resources": {
-		"ProcessorFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023"}},
+		"ProcessorFunction": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "processor"}, "Properties": {"Runtime": "provided.al2023"}},
 		"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "my-bucket", "NotificationConfiguration": {"LambdaConfigurations": [
 			{"Event": "s3:ObjectCreated:Put", "Filter": {"S3Key": {"Rules": [{"Name": "suffix", "Value": ".csv"}, {"Name": "prefix", "Value": "in/"}]}},
 			 "Function": {"Fn::GetAtt": ["ProcessorFunction", "Arn"]}}]}}}}}`), "S")
@@ -280,7 +308,7 @@ func TestBucketNotificationConfiguration(t *testing.T) {
 func TestBucketNameFromStackID(t *testing.T) {
 	name := `{"Fn::Join": ["", ["app-dev-", {"Fn::Select": [4, {"Fn::Split": ["-", {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}]}]}]]}`
 	tpl, err := Parse([]byte(`{"Resources": {
-		"ApiFunction": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "provided.al2023", "Environment": {"Variables": {"BUCKET_NAME": `+name+`}}}},
+		"ApiFunction": {"Type": "AWS::Lambda::Function", "Metadata": {"go-lambda-cdk:function": "api"}, "Properties": {"Runtime": "provided.al2023", "Environment": {"Variables": {"BUCKET_NAME": `+name+`}}}},
 		"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": `+name+`}}}}`), "App-dev")
 	if err != nil {
 		t.Fatal(err)

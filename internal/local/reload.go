@@ -1,0 +1,357 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/local/template"
+	"go-lambda-cdk/internal/rie"
+)
+
+// DefaultReloadInterval is how often Options.Reload checks the files.
+const DefaultReloadInterval = 250 * time.Millisecond
+
+// reloadSettle is how long a change must stay quiet before it is built:
+// an editor's save (write, or write to a temporary file and rename) and a
+// `git checkout` of several files end within it.
+const reloadSettle = 100 * time.Millisecond
+
+// pool is the emulators of one function. Invocations go to its current
+// generation; a reload starts a new generation and swaps it in, and the
+// old one stops once its invocations are done.
+type pool struct {
+	fn       template.Function
+	n        int         // emulators per generation
+	emulator rie.Options // without Bootstrap
+
+	mu  sync.Mutex
+	cur *generation
+}
+
+// generation is the emulators of one build of a function; each serves one
+// invocation at a time.
+type generation struct {
+	free     chan *rie.Emulator
+	all      []*rie.Emulator
+	active   sync.WaitGroup // invocations that took this generation
+	replaced chan struct{}  // closed when a new generation takes over
+	// dir is the folder of a reload's build, removed with the generation;
+	// "" for the build Start made.
+	dir string
+}
+
+// start starts a generation of p.n emulators running bootstrap.
+func (p *pool) start(ctx context.Context, bootstrap string) (*generation, error) {
+	g := &generation{free: make(chan *rie.Emulator, p.n), replaced: make(chan struct{})}
+	opts := p.emulator
+	opts.Bootstrap = bootstrap
+	for range p.n {
+		e, err := rie.Start(ctx, opts)
+		if err != nil {
+			g.close()
+			return nil, fmt.Errorf("local: start %s: %w", p.fn.Name, err)
+		}
+		g.all = append(g.all, e)
+		g.free <- e
+	}
+	return g, nil
+}
+
+// current returns the generation invocations go to.
+func (p *pool) current() *generation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur
+}
+
+// swap makes g the current generation and returns the one it replaces.
+func (p *pool) swap(g *generation) *generation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.cur
+	p.cur = g
+	close(old.replaced)
+	return old
+}
+
+// invoke runs one invocation on a free emulator of the current
+// generation, waiting for one; an invocation still waiting when a new
+// generation takes over moves to it.
+func (p *pool) invoke(ctx context.Context, payload []byte) (rie.Response, error) {
+	for {
+		// Taking the generation and counting the invocation in it happen
+		// under the lock that swap takes, so a replaced generation's
+		// count only goes down.
+		p.mu.Lock()
+		g := p.cur
+		g.active.Add(1)
+		p.mu.Unlock()
+		select {
+		case e := <-g.free:
+			resp, err := e.Invoke(ctx, payload)
+			g.free <- e
+			g.active.Done()
+			return resp, err
+		case <-g.replaced:
+			g.active.Done()
+		case <-ctx.Done():
+			g.active.Done()
+			return rie.Response{}, ctx.Err()
+		}
+	}
+}
+
+// close stops the generation's emulators and removes its build.
+func (g *generation) close() error {
+	var errs []error
+	for _, e := range g.all {
+		errs = append(errs, e.Close())
+	}
+	if g.dir != "" {
+		errs = append(errs, os.RemoveAll(g.dir))
+	}
+	return errors.Join(errs...)
+}
+
+// retire stops a replaced generation once its invocations are done, or at
+// once when the app closes.
+func (a *App) retire(g *generation) {
+	a.retiring.Add(1)
+	go func() {
+		defer a.retiring.Done()
+		drained := make(chan struct{})
+		go func() { g.active.Wait(); close(drained) }()
+		select {
+		case <-drained:
+		case <-a.closing:
+		}
+		if err := g.close(); err != nil {
+			a.logger.Warn("stop a replaced build", "err", err)
+		}
+	}()
+}
+
+// watcher polls the files of each function's dependency graph and the
+// RestartOn paths, and rebuilds the functions whose files changed.
+type watcher struct {
+	a        *App
+	opts     bundle.Options
+	interval time.Duration
+	fns      []template.Function
+	restart  []string            // absolute
+	sources  map[string][]string // by function: bundle.Sources
+	stamps   map[string]stamp    // by path, of the files last seen
+	seq      int
+}
+
+// stamp is what a poll compares: a file's modification time and size, the
+// names of the source files in a folder, or that the path is missing.
+type stamp struct {
+	mod     time.Time
+	size    int64
+	names   string
+	missing bool
+}
+
+func stampOf(path string) stamp {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return stamp{missing: true}
+	case fi.IsDir():
+		return stamp{names: sourceNames(path)}
+	}
+	return stamp{mod: fi.ModTime(), size: fi.Size()}
+}
+
+// sourceNames lists the files of a folder that the go command may compile,
+// one per line: a file added, removed or renamed among them changes the
+// build, while an editor's swap or backup file next to them does not.
+func sourceNames(dir string) string {
+	entries, _ := os.ReadDir(dir)
+	var b strings.Builder
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, "_test.go") {
+			continue // the go command ignores these
+		}
+		switch filepath.Ext(name) {
+		case ".go", ".s", ".S", ".sx", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".m", ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx":
+			b.WriteString(name)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// startWatcher starts watching fns' sources in the background; Close stops it.
+func (a *App) startWatcher(opts Options, fns []template.Function) {
+	w := &watcher{a: a, opts: bundle.Options{ModuleDir: opts.ModuleDir}, interval: opts.ReloadInterval, fns: fns, stamps: map[string]stamp{}}
+	for _, r := range opts.RestartOn {
+		if !filepath.IsAbs(r) {
+			r = filepath.Join(opts.ModuleDir, r)
+		}
+		w.restart = append(w.restart, filepath.Clean(r))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopWatch, a.watched = cancel, make(chan struct{})
+	go func() {
+		defer close(a.watched)
+		w.run(ctx)
+	}()
+}
+
+func (w *watcher) run(ctx context.Context) {
+	bfs := make([]bundle.Function, 0, len(w.fns))
+	for _, f := range w.fns {
+		bfs = append(bfs, hostFunction(f))
+	}
+	sources, err := bundle.Sources(ctx, w.opts, bfs...)
+	if err != nil {
+		w.printf("reload: off, the functions' sources are unknown: %v", err)
+		return
+	}
+	w.sources = sources
+	w.scan() // the state the running builds were made from
+	w.printf("reload: on, watching %d files and folders of %d functions", len(w.stamps), len(w.fns))
+	tick := time.NewTicker(w.interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		changed := w.scan()
+		if len(changed) == 0 {
+			continue
+		}
+		for { // until the files stay as they are for reloadSettle
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(reloadSettle):
+			}
+			more := w.scan()
+			if len(more) == 0 {
+				break
+			}
+			changed = append(changed, more...)
+		}
+		w.apply(ctx, changed)
+	}
+}
+
+// watched lists every path to check: each function's sources and every
+// file and folder under the RestartOn paths.
+func (w *watcher) watched() []string {
+	var paths []string
+	for _, s := range w.sources {
+		paths = append(paths, s...)
+	}
+	for _, root := range w.restart {
+		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			paths = append(paths, path) // a missing root is watched for appearing
+			return nil
+		})
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths)
+}
+
+// scan records the stamp of every watched path and returns those that
+// changed since the last scan (a path seen for the first time included,
+// except on the first scan).
+func (w *watcher) scan() []string {
+	first := len(w.stamps) == 0
+	var changed []string
+	for _, path := range w.watched() {
+		s := stampOf(path)
+		if old, ok := w.stamps[path]; (ok && old != s) || (!ok && !first) {
+			changed = append(changed, path)
+		}
+		w.stamps[path] = s
+	}
+	return changed
+}
+
+// apply rebuilds each function that one of the changed paths belongs to,
+// and prints that a restart is needed for a change under RestartOn.
+func (w *watcher) apply(ctx context.Context, changed []string) {
+	var restart []string
+	for _, path := range changed {
+		for _, root := range w.restart {
+			if path == root || strings.HasPrefix(path, root+string(filepath.Separator)) {
+				rel, _ := filepath.Rel(w.opts.ModuleDir, path)
+				restart = append(restart, rel)
+				break
+			}
+		}
+	}
+	if len(restart) > 0 {
+		slices.Sort(restart)
+		w.printf("reload: %s changed; the template comes from it: stop (Ctrl-C) and run `make local` again to re-synthesize", strings.Join(slices.Compact(restart), ", "))
+	}
+	for _, f := range w.fns {
+		if slices.ContainsFunc(changed, func(p string) bool { return slices.Contains(w.sources[f.Name], p) }) {
+			w.rebuild(ctx, f)
+		}
+	}
+}
+
+// rebuild compiles f into a new folder, starts its emulators and swaps
+// them in; the replaced ones stop once their invocations are done. On a
+// failure the running build stays.
+func (w *watcher) rebuild(ctx context.Context, f template.Function) {
+	start := time.Now()
+	w.seq++
+	dir := filepath.Join(w.a.state, "build", ".reload", fmt.Sprintf("%s-%d", f.Name, w.seq))
+	fail := func(err error) {
+		os.RemoveAll(dir)
+		if ctx.Err() == nil {
+			w.printf("reload: %s: the build failed; the last good build keeps serving:\n%v", f.Name, err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fail(err)
+		return
+	}
+	bootstrap := filepath.Join(dir, "bootstrap")
+	if err := bundle.Compile(ctx, w.opts, hostFunction(f), bootstrap); err != nil {
+		fail(err)
+		return
+	}
+	p := w.a.pools[f.Name]
+	g, err := p.start(ctx, bootstrap)
+	if err != nil {
+		fail(err)
+		return
+	}
+	g.dir = dir
+	w.a.retire(p.swap(g))
+	w.printf("reload: %s rebuilt in %.1fs", f.Name, time.Since(start).Seconds())
+	// The new build may import other packages: watch its graph as it is now.
+	// Paths already watched keep their stamps, so a change saved during
+	// the build is seen by the next poll.
+	if sources, err := bundle.Sources(ctx, w.opts, hostFunction(f)); err == nil {
+		w.sources[f.Name] = sources[f.Name]
+		for _, path := range w.watched() {
+			if _, ok := w.stamps[path]; !ok {
+				w.stamps[path] = stampOf(path)
+			}
+		}
+	}
+}
+
+func (w *watcher) printf(format string, args ...any) {
+	fmt.Fprintf(w.a.own, format+"\n", args...)
+}
