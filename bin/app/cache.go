@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"go-lambda-cdk/internal/synthcache"
 )
@@ -56,8 +57,9 @@ func (c *cache) mayReuse() bool {
 }
 
 // reuse completes the key with the zips' digests and tells whether the
-// output folder holds the assembly of that key; it then prints so.
-func (c *cache) reuse(digests map[string]string, stderr io.Writer) bool {
+// output folder holds the assembly of that key; it then prints so, with
+// the time since start.
+func (c *cache) reuse(digests map[string]string, start time.Time, stderr io.Writer) bool {
 	c.in.Assets = digests
 	if c.off != "" {
 		c.reason = c.off
@@ -73,7 +75,8 @@ func (c *cache) reuse(digests map[string]string, stderr io.Writer) bool {
 		c.reason = reason
 		return false
 	}
-	fmt.Fprintf(stderr, "synth: reused %s (key %.12s): nothing that determines it changed since its synth\n", c.outdir, key)
+	fmt.Fprintf(stderr, "synth: reused %s in %s (key %.12s): nothing that determines it changed since its synth (%s=off synthesizes anyway)\n",
+		c.outdir, round(time.Since(start)), key, synthcache.DisableEnv)
 	return true
 }
 

@@ -68,7 +68,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cache.reuse(builds.digests(), stderr) {
+	if cache.reuse(builds.digests(), start, stderr) {
 		return nil
 	}
 	if app == nil {
