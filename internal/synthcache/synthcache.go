@@ -102,11 +102,15 @@ func hashOf(raw []byte) string {
 // The variables that reach the synth: everything the CDK CLI sets for the
 // app (CDK_OUTDIR, CDK_DEFAULT_ACCOUNT, CDK_DEFAULT_REGION, CDK_CLI_VERSION,
 // CDK_CLI_ASM_VERSION, CDK_DEBUG, CDK_VALIDATION, ...) and that aws-cdk-lib
-// reads, and the jsii runtime's own (JSII_RUNTIME, JSII_DEBUG, ...). The
-// context variables are left out: Inputs.Context holds the context they
-// carry, whose split between them depends on the environment's size.
+// reads, the jsii runtime's own (JSII_RUNTIME, JSII_NODE, JSII_DEBUG, ...),
+// and the others aws-cdk-lib 2.275.0 reads while it synthesizes (NODE_ENV
+// and PYTEST_* pick how validation is reported, NO_COLOR and FORCE_COLOR
+// its messages). The app itself reads only the context variables. Those are
+// left out: Inputs.Context holds the context they carry, whose split
+// between them depends on the environment's size.
 var (
 	envPrefixes = []string{"CDK_", "JSII_"}
+	envNames    = []string{"NODE_ENV", "PYTEST_VERSION", "PYTEST_CURRENT_TEST", "NO_COLOR", "FORCE_COLOR"}
 	envIgnored  = []string{"CDK_CONTEXT_JSON", "CONTEXT_OVERFLOW_LOCATION_ENV"}
 )
 
@@ -117,6 +121,10 @@ func Environment(environ []string) []string {
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
 		if slices.Contains(envIgnored, name) {
+			continue
+		}
+		if slices.Contains(envNames, name) {
+			out = append(out, kv)
 			continue
 		}
 		for _, p := range envPrefixes {

@@ -110,9 +110,9 @@ func TestEnvironment(t *testing.T) {
 	got := Environment([]string{
 		"PATH=/bin", "CDK_OUTDIR=cdk.out", "JSII_RUNTIME=node x", "CDK_CONTEXT_JSON={}",
 		"CONTEXT_OVERFLOW_LOCATION_ENV=/tmp/cdk-context123/context-overflow.json",
-		"CDK_DEFAULT_ACCOUNT=111111111111", "HOME=/root", "XCDK_OTHER=1",
+		"CDK_DEFAULT_ACCOUNT=111111111111", "HOME=/root", "XCDK_OTHER=1", "NODE_ENV=test", "NODE_PATH=/x",
 	})
-	want := []string{"CDK_DEFAULT_ACCOUNT=111111111111", "CDK_OUTDIR=cdk.out", "JSII_RUNTIME=node x"}
+	want := []string{"CDK_DEFAULT_ACCOUNT=111111111111", "CDK_OUTDIR=cdk.out", "JSII_RUNTIME=node x", "NODE_ENV=test"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Environment = %q, want %q", got, want)
 	}
