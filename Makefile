@@ -56,8 +56,11 @@ pytools: $(PY_STAMP) ## install the tests' Python tools (moto server, cfn-lint) 
 package: ## build every function's bootstrap zip into dist/ and print the size table
 	go run ./bin/package -stage $(STAGE)
 
+# The app reuses cdk.out/ when nothing that determines it changed and says
+# so ("synth: reused cdk.out ..."); SYNTH_CACHE=off, which make passes on to
+# the app, synthesizes anyway (README "Synth cache").
 .PHONY: synth
-synth: setup ## build the zips and synthesize the stacks into cdk.out/ (no AWS account needed)
+synth: setup ## build the zips and synthesize the stacks into cdk.out/, reused when nothing changed; SYNTH_CACHE=off forces a synth (no AWS account needed)
 	cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
 
 .PHONY: test

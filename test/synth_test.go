@@ -8,15 +8,19 @@ package test
 
 import (
 	"archive/zip"
+	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -268,4 +272,82 @@ func cdkJSONContext(t *testing.T) map[string]any {
 		t.Fatalf("cdk.json: %v", err)
 	}
 	return file.Context
+}
+
+// TestSynthReusesUnchangedAssembly runs `cdk synth` through the real CDK
+// CLI three times into one folder: the first synthesizes, the second, with
+// nothing changed, reuses that assembly without starting the jsii kernel
+// and leaves every template byte for byte as it was, and the third, after a
+// context change, synthesizes again and writes the change.
+func TestSynthReusesUnchangedAssembly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two full synths through the CDK CLI, with the function builds")
+	}
+	root, cdk := cdkCLI(t)
+	out := t.TempDir()
+	memoryKey := "functions." + functions.Names()[0] + ".memoryMB"
+	steps := []struct {
+		name    string
+		context []string
+		want    string // the app's line about the cache
+	}{
+		{name: "first synth", want: "synth: synthesized " + out},
+		{name: "nothing changed", want: "synth: reused " + out},
+		{name: "context changed", context: []string{memoryKey + "=1536"}, want: "synth: synthesized " + out},
+	}
+	var templates map[string]string
+	for i, step := range steps {
+		args := []string{"synth", "--quiet", "--no-notices", "-o", out}
+		for _, c := range step.context {
+			args = append(args, "-c", c)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		cmd := exec.CommandContext(ctx, cdk, args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: cdk %s: %v\n%s", step.name, strings.Join(args, " "), err, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), step.want) {
+			t.Fatalf("%s: stderr lacks %q:\n%s", step.name, step.want, stderr.String())
+		}
+		got := readTemplates(t, out)
+		switch i {
+		case 1:
+			if !maps.Equal(got, templates) {
+				t.Errorf("%s: the templates differ from the first synth's", step.name)
+			}
+		case 2:
+			if maps.Equal(got, templates) {
+				t.Errorf("%s: the templates did not change", step.name)
+			}
+			if !strings.Contains(got["GoLambdaCdk-dev.template.json"], `"MemorySize": 1536`) {
+				t.Errorf("%s: no function has the new memory size", step.name)
+			}
+		}
+		templates = got
+	}
+}
+
+// readTemplates returns the content of every template in a cloud assembly
+// folder, by file name.
+func readTemplates(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no template in %s (%v)", dir, err)
+	}
+	out := map[string]string{}
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(p)] = string(raw)
+	}
+	return out
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks"
@@ -52,7 +51,9 @@ func functions(cfg config.Config) []bundle.Function {
 	return fns
 }
 
-// builds is a bundle.Build running in the background.
+// builds is a bundle.Build running in the background, while the synth
+// cache computes its key and, when a synth is certain, the jsii kernel
+// starts.
 type builds struct {
 	fns     []bundle.Function
 	cancel  context.CancelFunc
@@ -70,23 +71,6 @@ func startBuilds(ctx context.Context, fns []bundle.Function, progress io.Writer)
 		b.results, b.err = bundle.Build(ctx, bundle.Options{Progress: progress}, fns...)
 	}()
 	return b
-}
-
-// startEarlyBuilds starts the builds from the context the CLI passed, before
-// the jsii kernel starts and the constructs are created, so that both
-// overlap. It returns nil when that context does not give a valid
-// configuration: the app then reports the problems the usual way, and
-// nothing was built.
-func startEarlyBuilds(ctx context.Context, progress io.Writer) *builds {
-	cdkContext, err := contextFromEnvironment()
-	if err != nil {
-		return nil
-	}
-	cfg, err := config.Load(cdkContext)
-	if err != nil || cfg.Validate() != nil {
-		return nil
-	}
-	return startBuilds(ctx, functions(cfg), progress)
 }
 
 // stop cancels the builds if they still run and waits for them (a cancelled
@@ -113,19 +97,13 @@ func (b *builds) assets(stderr io.Writer) (stacks.Assets, error) {
 	return assets, nil
 }
 
-// buildAssets returns every function's zip for cfg, from the early builds
-// when they built the same functions, else from builds started now.
-func buildAssets(ctx context.Context, cfg config.Config, early *builds, stderr io.Writer) (stacks.Assets, error) {
-	fns := functions(cfg)
-	if early == nil || !slices.EqualFunc(early.fns, fns, sameBuild) {
-		early.stop()
-		early = startBuilds(ctx, fns, stderr)
+// digests maps each function to its zip's SHA-256, once the builds
+// succeeded.
+func (b *builds) digests() map[string]string {
+	<-b.done
+	out := map[string]string{}
+	for _, r := range b.results {
+		out[r.Function.Name] = r.SHA256
 	}
-	return early.assets(stderr)
-}
-
-// sameBuild tells whether two functions built from the configuration make
-// the same zip.
-func sameBuild(a, b bundle.Function) bool {
-	return a.Name == b.Name && a.Dir == b.Dir && a.GOARCH == b.GOARCH
+	return out
 }

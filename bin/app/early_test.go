@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -41,16 +43,34 @@ func TestContextFromEnvironment(t *testing.T) {
 	}
 }
 
-// TestNoEarlyBuildsForABadConfig checks that a context that does not give a
-// valid configuration starts no build: the app reports the configuration
-// problems alone.
-func TestNoEarlyBuildsForABadConfig(t *testing.T) {
-	for _, ctx := range []string{`{"stage":"qa"}`, `{"functions.api.memoryMB":64}`, `{`} {
-		t.Setenv(contextEnv, ctx)
-		t.Setenv(contextOverflowEnv, "")
-		if b := startEarlyBuilds(context.Background(), nil); b != nil {
-			b.stop()
-			t.Errorf("context %s started builds", ctx)
-		}
+// TestBadConfigStartsNoKernel runs the app on bad contexts with a jsii
+// runtime (JSII_RUNTIME) that only leaves a mark: the run must end with the
+// configuration error alone, having started neither the kernel (no mark)
+// nor a build (which prints a progress line).
+func TestBadConfigStartsNoKernel(t *testing.T) {
+	mark := filepath.Join(t.TempDir(), "kernel-started")
+	t.Setenv("JSII_RUNTIME", "touch "+mark+"; exit 1")
+	t.Setenv(outdirEnv, t.TempDir())
+	t.Setenv(contextOverflowEnv, "")
+	tests := []struct{ name, context, want string }{
+		{name: "unknown stage", context: `{"stage":"qa"}`, want: "configuration:\ncontext stage: \"qa\""},
+		{name: "unknown key", context: `{"timeoutSeconds":901}`, want: "configuration:\ncontext timeoutSeconds: not a configuration key"},
+		{name: "not JSON", context: `{`, want: "configuration:\n" + contextEnv},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(contextEnv, tt.context)
+			var stderr bytes.Buffer
+			err := run(context.Background(), &stderr)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("run = %v, want an error starting %q", err, tt.want)
+			}
+			if _, err := os.Stat(mark); err == nil {
+				t.Error("the jsii kernel was started")
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("printed before the configuration error:\n%s", stderr.String())
+			}
+		})
 	}
 }

@@ -4,7 +4,13 @@
 // ("<project>-account", see stacks.NewAccountStack).
 //
 // A configuration mistake ends it with exit code 1 and one line per problem
-// on stderr, before any construct is created: no template is written.
+// on stderr, before the jsii kernel starts and any construct is created: no
+// template is written.
+//
+// When nothing that determines the cloud assembly changed since the synth
+// that wrote the output folder (see internal/synthcache), it exits at once,
+// without starting the jsii kernel, and the CDK CLI reads that assembly.
+// SYNTH_CACHE=off makes it synthesize anyway.
 package main
 
 import (
@@ -13,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -33,18 +40,10 @@ func main() {
 }
 
 func run(ctx context.Context, stderr io.Writer) error {
-	// The builds start first: they overlap the jsii kernel's start and the
-	// constructs' creation up to the functions.
-	early := startEarlyBuilds(ctx, stderr)
-	defer early.stop()
-	app := awscdk.NewApp(nil)
-	cdkContext, _ := app.Node().GetAllContext(nil).(map[string]any)
-	cfg, err := config.Load(cdkContext)
+	start := time.Now()
+	cdkContext, cfg, err := loadConfig()
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
+		return err
 	}
 	// Provisioned concurrency bills whether used or not: say what it costs.
 	for _, line := range cfg.ProvisionedCost() {
@@ -53,15 +52,62 @@ func run(ctx context.Context, stderr io.Writer) error {
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	assets, err := buildAssets(ctx, cfg, early, stderr)
+	builds := startBuilds(ctx, functions(cfg), stderr)
+	defer builds.stop()
+	cache := openCache(cdkContext)
+	// When more than the zips changed, the synth is certain: the kernel
+	// starts now, while the functions build.
+	var app awscdk.App
+	var kernelStart time.Duration
+	if !cache.mayReuse() {
+		t := time.Now()
+		app = awscdk.NewApp(nil)
+		kernelStart = time.Since(t)
+	}
+	assets, err := builds.assets(stderr)
 	if err != nil {
 		return err
 	}
+	if cache.reuse(builds.digests(), start, stderr) {
+		return nil
+	}
+	if app == nil {
+		t := time.Now()
+		app = awscdk.NewApp(nil)
+		kernelStart = time.Since(t)
+	}
+	if err := cache.forget(); err != nil {
+		return err
+	}
+	t := time.Now()
 	if _, err := stacks.NewAppStack(app, cfg, assets); err != nil {
 		return err
 	}
 	stacks.NewAccountStack(app, cfg)
 	stacks.CheckAwsSolutions(app)
+	constructs := time.Since(t)
+	t = time.Now()
 	app.Synth(nil)
+	cache.synthesized(stderr, fmt.Sprintf("in %s: jsii kernel start %s, constructs %s, app.Synth %s",
+		round(time.Since(start)), round(kernelStart), round(constructs), round(time.Since(t))))
 	return nil
 }
+
+// loadConfig reads the context the CDK CLI passed and the configuration it
+// gives, validated, without starting the jsii kernel.
+func loadConfig() (map[string]any, config.Config, error) {
+	cdkContext, err := contextFromEnvironment()
+	if err != nil {
+		return nil, config.Config{}, fmt.Errorf("configuration:\n%w", err)
+	}
+	cfg, err := config.Load(cdkContext)
+	if err != nil {
+		return nil, config.Config{}, fmt.Errorf("configuration:\n%w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, config.Config{}, fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
+	}
+	return cdkContext, cfg, nil
+}
+
+func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }

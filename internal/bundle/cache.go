@@ -110,7 +110,7 @@ func (c *cache) store(fn Function, key, zipPath string, e cacheEntry) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(c.path(fn, key, ".json"), raw); err != nil {
+	if err := WriteFileAtomic(c.path(fn, key, ".json"), raw); err != nil {
 		return err
 	}
 	return c.prune(fn)
@@ -172,9 +172,9 @@ func copyHashed(src io.Reader, dir, pattern string) (z zipFile, err error) {
 	return zipFile{tmpPath: f.Name(), size: n, sha256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file and a
+// WriteFileAtomic writes data to path through a temporary file and a
 // rename, so that path is either absent, the old file or the whole new one.
-func writeFileAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return err

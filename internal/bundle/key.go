@@ -294,14 +294,23 @@ func (k *keyer) hashFile(path string) (string, error) {
 }
 
 func hashFileContent(path string) (string, error) {
-	f, err := os.Open(path)
+	sum, err := HashFile(path)
 	if err != nil {
 		return "", fmt.Errorf("cache key: %w", err)
+	}
+	return sum, nil
+}
+
+// HashFile returns the lower-case hex SHA-256 of the file's content.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("cache key: %w", err)
+		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"go-lambda-cdk/internal/synthcache"
+)
+
+// outdirEnv is the variable through which the CDK CLI names the output
+// folder; without it aws-cdk-lib writes into a new temporary folder and
+// nothing can be reused.
+const outdirEnv = "CDK_OUTDIR"
+
+// cache is the synth cache of one run (see internal/synthcache). Its
+// methods print the one line that tells whether the run reused the output
+// folder or synthesized, and why.
+type cache struct {
+	outdir  string
+	in      synthcache.Inputs
+	baseKey string
+	// off says why nothing can be reused ("" when something can); a run
+	// with the cache off still records its synth when it has a key.
+	off string
+	// reason says why the assembly is synthesized.
+	reason string
+}
+
+// openCache computes the key of every input but the zips, from the context
+// the CLI passed and this process.
+func openCache(cdkContext map[string]any) *cache {
+	c := &cache{outdir: os.Getenv(outdirEnv)}
+	if c.outdir == "" {
+		c.off = outdirEnv + " not set"
+		return c
+	}
+	var err error
+	if c.in, err = synthcache.Current(cdkContext); err == nil {
+		c.baseKey, err = c.in.BaseKey()
+	}
+	switch {
+	case err != nil:
+		c.off = err.Error()
+		c.outdir = "" // no key: nothing to record
+	case os.Getenv(synthcache.DisableEnv) == "off":
+		c.off = synthcache.DisableEnv + "=off"
+	}
+	return c
+}
+
+// mayReuse tells whether the synth could still be skipped, depending on
+// the zips.
+func (c *cache) mayReuse() bool {
+	return c.off == "" && synthcache.MayReuse(c.outdir, c.baseKey)
+}
+
+// reuse completes the key with the zips' digests and tells whether the
+// output folder holds the assembly of that key; it then prints so, with
+// the time since start.
+func (c *cache) reuse(digests map[string]string, start time.Time, stderr io.Writer) bool {
+	c.in.Assets = digests
+	if c.off != "" {
+		c.reason = c.off
+		return false
+	}
+	key, err := c.in.Key()
+	if err != nil {
+		c.reason = err.Error()
+		return false
+	}
+	ok, reason := synthcache.Reusable(c.outdir, key)
+	if !ok {
+		c.reason = reason
+		return false
+	}
+	fmt.Fprintf(stderr, "synth: reused %s in %s (key %.12s): nothing that determines it changed since its synth (%s=off synthesizes anyway)\n",
+		c.outdir, round(time.Since(start)), key, synthcache.DisableEnv)
+	return true
+}
+
+// forget removes the folder's stamp before the synth writes into it.
+func (c *cache) forget() error {
+	if c.outdir == "" {
+		return nil
+	}
+	if err := synthcache.Forget(c.outdir); err != nil {
+		return fmt.Errorf("synth cache: %w", err)
+	}
+	return nil
+}
+
+// synthesized records the synth that just succeeded and prints so, with
+// timings.
+func (c *cache) synthesized(stderr io.Writer, timings string) {
+	where := c.outdir
+	if where == "" {
+		where = "the cloud assembly"
+	} else if err := synthcache.Record(c.outdir, c.in); err != nil {
+		fmt.Fprintf(stderr, "warning: %v (the next synth will not reuse it)\n", err)
+	}
+	fmt.Fprintf(stderr, "synth: synthesized %s %s (%s)\n", where, timings, c.reason)
+}
