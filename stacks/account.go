@@ -32,12 +32,21 @@ var bootstrapRoles = []string{"deploy-role", "file-publishing-role", "lookup-rol
 //     stack is deleted: other APIs of the region rely on the setting.
 //   - When github.repository is set: GitHub Actions' OIDC provider (unless
 //     github.oidcProviderArn names an existing one) and a deploy role that
-//     only that repository's workflows can assume, and that can only assume
-//     the CDK bootstrap roles of this account and region.
+//     only that repository's jobs of the GitHub environments of the stages
+//     the account hosts (account.stages) can assume, and that can only
+//     assume the CDK bootstrap roles of this account and region.
 //
-// The stack is environment-agnostic: it goes where the credentials point.
+// An account stack that hosts prod is pinned to prod.account and
+// prod.region, like the prod stack: the CDK CLI deploys it nowhere else.
+// Otherwise it is environment-agnostic and goes where the credentials
+// point; config.CheckAccountStackTarget keeps it out of prod's account.
 func NewAccountStack(scope awscdk.App, cfg config.Config) awscdk.Stack {
+	var env *awscdk.Environment
+	if cfg.Account.HostsStage(config.StageProd) {
+		env = &awscdk.Environment{Account: jsii.String(cfg.Prod.Account), Region: jsii.String(cfg.Prod.Region)}
+	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.AccountStackName()), &awscdk.StackProps{
+		Env:         env,
 		Description: jsii.String(fmt.Sprintf("%s: per-account settings (API Gateway CloudWatch role; GitHub deploy role when configured)", cfg.Project)),
 	})
 	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(cfg.Project), nil)
@@ -81,16 +90,28 @@ func newAPIGatewayLogsRole(stack awscdk.Stack) awsiam.Role {
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 	suppress(role, "AwsSolutions-IAM5",
 		"API Gateway's CloudWatch role is one per region and serves every API there, whose log group names are not known to this stack; it is scoped to this account's log groups in this region.",
-		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\*$/`)})
+		// Tokens in an environment-agnostic stack, literals in one pinned
+		// to prod's account and region.
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):log-group:\*$/`)})
 	return role
 }
 
 // newGitHubDeployRole is the role GitHub Actions assumes with its OIDC
-// token. Its trust admits tokens for github.repository only: pushes to main
-// and jobs in the repository's GitHub environments named like the stages
-// (dev, prod; protect prod with required reviewers). It may only assume the
-// CDK bootstrap roles of this account and region; CloudFormation's
-// execution role does the deploying.
+// token. It may only assume the CDK bootstrap roles of this account and
+// region; CloudFormation's execution role does the deploying.
+//
+// Its trust admits tokens with audience sts.amazonaws.com whose subject is
+// the job of one of the account's stages: the jobs of
+// .github/workflows/deploy.yml run in the GitHub environment named like
+// their stage, and a job that references an environment gets the subject
+// "repo:<owner>/<name>:environment:<environment>", whatever branch or tag
+// it runs for
+// (https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims).
+// So a prod account trusts environment:prod alone (protect it with
+// required reviewers), a dev account environment:dev, and no branch
+// subject is trusted: no deploy job runs outside an environment. IAM
+// matches the sub condition key of a GitHub OIDC token as written
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub).
 func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
 	providerArn := cfg.GitHub.OIDCProviderArn
 	if providerArn == "" {
@@ -100,11 +121,7 @@ func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
 		})
 		providerArn = *provider.OidcProviderArn()
 	}
-	repo := "repo:" + cfg.GitHub.Repository + ":"
-	subjects := []string{repo + "ref:refs/heads/main"}
-	for _, stage := range config.Stages() {
-		subjects = append(subjects, repo+"environment:"+stage)
-	}
+	subjects := gitHubSubjects(cfg)
 	role := awsiam.NewRole(stack, jsii.String("GitHubDeployRole"), &awsiam.RoleProps{
 		Description: jsii.String("GitHub Actions of " + cfg.GitHub.Repository + " deploy with this role through the CDK bootstrap roles"),
 		AssumedBy: awsiam.NewWebIdentityPrincipal(jsii.String(providerArn), &map[string]any{
@@ -126,4 +143,17 @@ func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
 		Resources: jsii.Strings(roles...),
 	}))
 	return role
+}
+
+// gitHubSubjects are the OIDC subjects the GitHub deploy role trusts: the
+// GitHub environment of each stage the account hosts, in the order of
+// config.Stages.
+func gitHubSubjects(cfg config.Config) []string {
+	var subjects []string
+	for _, stage := range config.Stages() {
+		if cfg.Account.HostsStage(stage) {
+			subjects = append(subjects, "repo:"+cfg.GitHub.Repository+":environment:"+stage)
+		}
+	}
+	return subjects
 }

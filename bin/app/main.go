@@ -46,6 +46,9 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
 	}
+	if err := cfg.CheckAccountStackTarget(os.Getenv(defaultAccountEnv)); err != nil {
+		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
+	}
 	// Provisioned concurrency bills whether used or not: say what it costs.
 	for _, line := range cfg.ProvisionedCost() {
 		fmt.Fprintln(stderr, "provisioned concurrency:", line)
