@@ -42,6 +42,10 @@ func TestPresetDifferences(t *testing.T) {
 // TestValidate has one case per rule: each mutates the dev preset and
 // expects either no error or an error containing every listed fragment
 // (field, value and what is allowed).
+//
+// The cases configure the sample functions by name (api behind the REST
+// API, processor on S3, report on a schedule); functions added next to
+// them do not change the results, but removing one fails its cases.
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -136,13 +140,13 @@ func TestValidate(t *testing.T) {
 		{"peak fits the unreserved pool", func(c *Config) {
 			c.Peak = &Peak{RequestsPerSecond: 40, AverageDurationMs: 300}
 		}, nil},
-		{"peak exceeds the api function's reservation", func(c *Config) {
-			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 100 })
+		{"peak exceeds the api functions' reservations", func(c *Config) {
+			reserveAPI(c, 100)
 			c.API.ThrottleRateLimit = 300
 			c.Peak = &Peak{RequestsPerSecond: 1000, AverageDurationMs: 300}
-		}, []string{"peak", "1000 requests/s x 0.3 s = 300 concurrent executions needed", "the api function has 100 (functions.api.reservedConcurrency)"}},
-		{"throttle above what the reservation serves", func(c *Config) {
-			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 100 })
+		}, []string{"peak", "1000 requests/s x 0.3 s = 300 concurrent executions needed", apiReservations() + " has 100 (" + apiReservationKeys() + ")"}},
+		{"throttle above what the reservations serve", func(c *Config) {
+			reserveAPI(c, 100)
 			c.API.ThrottleRateLimit = 500
 			c.Peak = &Peak{RequestsPerSecond: 200, AverageDurationMs: 300}
 		}, []string{"api.throttleRateLimit", "500 requests/s", "100 concurrent executions / 0.3 s = 333 requests/s"}},
@@ -176,6 +180,46 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("want 3 problems, one per line, got %d:\n%v", len(lines), err)
 	}
+}
+
+// apiFunctions are the declared functions behind the REST API.
+func apiFunctions() []string {
+	var names []string
+	for _, d := range functions.All() {
+		if slices.Contains(d.Kinds(), functions.KindAPI) {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
+// reserveAPI reserves total concurrent executions for the functions behind
+// the REST API together: 1 for each but the first, the rest for the first.
+func reserveAPI(c *Config, total int) {
+	for i, name := range apiFunctions() {
+		n := 1
+		if i == 0 {
+			n = total - (len(apiFunctions()) - 1)
+		}
+		setFunction(c, name, func(f *Function) { f.ReservedConcurrency = n })
+	}
+}
+
+// apiReservations is how the capacity check names the functions behind the
+// REST API; apiReservationKeys the keys of their reservations.
+func apiReservations() string {
+	if names := apiFunctions(); len(names) != 1 {
+		return "the API (functions " + strings.Join(names, ", ") + ")"
+	}
+	return "the " + apiFunctions()[0] + " function"
+}
+
+func apiReservationKeys() string {
+	var keys []string
+	for _, name := range apiFunctions() {
+		keys = append(keys, "functions."+name+".reservedConcurrency")
+	}
+	return strings.Join(keys, " + ")
 }
 
 // withFunction returns a mutation of one function's configuration.
