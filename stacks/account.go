@@ -33,12 +33,21 @@ var bootstrapRoles = []string{"deploy-role", "file-publishing-role", "lookup-rol
 //     stack is deleted: other APIs of the region rely on the setting.
 //   - When github.repository is set: GitHub Actions' OIDC provider (unless
 //     github.oidcProviderArn names an existing one) and a deploy role that
-//     only that repository's workflows can assume, and that can only assume
-//     the CDK bootstrap roles of this account and region.
+//     only that repository's jobs of the GitHub environments of the stages
+//     the account hosts (account.stages) can assume, and that can only
+//     assume the CDK bootstrap roles of this account and region.
 //
-// The stack is environment-agnostic: it goes where the credentials point.
+// An account stack that hosts prod is pinned to prod.account and
+// prod.region, like the prod stack: the CDK CLI deploys it nowhere else.
+// Otherwise it is environment-agnostic and goes where the credentials
+// point; config.CheckAccountStackTarget keeps it out of prod's account.
 func NewAccountStack(scope awscdk.App, cfg config.Config) awscdk.Stack {
+	var env *awscdk.Environment
+	if cfg.Account.HostsStage(config.StageProd) {
+		env = &awscdk.Environment{Account: jsii.String(cfg.Prod.Account), Region: jsii.String(cfg.Prod.Region)}
+	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.AccountStackName()), &awscdk.StackProps{
+		Env:         env,
 		Description: jsii.String(fmt.Sprintf("%s: per-account settings (API Gateway CloudWatch role; GitHub deploy role when configured)", cfg.Project)),
 	})
 	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String(cfg.Project), nil)
@@ -82,16 +91,28 @@ func newAPIGatewayLogsRole(stack awscdk.Stack) awsiam.Role {
 	role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
 	suppress(role, "AwsSolutions-IAM5",
 		"API Gateway's CloudWatch role is one per region and serves every API there, whose log group names are not known to this stack; it is scoped to this account's log groups in this region.",
-		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:\*$/`)})
+		// Tokens in an environment-agnostic stack, literals in one pinned
+		// to prod's account and region.
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):logs:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):log-group:\*$/`)})
 	return role
 }
 
 // newGitHubDeployRole is the role GitHub Actions assumes with its OIDC
-// token. Its trust admits tokens for github.repository only: pushes to main
-// and jobs in the repository's GitHub environments named like the stages
-// (dev, prod; protect prod with required reviewers). It may only assume the
-// CDK bootstrap roles of this account and region; CloudFormation's
-// execution role does the deploying.
+// token. It may only assume the CDK bootstrap roles of this account and
+// region; CloudFormation's execution role does the deploying.
+//
+// Its trust admits tokens with audience sts.amazonaws.com whose subject is
+// the job of one of the account's stages: the jobs of
+// .github/workflows/deploy.yml run in the GitHub environment named like
+// their stage, and a job that references an environment gets the subject
+// "repo:<owner>/<name>:environment:<environment>", whatever branch or tag
+// it runs for
+// (https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims).
+// So a prod account trusts environment:prod alone (protect it with
+// required reviewers), a dev account environment:dev, and no branch
+// subject is trusted: no deploy job runs outside an environment. IAM
+// matches the sub condition key of a GitHub OIDC token as written
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub).
 func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
 	providerArn := cfg.GitHub.OIDCProviderArn
 	if providerArn == "" {
@@ -101,11 +122,7 @@ func newGitHubDeployRole(stack awscdk.Stack, cfg config.Config) awsiam.Role {
 		})
 		providerArn = *provider.OidcProviderArn()
 	}
-	repo := "repo:" + cfg.GitHub.Repository + ":"
-	subjects := []string{repo + "ref:refs/heads/main"}
-	for _, stage := range config.Stages() {
-		subjects = append(subjects, repo+"environment:"+stage)
-	}
+	subjects := gitHubSubjects(cfg)
 	role := awsiam.NewRole(stack, jsii.String("GitHubDeployRole"), &awsiam.RoleProps{
 		Description: jsii.String("GitHub Actions of " + cfg.GitHub.Repository + " deploy with this role through the CDK bootstrap roles"),
 		AssumedBy: awsiam.NewWebIdentityPrincipal(jsii.String(providerArn), &map[string]any{
@@ -146,6 +163,9 @@ func allowSmoke(stack awscdk.Stack, role awsiam.Role, cfg config.Config) {
 	partition, region, account := *stack.Partition(), *stack.Region(), *stack.Account()
 	var stacks, buckets, objects []string
 	for _, stage := range config.Stages() {
+		if !cfg.Account.HostsStage(stage) {
+			continue // the role may not smoke-check a stage this account does not host
+		}
 		c := cfg
 		c.Stage = stage
 		stacks = append(stacks, fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", partition, region, account, c.StackName()))
@@ -169,5 +189,18 @@ func allowSmoke(stack awscdk.Stack, role awsiam.Role, cfg config.Config) {
 	}
 	suppress(role, "AwsSolutions-IAM5",
 		"make smoke after each deploy: the account stack cannot know the app stacks' IDs, pool IDs or generated bucket names; it scopes to the stacks' names, pools tagged with the project, and the buckets' <project>-<stage>- prefix under uploads/ and results/.",
-		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:<AWS::Partition>:(cloudformation:<AWS::Region>:<AWS::AccountId>:stack\/GoLambdaCdk-[a-z]+\/\*|cognito-idp:<AWS::Region>:<AWS::AccountId>:userpool\/\*|s3:::[a-z0-9-]+-\*(\/(uploads|results)\/\*)?)$/`)})
+		cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):((cloudformation|cognito-idp):(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{12}):(stack\/GoLambdaCdk-[a-z]+\/\*|userpool\/\*)|s3:::[a-z0-9-]+-\*(\/(uploads|results)\/\*)?)$/`)})
+}
+
+// gitHubSubjects are the OIDC subjects the GitHub deploy role trusts: the
+// GitHub environment of each stage the account hosts, in the order of
+// config.Stages.
+func gitHubSubjects(cfg config.Config) []string {
+	var subjects []string
+	for _, stage := range config.Stages() {
+		if cfg.Account.HostsStage(stage) {
+			subjects = append(subjects, "repo:"+cfg.GitHub.Repository+":environment:"+stage)
+		}
+	}
+	return subjects
 }

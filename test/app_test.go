@@ -9,13 +9,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go-lambda-cdk/stacks/functions"
 )
 
 // TestBadConfigThroughCLI runs the real CDK CLI on the app with bad context
 // values: it must fail with the config messages only (no Go panic, no jsii
 // stack trace) and write no template.
+//
+// It selects functions by their trigger and derives the lists of function
+// names from the declarations, so it holds for any set of declared
+// functions with an API and a schedule trigger among them.
 func TestBadConfigThroughCLI(t *testing.T) {
 	root, cdk := cdkCLI(t)
+	api, report := declaredWith(t, functions.KindAPI).Name, declaredWith(t, functions.KindSchedule).Name
+	names := strings.Join(functions.Names(), ", ")
+	timeoutHint := "functions.<name>.timeoutSeconds (<name>: " + names + ")" // every function has a timeout
+	if len(functions.Names()) == 1 {
+		timeoutHint = "functions." + names + ".timeoutSeconds"
+	}
 	tests := []struct {
 		name    string
 		context []string
@@ -23,12 +35,12 @@ func TestBadConfigThroughCLI(t *testing.T) {
 	}{
 		{
 			name:    "values out of range",
-			context: []string{"functions.api.memoryMB=64", "functions.report.schedule=0 0 * * *", "functions.api.timeoutSeconds=60"},
+			context: []string{"functions." + api + ".memoryMB=64", "functions." + report + ".schedule=0 0 * * *", "functions." + api + ".timeoutSeconds=60"},
 			want: []string{
 				"configuration of stage dev:",
-				"functions.api.memoryMB: 64 is out of range; allowed 128 to 10240 MB",
-				`functions.report.schedule: "0 0 * * *": has 5 fields; want 6`,
-				"functions.api.timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
+				"functions." + api + ".memoryMB: 64 is out of range; allowed 128 to 10240 MB",
+				"functions." + report + `.schedule: "0 0 * * *": has 5 fields; want 6`,
+				"functions." + api + ".timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
 			},
 		},
 		{
@@ -56,18 +68,18 @@ func TestBadConfigThroughCLI(t *testing.T) {
 		},
 		{
 			name:    "not a number and a misspelt key",
-			context: []string{"api.throttleRateLimit=fast", "functions.api.memory=512"},
+			context: []string{"api.throttleRateLimit=fast", "functions." + api + ".memory=512"},
 			want: []string{
 				`context api.throttleRateLimit: value "fast": want a number`,
-				"context functions.api.memory: not a configuration key; did you mean functions.api.memoryMB?",
+				"context functions." + api + ".memory: not a configuration key; did you mean functions." + api + ".memoryMB?",
 			},
 		},
 		{
 			name:    "a key that is not ours, and an undeclared function",
 			context: []string{"timeoutSeconds=901", "functions.thumbnail.memoryMB=512"},
 			want: []string{
-				"context timeoutSeconds: not a configuration key; did you mean functions.<name>.timeoutSeconds (<name>: api, processor, report)?",
-				`context functions.thumbnail.memoryMB: no function "thumbnail" is declared; declared: api, processor, report`,
+				"context timeoutSeconds: not a configuration key; did you mean " + timeoutHint + "?",
+				`context functions.thumbnail.memoryMB: no function "thumbnail" is declared; declared: ` + names,
 			},
 		},
 	}

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,9 +18,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gkampitakis/go-snaps/snaps"
+	"go.yaml.in/yaml/v3"
 
 	"go-lambda-cdk/internal/api"
 	"go-lambda-cdk/internal/objects/objectstest"
+	"go-lambda-cdk/stacks/config"
 )
 
 // stackUUIDGroup is the last group of the UUID in AWS::StackId, the
@@ -224,7 +229,7 @@ func TestAccountStack(t *testing.T) {
 		}
 		_, role := tpl.one(t, "AWS::IAM::Role", "GitHubDeployRole")
 		trust := `[{"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com",` +
-			`"token.actions.githubusercontent.com:sub":["repo:acme/shop:ref:refs/heads/main","repo:acme/shop:environment:dev","repo:acme/shop:environment:prod"]}},` +
+			`"token.actions.githubusercontent.com:sub":["repo:acme/shop:environment:dev"]}},` +
 			`"Effect":"Allow","Principal":{"Federated":{"Ref":"` + providerID + `"}}}]`
 		if got := js(get(role, "Properties.AssumeRolePolicyDocument.Statement")); got != trust {
 			t.Errorf("trust\n got %s\nwant %s", got, trust)
@@ -282,6 +287,110 @@ func TestAccountStack(t *testing.T) {
 			t.Errorf("principal %s", got)
 		}
 	})
+}
+
+// TestGitHubDeployRoleTrust: the deploy role of an account trusts the
+// GitHub environments of the stages that account hosts and nothing else (no
+// branch, no other stage's environment), and an account stack hosting prod
+// is pinned to prod's account and region, where its role may assume the
+// bootstrap roles.
+func TestGitHubDeployRoleTrust(t *testing.T) {
+	github := map[string]any{"github.repository": "acme/shop", "prod.account": testProdAccount, "prod.region": testProdRegion}
+	with := func(kv ...string) map[string]any {
+		c := maps.Clone(github)
+		for i := 0; i < len(kv); i += 2 {
+			c[kv[i]] = kv[i+1]
+		}
+		return c
+	}
+	tests := []struct {
+		name     string
+		context  map[string]any
+		subjects []string
+		pinned   bool // to prod.account and prod.region
+	}{
+		{"dev account", with("stage", "dev"), []string{"repo:acme/shop:environment:dev"}, false},
+		{"prod account", with("stage", "prod"), []string{"repo:acme/shop:environment:prod"}, true},
+		{"prod account, bootstrapped from the dev stage", with("stage", "dev", "account.stages", "prod"), []string{"repo:acme/shop:environment:prod"}, true},
+		{"account hosting both", with("stage", "dev", "account.stages", "dev,prod"), []string{"repo:acme/shop:environment:dev", "repo:acme/shop:environment:prod"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl := synth(t, tt.context).accountTemplate
+			_, role := tpl.one(t, "AWS::IAM::Role", "GitHubDeployRole")
+			trust := get(role, "Properties.AssumeRolePolicyDocument.Statement").([]any)
+			if len(trust) != 1 {
+				t.Fatalf("trust has %d statements, want 1: %s", len(trust), js(trust))
+			}
+			want := `{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":` + js(tt.subjects) + `}}`
+			if got := js(get(trust[0], "Condition")); got != want {
+				t.Errorf("trust condition\n got %s\nwant %s", got, want)
+			}
+			_, policy := tpl.one(t, "AWS::IAM::Policy", "GitHubDeployRoleDefaultPolicy")
+			policyStatements := statements(t, policy)
+			if len(policyStatements) != 1 {
+				t.Fatalf("deploy role statements %v, want 1", policyStatements)
+			}
+			resource := policyStatements[0].resource
+			pinnedARN := "-deploy-role-" + testProdAccount + "-" + testProdRegion
+			if got := strings.Contains(resource, pinnedARN); got != tt.pinned {
+				t.Errorf("bootstrap roles %s: pinned to %s %s is %v, want %v", resource, testProdAccount, testProdRegion, got, tt.pinned)
+			}
+		})
+	}
+}
+
+// TestDeployWorkflowSubjects ties the deploy role's trust to
+// .github/workflows/deploy.yml: every job that asks for an OIDC token runs
+// in the GitHub environment of a stage (so its subject is
+// repo:<owner/name>:environment:<stage>, which the role trusts, and no
+// branch subject is needed), and the role of an account hosting every
+// stage trusts exactly those jobs' subjects.
+func TestDeployWorkflowSubjects(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", ".github", "workflows", "deploy.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var workflow struct {
+		Jobs map[string]struct {
+			Environment any               `yaml:"environment"`
+			Permissions map[string]string `yaml:"permissions"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &workflow); err != nil {
+		t.Fatalf("deploy.yml: %v", err)
+	}
+	var subjects []string
+	for name, job := range workflow.Jobs {
+		if job.Permissions["id-token"] != "write" {
+			continue
+		}
+		env, ok := job.Environment.(string)
+		if m, isMap := job.Environment.(map[string]any); isMap {
+			env, ok = m["name"].(string)
+		}
+		if !ok || !slices.Contains(config.Stages(), env) {
+			t.Errorf("deploy.yml job %s asks for an OIDC token outside the GitHub environment of a stage (environment %v): its subject would be a branch or tag, which the deploy role does not trust", name, job.Environment)
+			continue
+		}
+		subjects = append(subjects, "repo:acme/shop:environment:"+env)
+	}
+	if len(subjects) == 0 {
+		t.Fatal("deploy.yml has no job with id-token: write")
+	}
+	slices.Sort(subjects)
+	tpl := synth(t, map[string]any{"stage": "dev", "account.stages": strings.Join(config.Stages(), ","), "github.repository": "acme/shop",
+		"prod.account": testProdAccount, "prod.region": testProdRegion}).accountTemplate
+	_, role := tpl.one(t, "AWS::IAM::Role", "GitHubDeployRole")
+	equals, _ := get(role, "Properties.AssumeRolePolicyDocument.Statement.0.Condition.StringEquals").(map[string]any)
+	var trusted []string
+	for _, s := range equals["token.actions.githubusercontent.com:sub"].([]any) {
+		trusted = append(trusted, s.(string))
+	}
+	slices.Sort(trusted)
+	if !slices.Equal(trusted, subjects) {
+		t.Errorf("the deploy role of an account hosting every stage trusts %v; the jobs of deploy.yml have the subjects %v", trusted, subjects)
+	}
 }
 
 // TestAccountStackCdkNag: AwsSolutionsChecks leaves no unsuppressed finding

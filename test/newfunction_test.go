@@ -15,6 +15,15 @@ import (
 	"go-lambda-cdk/internal/modcopy"
 )
 
+// declarationTests are the stack tests that read the declarations, which
+// TestNewFunctionOfEveryKind runs again with a function of each kind added;
+// declarationTestsSkip leaves out the CLI test's cases that name no
+// function.
+const (
+	declarationTests     = "^(TestFunctions|TestLogGroups|TestBucket|TestNotificationSuffixes|TestAsyncInvocation|TestSchedule|TestRestAPI|TestBadConfigThroughCLI)$"
+	declarationTestsSkip = "^TestBadConfigThroughCLI$/^(unknown_stage|prod_without_an_account|public_API_in_prod,_WAF_limit_too_low)$"
+)
+
 // TestNewFunctionOfEveryKind proves that a function is one folder and one
 // declaration: in a temporary copy of the module it runs `make
 // new-function` for a fourth function of each trigger kind, synthesizes
@@ -77,8 +86,21 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	if err := <-unitTests; err != nil {
 		t.Errorf("the scaffolded unit tests fail: %v", err)
 	}
-	t.Logf("copy and 4 scaffolds %s, cdk synth of 7 functions %s (the 4 unit tests alongside), then %s more for the tests",
-		scaffolded.Sub(start).Round(100*time.Millisecond), synthesized.Sub(scaffolded).Round(100*time.Millisecond), time.Since(synthesized).Round(100*time.Millisecond))
+	// The project's own tests that read the declarations hold for any set
+	// of declared functions: run them in the copy, with the four new ones
+	// declared. Only those: the configuration's and the declarations'
+	// tests, and the stack tests that derive their expectations from the
+	// declarations (of the CLI test, the cases that name functions).
+	if _, err := run("go", "test", "-short", "./stacks/config/", "./stacks/functions/"); err != nil {
+		t.Errorf("with a function of each kind added, the configuration's tests fail: %v", err)
+	}
+	if _, err := run("go", "test", "-short", "./test/", "-run", declarationTests, "-skip", declarationTestsSkip); err != nil {
+		t.Errorf("with a function of each kind added, the stack tests fail: %v", err)
+	}
+	declarationsTested := time.Now()
+	t.Logf("copy and 4 scaffolds %s, cdk synth of 7 functions %s (the 4 unit tests alongside), the tests that read the declarations %s, then %s more for the tests",
+		scaffolded.Sub(start).Round(100*time.Millisecond), synthesized.Sub(scaffolded).Round(100*time.Millisecond),
+		declarationsTested.Sub(synthesized).Round(100*time.Millisecond), time.Since(declarationsTested).Round(100*time.Millisecond))
 
 	for _, k := range kinds {
 		if !strings.Contains(synthOut, k.name+" ") || !strings.Contains(synthOut, "build "+k.name+" (arm64)") {

@@ -531,14 +531,20 @@ func TestBucket(t *testing.T) {
 	}
 }
 
+// TestNotificationSuffixes: suffixes set on an S3-triggered function give
+// it one notification per suffix under its prefix (the other functions'
+// notifications are not its business).
 func TestNotificationSuffixes(t *testing.T) {
 	d := declaredWith(t, functions.KindS3)
 	o, _ := d.ObjectCreated()
 	tpl := synth(t, map[string]any{"stage": "dev", "functions." + d.Name + ".notificationSuffixes": ".csv,.txt"}).template
 	_, b := tpl.one(t, "AWS::S3::Bucket", "Bucket")
+	target := `{"Ref":"` + liveAliasOf(t, tpl, d.ConstructID()) + `"}`
 	var filters []string
 	for _, c := range get(b, "Properties.NotificationConfiguration.LambdaConfigurations").([]any) {
-		filters = append(filters, js(get(c, "Filter.S3Key.Rules")))
+		if js(get(c, "Function")) == target {
+			filters = append(filters, js(get(c, "Filter.S3Key.Rules")))
+		}
 	}
 	want := []string{
 		`[{"Name":"prefix","Value":"` + o.Prefix + `"},{"Name":"suffix","Value":".csv"}]`,

@@ -20,6 +20,10 @@ const (
 	contextOverflowEnv = "CONTEXT_OVERFLOW_LOCATION_ENV"
 )
 
+// defaultAccountEnv is where the CDK CLI puts the account of the caller's
+// credentials for an environment-agnostic stack; unset when it has none.
+const defaultAccountEnv = "CDK_DEFAULT_ACCOUNT"
+
 // contextFromEnvironment reads the CDK context as awscdk.App does, without
 // starting the jsii kernel: CDK_CONTEXT_JSON, then the file the CLI names
 // when the context is too large for the environment.

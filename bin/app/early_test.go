@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/stacks/config"
 )
 
 // TestContextFromEnvironment reads the context as aws-cdk-lib's App does:
@@ -72,5 +75,47 @@ func TestBadConfigStartsNoKernel(t *testing.T) {
 				t.Errorf("printed before the configuration error:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestSynthWarnings: synth warns about a lambda folder with a main package
+// that no declared function builds, after the configuration's warnings,
+// and about no declared function's folder.
+func TestSynthWarnings(t *testing.T) {
+	cfg, err := config.ForStage(config.StageDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Auth.Mode = config.AuthModeNone // a configuration warning
+	dir := t.TempDir()
+	undeclared := "zzundeclared"
+	for _, fn := range functions(cfg) {
+		writeMain(t, filepath.Join(dir, fn.Dir))
+		if fn.Name == undeclared {
+			t.Fatalf("%s is declared; pick another name for the test", undeclared)
+		}
+	}
+	writeMain(t, filepath.Join(dir, "lambda", undeclared))
+	got, err := synthWarnings(cfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(cfg.Warnings()) + 1
+	if len(got) != want || !slices.Equal(got[:want-1], cfg.Warnings()) {
+		t.Fatalf("warnings %q, want the configuration's %q and one about lambda/%s", got, cfg.Warnings(), undeclared)
+	}
+	if last := got[want-1]; !strings.HasPrefix(last, "lambda/"+undeclared+" holds a main package") || !strings.Contains(last, "make new-function NAME="+undeclared) {
+		t.Errorf("warning %q does not name lambda/%s and make new-function", last, undeclared)
+	}
+}
+
+// writeMain writes a main package into dir.
+func writeMain(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks"
 	"go-lambda-cdk/stacks/config"
 )
@@ -45,11 +46,22 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckAccountStackTarget(os.Getenv(defaultAccountEnv)); err != nil {
+		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
+	}
 	// Provisioned concurrency bills whether used or not: say what it costs.
 	for _, line := range cfg.ProvisionedCost() {
 		fmt.Fprintln(stderr, "provisioned concurrency:", line)
 	}
-	for _, w := range cfg.Warnings() {
+	moduleDir, err := bundle.FindModuleDir()
+	if err != nil {
+		return err
+	}
+	warnings, err := synthWarnings(cfg, moduleDir)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	builds := startBuilds(ctx, functions(cfg), stderr)
@@ -111,3 +123,19 @@ func loadConfig() (map[string]any, config.Config, error) {
 }
 
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
+
+// synthWarnings are what synth prints to stderr without stopping: the
+// configuration's warnings, then one for each lambda/<name> folder under
+// moduleDir with a main package that synth does not build (no declared
+// function has its name).
+func synthWarnings(cfg config.Config, moduleDir string) ([]string, error) {
+	var built []string
+	for _, fn := range functions(cfg) {
+		built = append(built, fn.Name)
+	}
+	undeclared, err := config.UndeclaredWarnings(moduleDir, built)
+	if err != nil {
+		return nil, err
+	}
+	return append(cfg.Warnings(), undeclared...), nil
+}

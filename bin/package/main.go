@@ -56,6 +56,13 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
+	undeclared, err := config.UndeclaredWarnings(moduleDir, declared)
+	if err != nil {
+		return err
+	}
+	for _, w := range undeclared {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 	all := make([]bundle.Function, len(declared))
 	for i, name := range declared {
 		all[i] = bundle.Function{Name: name, Dir: path.Join(bundle.LambdaDir, name)}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,6 +56,8 @@ func TestRun(t *testing.T) {
 		wantUsage bool
 		wantRows  []string // function and arch of each table row
 		wantZips  []string
+		// wantWarnings are the folders stderr warns about as undeclared.
+		wantWarnings []string
 	}{
 		{
 			name:     "all functions",
@@ -86,6 +89,14 @@ func TestRun(t *testing.T) {
 			args:     []string{"-stage", "prod", "report", "a"},
 			wantRows: []string{"report  amd64", "a  arm64"},
 			wantZips: []string{"a.zip", "report.zip"},
+		},
+		{
+			name:         "undeclared folder",
+			declared:     []string{"a"},
+			args:         []string{"-out", "out"},
+			wantRows:     []string{"a  arm64"},
+			wantZips:     []string{"a.zip"},
+			wantWarnings: []string{"lambda/b"},
 		},
 		{
 			name:    "unknown stage",
@@ -137,6 +148,19 @@ func TestRun(t *testing.T) {
 			}
 			if got := errors.As(err, new(cli.UsageError)); got != tt.wantUsage {
 				t.Errorf("usage error: %v, want %v (%v)", got, tt.wantUsage, err)
+			}
+			var warned []string
+			for _, line := range strings.Split(stderr.String(), "\n") {
+				if rest, ok := strings.CutPrefix(line, "warning: "); ok {
+					folder, _, _ := strings.Cut(rest, " ")
+					warned = append(warned, folder)
+					if !strings.Contains(rest, "make new-function NAME="+filepath.Base(folder)) {
+						t.Errorf("warning %q does not say how to declare %s", line, folder)
+					}
+				}
+			}
+			if !slices.Equal(warned, tt.wantWarnings) {
+				t.Errorf("warnings about %q, want %q; stderr:\n%s", warned, tt.wantWarnings, &stderr)
 			}
 			rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")[1:]
 			if len(rows) != len(tt.wantRows) {

@@ -69,6 +69,9 @@ type Config struct {
 	Prod Prod `json:"prod"`
 	// GitHub configures deploys from GitHub Actions (deploy.go).
 	GitHub GitHub `json:"github"`
+	// Account says which stages the account stack's account hosts
+	// (deploy.go).
+	Account Account `json:"account"`
 }
 
 // Functions configures each declared function by its name, the folder
@@ -249,6 +252,7 @@ func ForStage(stage string) (Config, error) {
 		Bucket:             Bucket{UploadsExpireDays: 30, ResultsExpireDays: 365},
 		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
 		AccountConcurrency: 1000,
+		Account:            Account{Stages: []string{stage}},
 	}
 	for _, d := range functions.All() {
 		c.Functions[d.Name] = defaultFunction(d)

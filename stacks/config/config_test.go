@@ -45,6 +45,10 @@ func TestPresetDifferences(t *testing.T) {
 // TestValidate has one case per rule: each mutates the dev preset and
 // expects either no error or an error containing every listed fragment
 // (field, value and what is allowed).
+//
+// The cases configure the sample functions by name (api behind the REST
+// API, processor on S3, report on a schedule); functions added next to
+// them do not change the results, but removing one fails its cases.
 func TestValidate(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -125,7 +129,7 @@ func TestValidate(t *testing.T) {
 		{"suffix wildcard", withFunction("processor", func(f *Function) { f.NotificationSuffixes = []string{"*.csv"} }), []string{"functions.processor.notificationSuffixes[0]", `"*.csv"`}},
 		{"suffixes on a function without an S3 trigger", withFunction("report", func(f *Function) { f.NotificationSuffixes = []string{".csv"} }), []string{"functions.report.notificationSuffixes", "no S3 trigger", "schedule"}},
 		{"schedule on a function without a schedule trigger", withFunction("api", func(f *Function) { f.Schedule = "0 0 * * ? *" }), []string{"functions.api.schedule", "no schedule trigger", "api"}},
-		{"configuration of an undeclared function", func(c *Config) { c.Functions["thumbnail"] = c.Functions["api"] }, []string{"functions.thumbnail", `no function "thumbnail" is declared`, "api, processor, report"}},
+		{"configuration of an undeclared function", func(c *Config) { c.Functions["thumbnail"] = c.Functions["api"] }, []string{"functions.thumbnail", `no function "thumbnail" is declared; declared: ` + strings.Join(functions.Names(), ", ")}},
 		{"reserved concurrency 900 in total", func(c *Config) {
 			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 800 })
 			setFunction(c, "processor", func(f *Function) { f.ReservedConcurrency = 100 })
@@ -139,13 +143,13 @@ func TestValidate(t *testing.T) {
 		{"peak fits the unreserved pool", func(c *Config) {
 			c.Peak = &Peak{RequestsPerSecond: 40, AverageDurationMs: 300}
 		}, nil},
-		{"peak exceeds the api function's reservation", func(c *Config) {
-			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 100 })
+		{"peak exceeds the api functions' reservations", func(c *Config) {
+			reserveAPI(c, 100)
 			c.API.ThrottleRateLimit = 300
 			c.Peak = &Peak{RequestsPerSecond: 1000, AverageDurationMs: 300}
-		}, []string{"peak", "1000 requests/s x 0.3 s = 300 concurrent executions needed", "the api function has 100 (functions.api.reservedConcurrency)"}},
-		{"throttle above what the reservation serves", func(c *Config) {
-			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 100 })
+		}, []string{"peak", "1000 requests/s x 0.3 s = 300 concurrent executions needed", apiReservations() + " has 100 (" + apiReservationKeys() + ")"}},
+		{"throttle above what the reservations serve", func(c *Config) {
+			reserveAPI(c, 100)
 			c.API.ThrottleRateLimit = 500
 			c.Peak = &Peak{RequestsPerSecond: 200, AverageDurationMs: 300}
 		}, []string{"api.throttleRateLimit", "500 requests/s", "100 concurrent executions / 0.3 s = 333 requests/s"}},
@@ -181,6 +185,46 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	}
 }
 
+// apiFunctions are the declared functions behind the REST API.
+func apiFunctions() []string {
+	var names []string
+	for _, d := range functions.All() {
+		if slices.Contains(d.Kinds(), functions.KindAPI) {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
+// reserveAPI reserves total concurrent executions for the functions behind
+// the REST API together: 1 for each but the first, the rest for the first.
+func reserveAPI(c *Config, total int) {
+	for i, name := range apiFunctions() {
+		n := 1
+		if i == 0 {
+			n = total - (len(apiFunctions()) - 1)
+		}
+		setFunction(c, name, func(f *Function) { f.ReservedConcurrency = n })
+	}
+}
+
+// apiReservations is how the capacity check names the functions behind the
+// REST API; apiReservationKeys the keys of their reservations.
+func apiReservations() string {
+	if names := apiFunctions(); len(names) != 1 {
+		return "the API (functions " + strings.Join(names, ", ") + ")"
+	}
+	return "the " + apiFunctions()[0] + " function"
+}
+
+func apiReservationKeys() string {
+	var keys []string
+	for _, name := range apiFunctions() {
+		keys = append(keys, "functions."+name+".reservedConcurrency")
+	}
+	return strings.Join(keys, " + ")
+}
+
 // withFunction returns a mutation of one function's configuration.
 func withFunction(name string, change func(*Function)) func(*Config) {
 	return func(c *Config) { setFunction(c, name, change) }
@@ -195,7 +239,40 @@ func setFunction(c *Config, name string, change func(*Function)) {
 	c.Functions[name] = f
 }
 
+// firstWith is the first declared function with a trigger of kind, or ""
+// when none has one.
+func firstWith(kind string) string {
+	for _, d := range functions.All() {
+		if slices.Contains(d.Kinds(), kind) {
+			return d.Name
+		}
+	}
+	return ""
+}
+
+// keyHint is the key Load suggests for a field of the functions with a
+// trigger of kind ("": of every function): the one function's key, else
+// functions.<name>.field with their names.
+func keyHint(field, kind string) string {
+	var names []string
+	for _, d := range functions.All() {
+		if kind == "" || slices.Contains(d.Kinds(), kind) {
+			names = append(names, d.Name)
+		}
+	}
+	if len(names) == 1 {
+		return "functions." + names[0] + "." + field
+	}
+	return "functions.<name>." + field + " (<name>: " + strings.Join(names, ", ") + ")"
+}
+
+// TestLoad reads context keys into the configuration. It selects functions
+// by their trigger (api, s3, schedule: the first declared of each) and
+// derives every list of function names from the declarations, so it holds
+// for any set of declared functions.
 func TestLoad(t *testing.T) {
+	api, processor, report := firstWith(functions.KindAPI), firstWith(functions.KindS3), firstWith(functions.KindSchedule)
+	declared := strings.Join(functions.Names(), ", ")
 	tests := []struct {
 		name    string
 		context map[string]any
@@ -208,49 +285,49 @@ func TestLoad(t *testing.T) {
 			}
 		}, nil},
 		{"prod preset with command-line overrides", map[string]any{
-			"stage": "prod", "functions.api.memoryMB": "1024", "bucket.versioned": "false",
+			"stage": "prod", "functions." + api + ".memoryMB": "1024", "bucket.versioned": "false",
 			"api.corsAllowedOrigins":               "https://a.example.com, https://b.example.com",
 			"@aws-cdk/core:newStyleStackSynthesis": true, // a feature flag: ignored
 		}, func(t *testing.T, c Config) {
-			if c.Stage != "prod" || c.Functions["api"].MemoryMB != 1024 || c.Bucket.Versioned {
-				t.Errorf("got stage %q memory %d versioned %v", c.Stage, c.Functions["api"].MemoryMB, c.Bucket.Versioned)
+			if c.Stage != "prod" || c.Functions[api].MemoryMB != 1024 || c.Bucket.Versioned {
+				t.Errorf("got stage %q memory %d versioned %v", c.Stage, c.Functions[api].MemoryMB, c.Bucket.Versioned)
 			}
 			if got := c.API.CORSAllowedOrigins; len(got) != 2 || got[1] != "https://b.example.com" {
 				t.Errorf("origins %q", got)
 			}
-			if c.Functions["processor"].MemoryMB != 512 {
-				t.Errorf("processor memory %d, want the prod preset's 512", c.Functions["processor"].MemoryMB)
+			if c.Functions[processor].MemoryMB != 512 {
+				t.Errorf("%s memory %d, want the prod preset's 512", processor, c.Functions[processor].MemoryMB)
 			}
 		}, nil},
 		{"cdk.json typed values and nested peak", map[string]any{
-			"functions.report.environment": map[string]any{"FOO": "bar"},
-			"peak.requestsPerSecond":       float64(10), "peak.averageDurationMs": "250",
-			"functions.processor.notificationSuffixes": []any{".csv", ".txt"},
+			"functions." + report + ".environment": map[string]any{"FOO": "bar"},
+			"peak.requestsPerSecond":               float64(10), "peak.averageDurationMs": "250",
+			"functions." + processor + ".notificationSuffixes": []any{".csv", ".txt"},
 		}, func(t *testing.T, c Config) {
-			if c.Functions["report"].Environment["FOO"] != "bar" || c.Peak == nil || c.Peak.AverageDurationMs != 250 || c.Peak.RequestsPerSecond != 10 {
-				t.Errorf("got env %v peak %+v", c.Functions["report"].Environment, c.Peak)
+			if c.Functions[report].Environment["FOO"] != "bar" || c.Peak == nil || c.Peak.AverageDurationMs != 250 || c.Peak.RequestsPerSecond != 10 {
+				t.Errorf("got env %v peak %+v", c.Functions[report].Environment, c.Peak)
 			}
-			if got := c.Functions["processor"].NotificationSuffixes; len(got) != 2 {
+			if got := c.Functions[processor].NotificationSuffixes; len(got) != 2 {
 				t.Errorf("suffixes %q", got)
 			}
 		}, nil},
 		{"unknown stage", map[string]any{"stage": "qa"}, nil, []string{"stage", `"qa"`, `"dev", "prod"`}},
-		{"not a number", map[string]any{"functions.api.memoryMB": "lots"}, nil, []string{"context functions.api.memoryMB", `"lots"`, "whole number"}},
-		{"misspelt key", map[string]any{"functions.api.memory": "512"}, nil, []string{"context functions.api.memory", "not a configuration key; did you mean functions.api.memoryMB?"}},
-		{"a function's key without its function", map[string]any{"timeoutSeconds": "901"}, nil, []string{"context timeoutSeconds: not a configuration key; did you mean functions.<name>.timeoutSeconds (<name>: api, processor, report)?"}},
+		{"not a number", map[string]any{"functions." + api + ".memoryMB": "lots"}, nil, []string{"context functions." + api + ".memoryMB", `"lots"`, "whole number"}},
+		{"misspelt key", map[string]any{"functions." + api + ".memory": "512"}, nil, []string{"context functions." + api + ".memory", "not a configuration key; did you mean functions." + api + ".memoryMB?"}},
+		{"a function's key without its function", map[string]any{"timeoutSeconds": "901"}, nil, []string{"context timeoutSeconds: not a configuration key; did you mean " + keyHint("timeoutSeconds", "") + "?"}},
 		{"misspelt top-level key", map[string]any{"acountConcurrency": "900"}, nil, []string{"context acountConcurrency", "did you mean accountConcurrency?"}},
 		{"misspelt section", map[string]any{"apy.throttleRateLimit": "5"}, nil, []string{"did you mean api.throttleRateLimit?"}},
-		{"a key that moved to the function", map[string]any{"schedule.cron": "0 1 * * ? *"}, nil, []string{"context schedule.cron: not a configuration key; did you mean functions.report.schedule?"}},
-		{"another key that moved to the function", map[string]any{"bucket.notificationSuffixes": ".csv"}, nil, []string{"did you mean functions.processor.notificationSuffixes?"}},
-		{"undeclared function", map[string]any{"functions.thumbnail.memoryMB": "512"}, nil, []string{"context functions.thumbnail.memoryMB", `no function "thumbnail" is declared; declared: api, processor, report`}},
-		{"a trigger's key on a function without it", map[string]any{"functions.api.schedule": "0 1 * * ? *"}, nil, []string{"context functions.api.schedule", "did you mean functions.report.schedule?"}},
+		{"a key that moved to the function", map[string]any{"schedule.cron": "0 1 * * ? *"}, nil, []string{"context schedule.cron: not a configuration key; did you mean " + keyHint("schedule", functions.KindSchedule) + "?"}},
+		{"another key that moved to the function", map[string]any{"bucket.notificationSuffixes": ".csv"}, nil, []string{"did you mean " + keyHint("notificationSuffixes", functions.KindS3) + "?"}},
+		{"undeclared function", map[string]any{"functions.thumbnail.memoryMB": "512"}, nil, []string{"context functions.thumbnail.memoryMB", `no function "thumbnail" is declared; declared: ` + declared}},
+		{"a trigger's key on a function without it", map[string]any{"functions." + api + ".schedule": "0 1 * * ? *"}, nil, []string{"context functions." + api + ".schedule", "did you mean functions.", ".schedule?"}},
 		{"the CDK's own keys are ignored", map[string]any{
 			"@aws-cdk/core:newStyleStackSynthesis": true, "aws:cdk:enable-path-metadata": true, "cdk-telemetry": "x",
 			"availability-zones:account=123456789012:region=eu-west-1": []any{"eu-west-1a"}, "acknowledged-issue-numbers": []any{1.0},
 		}, func(t *testing.T, c Config) {}, nil},
-		{"a function's trigger setting", map[string]any{"functions.report.schedule": "0 6 * * ? *", "functions.processor.notificationSuffixes": ".csv"}, func(t *testing.T, c Config) {
-			if c.Functions["report"].Schedule != "0 6 * * ? *" || len(c.Functions["processor"].NotificationSuffixes) != 1 {
-				t.Errorf("report %+v processor %+v", c.Functions["report"], c.Functions["processor"])
+		{"a function's trigger setting", map[string]any{"functions." + report + ".schedule": "0 6 * * ? *", "functions." + processor + ".notificationSuffixes": ".csv"}, func(t *testing.T, c Config) {
+			if c.Functions[report].Schedule != "0 6 * * ? *" || len(c.Functions[processor].NotificationSuffixes) != 1 {
+				t.Errorf("%s %+v %s %+v", report, c.Functions[report], processor, c.Functions[processor])
 			}
 		}, nil},
 		{"every bad key reported", map[string]any{"api.throttleRateLimit": "fast", "async.retryAttempts": "x"}, nil, []string{"api.throttleRateLimit", "async.retryAttempts"}},
@@ -318,7 +395,7 @@ func TestKeysCoverEveryLeaf(t *testing.T) {
 			t.Errorf("Keys() lists %s, which is no leaf of Config", k)
 		}
 	}
-	for _, want := range []string{"functions.report.schedule", "functions.processor.notificationSuffixes", "peak.averageDurationMs"} {
+	for _, want := range []string{"functions." + firstWith(functions.KindSchedule) + ".schedule", "functions." + firstWith(functions.KindS3) + ".notificationSuffixes", "peak.averageDurationMs"} {
 		if !slices.Contains(keys, want) {
 			t.Errorf("Keys() lacks %s", want)
 		}

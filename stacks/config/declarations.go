@@ -4,14 +4,46 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"io/fs"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 
+	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks/functions"
 )
 
 // DeclarationsFile is where the functions are declared, for messages.
 const DeclarationsFile = "stacks/functions/declared.go"
+
+// UndeclaredWarnings warns about each lambda/<name> folder under moduleDir
+// that holds a main package although no function of declared has its name:
+// make package and make synth build the declared functions only, so such a
+// folder would be left out without a word. Folders holding no Go files or
+// another package are no function and are not mentioned; a module without
+// a lambda folder gets no warning. The app and the package command print
+// these to stderr like the configuration's Warnings.
+func UndeclaredWarnings(moduleDir string, declared []string) ([]string, error) {
+	found, err := bundle.Discover(moduleDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range found {
+		if slices.Contains(declared, f.Name) {
+			continue
+		}
+		dir := path.Join(bundle.LambdaDir, f.Name)
+		out = append(out, fmt.Sprintf("%s holds a main package but no function %q is declared, so make package and make synth leave it out; "+
+			"declare it: add {Name: %q, ...} to %s, or move %s aside, run make new-function NAME=%s TRIGGER=<api:/path|s3:prefix/|schedule:cron|none> and move your code back",
+			dir, f.Name, f.Name, DeclarationsFile, dir, f.Name))
+	}
+	return out, nil
+}
 
 var (
 	namePattern = regexp.MustCompile(`^[a-z][a-z0-9]*$`)

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,6 +110,61 @@ func TestValidateDeclarations(t *testing.T) {
 			tt.change(&f)
 			err := ValidateDeclarations(append(tt.others, f))
 			checkValidation(t, err, tt.want)
+		})
+	}
+}
+
+// TestUndeclaredWarnings: a lambda/<name> folder with a main package and no
+// declaration gets one warning naming the folder and how to declare it;
+// declared folders, folders of another package or without Go files, and a
+// module without lambda/ get none.
+func TestUndeclaredWarnings(t *testing.T) {
+	module := func(t *testing.T, files map[string]string) string {
+		t.Helper()
+		dir := t.TempDir()
+		for name, content := range files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	const mainPkg = "package main\n\nfunc main() {}\n"
+	tests := []struct {
+		name     string
+		files    map[string]string
+		declared []string
+		want     [][]string // fragments of each warning, in folder order
+	}{
+		{"every folder declared", map[string]string{"lambda/a/main.go": mainPkg, "lambda/b/main.go": mainPkg}, []string{"a", "b"}, nil},
+		{"one folder undeclared", map[string]string{"lambda/a/main.go": mainPkg, "lambda/thumbs/main.go": mainPkg}, []string{"a"}, [][]string{{
+			"lambda/thumbs holds a main package but no function \"thumbs\" is declared, so make package and make synth leave it out",
+			`add {Name: "thumbs", ...} to ` + DeclarationsFile, "make new-function NAME=thumbs TRIGGER="}}},
+		{"two undeclared, sorted", map[string]string{"lambda/z/main.go": mainPkg, "lambda/y/main.go": mainPkg}, nil, [][]string{{"lambda/y "}, {"lambda/z "}}},
+		{"not a main package, no Go files, a file", map[string]string{
+			"lambda/a/main.go": mainPkg, "lambda/lib/lib.go": "package lib\n", "lambda/docs/README.md": "notes\n", "lambda/notes.txt": "x\n"}, []string{"a"}, nil},
+		{"no lambda folder", map[string]string{"go.mod": "module example\n"}, []string{"a"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := UndeclaredWarnings(module(t, tt.files), tt.declared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("warnings %q, want %d", got, len(tt.want))
+			}
+			for i, frags := range tt.want {
+				for _, f := range frags {
+					if !strings.Contains(got[i], f) {
+						t.Errorf("warning %q lacks %q", got[i], f)
+					}
+				}
+			}
 		})
 	}
 }

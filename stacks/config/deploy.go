@@ -1,7 +1,9 @@
 package config
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -29,6 +31,39 @@ type GitHub struct {
 	// second account stack (another region) must not create one. Default
 	// "": the account stack creates it.
 	OIDCProviderArn string `json:"oidcProviderArn"`
+}
+
+// Account says which stages the account that the account stack
+// ("<project>-account", deployed by `make bootstrap`) goes to hosts. The
+// GitHub deploy role there trusts the GitHub environments of those stages
+// and no other, so that a job of the unreviewed dev environment cannot
+// assume a role in prod's account.
+type Account struct {
+	// Stages lists the stages whose stacks deploy to that account: "dev",
+	// "prod" or both ("dev,prod" on the command line). With prod among
+	// them the account stack is pinned to prod.account and prod.region,
+	// like the prod stack. Default: the stage synthesized, so `make
+	// bootstrap` gives dev and `make bootstrap STAGE=prod` gives prod.
+	Stages []string `json:"stages"`
+}
+
+// HostsStage reports whether account.stages lists stage.
+func (a Account) HostsStage(stage string) bool { return slices.Contains(a.Stages, stage) }
+
+// CheckAccountStackTarget refuses to synthesize an account stack whose
+// GitHub deploy role would trust the dev environment in prod's account:
+// account is the account the CDK CLI targets (CDK_DEFAULT_ACCOUNT, from the
+// caller's credentials; "" when unknown, then nothing is checked). An
+// account stack that hosts prod needs no check, since it is pinned to
+// prod.account and the CLI deploys it nowhere else.
+func (c Config) CheckAccountStackTarget(account string) error {
+	if c.GitHub.Repository == "" || account == "" || account != c.Prod.Account || c.Account.HostsStage(StageProd) {
+		return nil
+	}
+	return fmt.Errorf("account.stages: %s does not include prod, but the credentials are for prod.account %s: "+
+		"the account stack there would let GitHub jobs of environment %s assume its deploy role; "+
+		"run make bootstrap STAGE=prod for prod's account, or set -c account.stages=dev,prod if dev deploys to that account too",
+		quoteList(c.Account.Stages), account, strings.Join(c.Account.Stages, ", "))
 }
 
 // BucketNameSuffixLen is the length of the stack-unique part of the app
@@ -72,12 +107,17 @@ func (c Config) validateDeploy(add func(string, string, ...any)) {
 			}
 		}
 	}
-	if c.Stage == StageProd {
+	c.validateAccountStages(add)
+	if c.Stage == StageProd || c.Account.HostsStage(StageProd) {
+		pinned := "the prod stack is pinned"
+		if c.Stage != StageProd {
+			pinned = "account.stages includes prod, so the account stack is pinned"
+		}
 		if !accountPattern.MatchString(c.Prod.Account) {
-			add("prod.account", "%q is not a 12-digit AWS account ID; the prod stack is pinned to one account: set it with -c prod.account=123456789012 or in cdk.json's context", c.Prod.Account)
+			add("prod.account", "%q is not a 12-digit AWS account ID; %s to one account: set it with -c prod.account=123456789012 or in cdk.json's context", c.Prod.Account, pinned)
 		}
 		if !regionPattern.MatchString(c.Prod.Region) {
-			add("prod.region", "%q is not an AWS region such as \"eu-west-1\"; the prod stack is pinned to one region: set it with -c prod.region=... or in cdk.json's context", c.Prod.Region)
+			add("prod.region", "%q is not an AWS region such as \"eu-west-1\"; %s to one region: set it with -c prod.region=... or in cdk.json's context", c.Prod.Region, pinned)
 		}
 	}
 	if c.GitHub.Repository != "" && !repositoryPattern.MatchString(c.GitHub.Repository) {
@@ -89,6 +129,22 @@ func (c Config) validateDeploy(add func(string, string, ...any)) {
 			add("github.oidcProviderArn", "is set but github.repository is not; the provider is only used by the deploy role of that repository")
 		case !oidcArnPattern.MatchString(c.GitHub.OIDCProviderArn):
 			add("github.oidcProviderArn", "%q is not the ARN of a GitHub OIDC provider (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com)", c.GitHub.OIDCProviderArn)
+		}
+	}
+}
+
+// validateAccountStages checks account.stages: known stages, each once, at
+// least one.
+func (c Config) validateAccountStages(add func(string, string, ...any)) {
+	if len(c.Account.Stages) == 0 {
+		add("account.stages", "is empty; list the stages the account stack's account hosts, from %s (e.g. -c account.stages=dev,prod)", quoteList(Stages()))
+	}
+	for i, s := range c.Account.Stages {
+		switch {
+		case !slices.Contains(Stages(), s):
+			add("account.stages", "%q is not a known stage; allowed: %s", s, quoteList(Stages()))
+		case slices.Contains(c.Account.Stages[:i], s):
+			add("account.stages", "lists %q twice", s)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,12 +42,69 @@ func TestValidateDeploy(t *testing.T) {
 			c.GitHub.Repository = "acme/shop"
 			c.GitHub.OIDCProviderArn = "arn:aws:iam::123456789012:oidc-provider/example.com"
 		}, []string{"github.oidcProviderArn", "example.com"}},
+		{"dev account hosts dev by default", StageDev, func(c *Config) {
+			if !slices.Equal(c.Account.Stages, []string{StageDev}) {
+				t.Errorf("account.stages %q, want [dev]", c.Account.Stages)
+			}
+		}, nil},
+		{"prod account hosts prod by default", StageProd, func(c *Config) {
+			pinProd(c)
+			if !slices.Equal(c.Account.Stages, []string{StageProd}) {
+				t.Errorf("account.stages %q, want [prod]", c.Account.Stages)
+			}
+		}, nil},
+		{"account hosting both", StageDev, func(c *Config) { pinProd(c); c.Account.Stages = []string{"dev", "prod"} }, nil},
+		{"account hosting prod needs prod's account", StageDev, func(c *Config) { c.Account.Stages = []string{"dev", "prod"} }, []string{
+			`prod.account: "" is not a 12-digit AWS account ID; account.stages includes prod, so the account stack is pinned to one account`,
+			`prod.region: "" is not an AWS region`}},
+		{"account hosting no stage", StageDev, func(c *Config) { c.Account.Stages = nil }, []string{"account.stages: is empty", `"dev", "prod"`}},
+		{"account hosting an unknown stage", StageDev, func(c *Config) { c.Account.Stages = []string{"dev", "qa"} }, []string{`account.stages: "qa" is not a known stage; allowed: "dev", "prod"`}},
+		{"account hosting a stage twice", StageDev, func(c *Config) { c.Account.Stages = []string{"dev", "dev"} }, []string{`account.stages: lists "dev" twice`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(tt.stage)
 			tt.mutate(&c)
 			checkValidation(t, c.Validate(), tt.want)
+		})
+	}
+}
+
+// TestCheckAccountStackTarget: an account stack that would trust the dev
+// environment in prod's account is refused when the credentials show it;
+// every other combination passes.
+func TestCheckAccountStackTarget(t *testing.T) {
+	const prodAccount, otherAccount = "111111111111", "222222222222"
+	tests := []struct {
+		name    string
+		stages  []string
+		github  string
+		account string // the CLI's CDK_DEFAULT_ACCOUNT
+		wantErr bool
+	}{
+		{"dev account stack in another account", []string{"dev"}, "acme/shop", otherAccount, false},
+		{"dev account stack in prod's account", []string{"dev"}, "acme/shop", prodAccount, true},
+		{"account stack hosting both in prod's account", []string{"dev", "prod"}, "acme/shop", prodAccount, false},
+		{"prod account stack (pinned) with other credentials", []string{"prod"}, "acme/shop", otherAccount, false},
+		{"no credentials", []string{"dev"}, "acme/shop", "", false},
+		{"no deploy role", []string{"dev"}, "", prodAccount, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := ForStage(StageDev)
+			pinProd(&c)
+			c.Account.Stages, c.GitHub.Repository = tt.stages, tt.github
+			err := c.CheckAccountStackTarget(tt.account)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("CheckAccountStackTarget(%q) = %v, want error %v", tt.account, err, tt.wantErr)
+			}
+			if err != nil {
+				for _, frag := range []string{"account.stages", prodAccount, "make bootstrap STAGE=prod", "account.stages=dev,prod"} {
+					if !strings.Contains(err.Error(), frag) {
+						t.Errorf("error does not contain %q: %v", frag, err)
+					}
+				}
+			}
 		})
 	}
 }

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/stacks/functions"
 )
 
 func TestOperationsPresets(t *testing.T) {
@@ -76,7 +78,7 @@ func TestValidateOperations(t *testing.T) {
 		{"namespace too long", func(c *Config) { c.Metrics.Namespace = strings.Repeat("n", 256) }, []string{"metrics.namespace", "1 to 255"}},
 		{"derived namespace from a bad project", func(c *Config) { c.Project = "shop$" }, []string{"metrics.namespace", `"shop$/dev"`}},
 		{"pre-traffic hook", func(c *Config) { setFn(c, "api", func(f *Function) { f.PreTrafficHook = "report" }) }, nil},
-		{"post-traffic hook undeclared", func(c *Config) { setFn(c, "api", func(f *Function) { f.PostTrafficHook = "smoke" }) }, []string{"functions.api.postTrafficHook", `no function "smoke" is declared`, "api, processor, report"}},
+		{"post-traffic hook undeclared", func(c *Config) { setFn(c, "api", func(f *Function) { f.PostTrafficHook = "smoke" }) }, []string{"functions.api.postTrafficHook", `no function "smoke" is declared; declared: ` + strings.Join(functions.Names(), ", ")}},
 		{"hook is itself", func(c *Config) { setFn(c, "api", func(f *Function) { f.PreTrafficHook = "api" }) }, []string{"functions.api.preTrafficHook", "the function itself"}},
 		{"provisioned window", func(c *Config) {
 			setFn(c, "api", func(f *Function) {

@@ -173,8 +173,8 @@ func TestDeployRehearsal(t *testing.T) {
 	if !r.bucketExists(prodBucket) {
 		t.Errorf("prod bucket %s was deleted with the stack; it is retained", prodBucket)
 	}
-	if len(prodLogs) != 4 {
-		t.Errorf("prod has %d log groups, want 4", len(prodLogs))
+	if wantLogs := len(functions.All()) + 1; len(prodLogs) != wantLogs { // one per function, the API's access logs
+		t.Errorf("prod has %d log groups, want %d (one per declared function and the API's access logs)", len(prodLogs), wantLogs)
 	}
 	for name := range prodLogs {
 		if _, ok := r.retentions()[name]; !ok {
