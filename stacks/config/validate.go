@@ -111,6 +111,7 @@ func (c Config) Validate() error {
 	for _, fn := range c.Functions.Named() {
 		fn.validate("functions."+fn.Name, c.stackEnvironment(fn.Declaration), add)
 	}
+	validateS3Overlaps(c.s3Triggers(), add)
 	schedules, err := c.Schedules()
 	if err != nil {
 		errs = append(errs, err)
