@@ -38,7 +38,9 @@ func (a *app) newDashboard() {
 	d.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 		Title: jsii.String("Alarms (each notifies the alert topic)"), Alarms: &alarms, Width: jsii.Number(24),
 	}))
-	if api := a.restAPI; api != nil {
+	if a.restAPI != nil {
+		// The stage's metrics: ApiName and Stage.
+		api := a.restAPI.DeploymentStage()
 		d.AddWidgets(
 			graph("REST API requests", []awscloudwatch.IMetric{api.MetricCount(minute("Sum")), api.MetricClientError(minute("Sum")), api.MetricServerError(minute("Sum"))}, nil),
 			graph("REST API latency (ms)", []awscloudwatch.IMetric{api.MetricLatency(minute("p50")), api.MetricLatency(minute("p99"))}, nil),
