@@ -13,9 +13,9 @@ import (
 // API, the bucket's CORS rule and the gateway responses allow
 // (api.corsAllowedOrigins) and the app client's callback and logout URLs
 // (auth.callbackUrls, auth.logoutUrls, by default derived from the
-// origins). Each must be a real host, which validateProdFrontEnd checks:
-// not a name reserved for documentation, testing or the local machine,
-// which can never be a deployed front end:
+// origins). Each must have a real host, which validateOrigins and
+// validateProdAppURLs check: not a name reserved for documentation, testing
+// or the local machine, which can never be a deployed front end:
 //   - example.com, example.net, example.org and their subdomains, and the
 //     top-level domains .example, .test, .invalid and .localhost (RFC 2606,
 //     https://www.rfc-editor.org/rfc/rfc2606.html; RFC 6761,
