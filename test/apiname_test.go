@@ -25,13 +25,11 @@ func TestRestAPINameAndMetricsAreTheStages(t *testing.T) {
 			if got := get(api, "Properties.Name"); got != tc.name {
 				t.Errorf("REST API name %v, want %s", got, tc.name)
 			}
-			stageID, st := tpl.one(t, "AWS::ApiGateway::Stage", "RestApiDeploymentStage")
+			_, st := tpl.one(t, "AWS::ApiGateway::Stage", "RestApiDeploymentStage")
 			if got := get(st, "Properties.StageName"); got != tc.stage {
 				t.Fatalf("stage name %v, want %s", got, tc.stage)
 			}
-			// A Stage's Ref is its name.
-			stageRef := `{"Ref":"` + stageID + `"}`
-			dims := `[{"Name":"ApiName","Value":"` + tc.name + `"},{"Name":"Stage","Value":` + stageRef + `}]`
+			dims := `[{"Name":"ApiName","Value":"` + tc.name + `"},{"Name":"Stage","Value":"` + tc.stage + `"}]`
 			for _, id := range []string{"RestApiServerErrorsAlarm", "RestApiLatencyAlarm"} {
 				_, a := tpl.one(t, "AWS::CloudWatch::Alarm", id)
 				if got := js(get(a, "Properties.Dimensions")); got != dims {
@@ -42,9 +40,9 @@ func TestRestAPINameAndMetricsAreTheStages(t *testing.T) {
 			body := js(get(d, "Properties.DashboardBody"))
 			// Each API graph's metric: namespace, name, then its dimensions.
 			apiMetrics := strings.Count(body, `[\"AWS/ApiGateway\",`)
-			staged := strings.Count(body, `\"ApiName\",\"`+tc.name+`\",\"Stage\",\"",`+stageRef)
+			staged := strings.Count(body, `\"ApiName\",\"`+tc.name+`\",\"Stage\",\"`+tc.stage+`\"`)
 			if apiMetrics == 0 || staged != apiMetrics {
-				t.Errorf("dashboard: %d of %d API Gateway metrics select ApiName %s and Stage %s", staged, apiMetrics, tc.name, stageRef)
+				t.Errorf("dashboard: %d of %d API Gateway metrics select ApiName %s and Stage %s", staged, apiMetrics, tc.name, tc.stage)
 			}
 		})
 	}
