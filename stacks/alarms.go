@@ -169,16 +169,32 @@ func (a *app) rollbackAlarms(f *GoFunction, fn config.NamedFunction, limitMs flo
 	return []awscloudwatch.Alarm{errors, duration}
 }
 
+// apiMetric is a metric of the REST API's stage: API Gateway publishes
+// each with the dimensions ApiName and Stage, and one with ApiName alone
+// that also counts every other stage of an API of that name
+// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+// The stage is named literally, as the stack names it, not by a Ref to
+// the stage resource.
+func (a *app) apiMetric(name string, o *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/ApiGateway"),
+		MetricName:    jsii.String(name),
+		DimensionsMap: &map[string]*string{"ApiName": a.restAPI.RestApiName(), "Stage": jsii.String(a.cfg.Stage)},
+		Statistic:     o.Statistic,
+		Period:        o.Period,
+	})
+}
+
 // apiAlarms creates the REST API's alarms: share of 5XX answers and p99
-// latency.
+// latency of the stage (apiMetric).
 func (a *app) apiAlarms() {
 	al := a.cfg.Alarms
 	a.alarm(a.restAPI, "ServerErrorsAlarm", "api-5xx", fmt.Sprintf(
 		"%g%% or more of the REST API's requests answered 5XX over %s. Check the api functions' ErrorsAlarm and ThrottlesAlarm and their logs; a 502 is a function error or panic, a 504 a timeout.",
-		al.API5XXPercent, a.window()), a.restAPI.MetricServerError(a.metricOptions("Average")), al.API5XXPercent/100)
+		al.API5XXPercent, a.window()), a.apiMetric("5XXError", a.metricOptions("Average")), al.API5XXPercent/100)
 	a.alarm(a.restAPI, "LatencyAlarm", "api-latency-p99", fmt.Sprintf(
 		"The REST API's p99 latency reached %d ms over %s. Compare with the functions' DurationAlarm: if Lambda is slow, see its logs and traces; otherwise cold starts are likely: schedule provisioned concurrency for the peak (functions.<name>.provisioned).",
-		al.APILatencyP99Ms, a.window()), a.restAPI.MetricLatency(a.metricOptions("p99")), float64(al.APILatencyP99Ms))
+		al.APILatencyP99Ms, a.window()), a.apiMetric("Latency", a.metricOptions("p99")), float64(al.APILatencyP99Ms))
 }
 
 // queueAlarms creates the failure queue's alarms: failed events waiting,

@@ -241,6 +241,11 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.Rete
 		RemovalPolicy: removal,
 	})
 	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		// API Gateway's metrics are keyed by ApiName (and Stage): a name of
+		// its own per project and stage keeps another stage's, or another
+		// app's, requests out of this stage's alarms and dashboard
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+		RestApiName:    jsii.String(cfg.Project + "-" + cfg.Stage),
 		Description:    jsii.String(fmt.Sprintf("%s %s API", cfg.Project, cfg.Stage)),
 		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		CloudWatchRole: jsii.Bool(false),

@@ -38,11 +38,12 @@ func (a *app) newDashboard() {
 	d.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
 		Title: jsii.String("Alarms (each notifies the alert topic)"), Alarms: &alarms, Width: jsii.Number(24),
 	}))
-	if api := a.restAPI; api != nil {
+	if a.restAPI != nil {
+		api := a.apiMetric // the stage's metrics: ApiName and Stage
 		d.AddWidgets(
-			graph("REST API requests", []awscloudwatch.IMetric{api.MetricCount(minute("Sum")), api.MetricClientError(minute("Sum")), api.MetricServerError(minute("Sum"))}, nil),
-			graph("REST API latency (ms)", []awscloudwatch.IMetric{api.MetricLatency(minute("p50")), api.MetricLatency(minute("p99"))}, nil),
-			graph("REST API integration latency (ms)", []awscloudwatch.IMetric{api.MetricIntegrationLatency(minute("p99"))}, nil),
+			graph("REST API requests", []awscloudwatch.IMetric{api("Count", minute("Sum")), api("4XXError", minute("Sum")), api("5XXError", minute("Sum"))}, nil),
+			graph("REST API latency (ms)", []awscloudwatch.IMetric{api("Latency", minute("p50")), api("Latency", minute("p99"))}, nil),
+			graph("REST API integration latency (ms)", []awscloudwatch.IMetric{api("IntegrationLatency", minute("p99"))}, nil),
 		)
 	}
 	for _, fn := range a.cfg.Functions.Named() {

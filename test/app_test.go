@@ -58,8 +58,26 @@ func TestBadConfigThroughCLI(t *testing.T) {
 			},
 		},
 		{
+			name:    "prod without the front end's origins",
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1"},
+			want: []string{
+				"configuration of stage prod:",
+				"api.corsAllowedOrigins: is not set, and has no default in stage prod",
+				`auth.callbackUrls: is not set, so it defaults to "http://localhost:3000/"`,
+				`auth.logoutUrls: is not set, so it defaults to "http://localhost:3000/"`,
+			},
+		},
+		{
+			name:    "prod with the example.com placeholder",
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "api.corsAllowedOrigins=https://app.example.com"},
+			want: []string{
+				`api.corsAllowedOrigins[0]: "https://app.example.com" is a placeholder: example.com is reserved for documentation (RFC 2606)`,
+				`auth.callbackUrls: is not set, so it defaults to "https://app.example.com/"`,
+			},
+		},
+		{
 			name:    "public API in prod, WAF limit too low",
-			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "auth.mode=none", "api.wafRequestsPer5Minutes=5"},
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "api.corsAllowedOrigins=https://uploads.acme.dev", "auth.mode=none", "api.wafRequestsPer5Minutes=5"},
 			want: []string{
 				"configuration of stage prod:",
 				`auth.mode: "none" is allowed only in stage dev (it makes every route public); allowed in prod: "cognito"`,

@@ -235,7 +235,7 @@ const (
 func TestUserPool(t *testing.T) {
 	for stage, want := range map[string]struct{ deletion, protection, tier, callback string }{
 		"dev":  {"Delete", "INACTIVE", "ESSENTIALS", "http://localhost:3000/"},
-		"prod": {"Retain", "ACTIVE", "PLUS", "https://app.example.com/"},
+		"prod": {"Retain", "ACTIVE", "PLUS", testProdOrigin + "/"},
 	} {
 		t.Run(stage, func(t *testing.T) {
 			tpl := synth(t, map[string]any{"stage": stage}).template
@@ -454,8 +454,8 @@ func TestGatewayErrorsCarryCORS(t *testing.T) {
 		origin  string // "": no gateway response
 	}{
 		{map[string]any{"stage": "dev"}, "'*'"},
-		{map[string]any{"stage": "prod"}, "'https://app.example.com'"},
-		{map[string]any{"stage": "prod", "api.corsAllowedOrigins": "https://a.example.com,https://b.example.com"}, ""},
+		{map[string]any{"stage": "prod"}, "'" + testProdOrigin + "'"},
+		{map[string]any{"stage": "prod", "api.corsAllowedOrigins": "https://a.acme.dev,https://b.acme.dev"}, ""},
 	} {
 		responses := synth(t, c.context).template.resources("AWS::ApiGateway::GatewayResponse")
 		if c.origin == "" {

@@ -147,7 +147,7 @@ func TestStackEnvironment(t *testing.T) {
 // and max-age as the bucket's CORS rule for presigned PUTs, and for the same
 // origins.
 func TestCORSAgreesWithBucket(t *testing.T) {
-	for stage, origin := range map[string]string{"dev": "https://any.example", "prod": "https://app.example.com"} {
+	for stage, origin := range map[string]string{"dev": "https://any.example", "prod": testProdOrigin} {
 		t.Run(stage, func(t *testing.T) {
 			tpl := synth(t, map[string]any{"stage": stage}).template
 			_, fn := tpl.one(t, "AWS::Lambda::Function", "ApiFunction")

@@ -17,9 +17,35 @@ func TestBucketLifecycleExpiresUploadsAndResultsKeepsReports(t *testing.T) {
 			_, b := synth(t, c.context).template.one(t, "AWS::S3::Bucket", "Bucket")
 			want := `[{"ExpirationInDays":` + c.uploads + `,"Id":"ExpireUploads","Prefix":"uploads/","Status":"Enabled"},` +
 				`{"ExpirationInDays":` + c.results + `,"Id":"ExpireResults","Prefix":"results/","Status":"Enabled"},` +
-				`{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"Id":"NoncurrentAndIncomplete","NoncurrentVersionExpiration":{"NoncurrentDays":30},"Status":"Enabled"}]`
+				`{"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1},"Id":"NoncurrentAndIncomplete","NoncurrentVersionExpiration":{"NoncurrentDays":30},"Status":"Enabled"},` +
+				`{"ExpiredObjectDeleteMarker":true,"Id":"ExpiredDeleteMarkers","Status":"Enabled"}]`
 			if got := js(get(b, "Properties.LifecycleConfiguration.Rules")); got != want {
 				t.Errorf("lifecycle rules\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// TestVersionedBucketRemovesExpiredDeleteMarkers: a versioned bucket's
+// expirations leave delete markers behind; a rule of its own (S3 refuses
+// ExpiredObjectDeleteMarker beside an expiration in days or on a date)
+// removes them once no noncurrent version is left.
+func TestVersionedBucketRemovesExpiredDeleteMarkers(t *testing.T) {
+	for _, stage := range stages {
+		t.Run(stage, func(t *testing.T) {
+			_, b := synth(t, map[string]any{"stage": stage, "bucket.versioned": "true"}).template.one(t, "AWS::S3::Bucket", "Bucket")
+			var found int
+			for _, r := range get(b, "Properties.LifecycleConfiguration.Rules").([]any) {
+				if get(r, "ExpiredObjectDeleteMarker") != true {
+					continue
+				}
+				found++
+				if get(r, "Status") != "Enabled" || get(r, "ExpirationInDays") != nil || get(r, "ExpirationDate") != nil || get(r, "Prefix") != nil {
+					t.Errorf("delete-marker rule %s: want it enabled, bucket-wide, without an expiration in days or on a date", js(r))
+				}
+			}
+			if found != 1 {
+				t.Errorf("%d rules remove expired object delete markers, want 1", found)
 			}
 		})
 	}

@@ -115,19 +115,22 @@ func templateOf(t *testing.T, stack awscdk.Stack) template {
 	return tpl
 }
 
-// Account and region the tests pin prod to, as a user would in cdk.json.
+// Account, region and front end origin the tests give prod, as a user
+// would in cdk.json.
 const (
 	testProdAccount = "111111111111"
 	testProdRegion  = "eu-west-1"
+	testProdOrigin  = "https://uploads.acme.dev"
 )
 
-// withProdEnvironment adds prod.account and prod.region to a prod context
-// that lacks them: the prod stack is pinned to an account.
+// withProdEnvironment adds prod.account, prod.region and
+// api.corsAllowedOrigins to a prod context that lacks them: the prod stack
+// is pinned to an account, and has no default front end.
 func withProdEnvironment(context map[string]any) map[string]any {
 	if context["stage"] != "prod" {
 		return context
 	}
-	out := map[string]any{"prod.account": testProdAccount, "prod.region": testProdRegion}
+	out := map[string]any{"prod.account": testProdAccount, "prod.region": testProdRegion, "api.corsAllowedOrigins": testProdOrigin}
 	for k, v := range context {
 		out[k] = v
 	}

@@ -7,15 +7,18 @@ import (
 	"go-lambda-cdk/stacks/functions"
 )
 
+// TestProcessorReadsObjectVersionsOnlyWhenVersioned: within one stage,
+// bucket.versioned alone decides whether the S3-triggered function's role
+// may read object versions (s3:GetObjectVersion).
 func TestProcessorReadsObjectVersionsOnlyWhenVersioned(t *testing.T) {
 	d := declaredWith(t, functions.KindS3)
-	for stage, want := range map[string]bool{"dev": false, "prod": true} {
-		t.Run(stage, func(t *testing.T) {
-			tpl := synth(t, map[string]any{"stage": stage}).template
+	for versioned, want := range map[string]bool{"false": false, "true": true} {
+		t.Run("versioned="+versioned, func(t *testing.T) {
+			tpl := synth(t, map[string]any{"stage": "dev", "bucket.versioned": versioned}).template
 			_, policy := tpl.one(t, "AWS::IAM::Policy", d.ConstructID()+"RoleDefaultPolicy")
 			got := strings.Contains(js(get(policy, "Properties.PolicyDocument")), `"s3:GetObjectVersion"`)
 			if got != want {
-				t.Errorf("s3:GetObjectVersion granted %v, want %v (bucket versioned in %s: %v)", got, want, stage, want)
+				t.Errorf("s3:GetObjectVersion granted %v with bucket.versioned=%s, want %v", got, versioned, want)
 			}
 		})
 	}

@@ -110,6 +110,7 @@ func TestRun(t *testing.T) {
 	dev, _ := config.ForStage(config.StageDev)
 	prod, _ := config.ForStage(config.StageProd)
 	prod.Prod = config.Prod{Account: "123456789012", Region: "eu-west-1"}
+	prod.API.CORSAllowedOrigins = []string{"https://uploads.acme.dev"} // prod has no default front end
 	tests := []struct {
 		name   string
 		cfg    config.Config

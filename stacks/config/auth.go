@@ -28,7 +28,8 @@ type Auth struct {
 	// with an authorization code (OAuth code grant with PKCE), 1 to 100
 	// https:// URLs (http:// only for localhost), without a fragment.
 	// Default: each api.corsAllowedOrigins origin followed by "/", or
-	// "http://localhost:3000/" when the origins are "*".
+	// "http://localhost:3000/" when the origins are "*". In stage prod
+	// they must be real (placeholders.go): no example.com or localhost.
 	CallbackURLs []string `json:"callbackUrls"`
 	// LogoutURLs are where the hosted UI may send the front end after
 	// signing out, with the rules of CallbackURLs. Default: the callback
@@ -159,6 +160,7 @@ func (c Config) validateAuth(add func(string, string, ...any)) {
 	}
 	validateAppURLs("auth.callbackUrls", c.AppClientCallbackURLs(), add)
 	validateAppURLs("auth.logoutUrls", c.AppClientLogoutURLs(), add)
+	c.validateProdAppURLs(add)
 	prefix, withAccount := c.HostedUIDomainPrefix()
 	shown := prefix
 	if withAccount {

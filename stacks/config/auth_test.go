@@ -31,7 +31,8 @@ func TestAuthAndEdgePresets(t *testing.T) {
 	if got := dev.AppClientCallbackURLs(); !slices.Equal(got, []string{LocalCallbackURL}) {
 		t.Errorf("dev callback URLs %q (origins *), want %q", got, LocalCallbackURL)
 	}
-	if got := prod.AppClientCallbackURLs(); !slices.Equal(got, []string{"https://app.example.com/"}) {
+	pinProd(&prod)
+	if got := prod.AppClientCallbackURLs(); !slices.Equal(got, []string{testProdOrigin + "/"}) {
 		t.Errorf("prod callback URLs %q, want the CORS origin with /", got)
 	}
 	if got := prod.AppClientLogoutURLs(); !slices.Equal(got, prod.AppClientCallbackURLs()) {

@@ -164,7 +164,9 @@ type API struct {
 	// 1000 (prod).
 	ThrottleBurstLimit int `json:"throttleBurstLimit"`
 	// CORSAllowedOrigins is ["*"] or a list of https:// origins.
-	// Default ["*"] (dev), ["https://app.example.com"] (prod).
+	// Default ["*"] (dev); none in prod, which needs the real front end's
+	// origins: no placeholder such as example.com or localhost
+	// (placeholders.go).
 	CORSAllowedOrigins []string `json:"corsAllowedOrigins"`
 	// AllowedContentTypes lists the content types accepted for uploads.
 	// Default image/png, image/jpeg, application/pdf, text/plain, text/csv,
@@ -265,7 +267,6 @@ func ForStage(stage string) (Config, error) {
 		c.forEachFunction(func(f *Function) { f.MemoryMB, f.LogLevel = 256, "DEBUG" })
 	case StageProd:
 		c.API.ThrottleRateLimit, c.API.ThrottleBurstLimit = 500, 1000
-		c.API.CORSAllowedOrigins = []string{"https://app.example.com"}
 		c.Bucket.Versioned = true
 		c.Logs.RetentionDays = 90
 		c.forEachFunction(func(f *Function) { f.MemoryMB = 512 })

@@ -7,8 +7,15 @@ import (
 	"testing"
 )
 
-// pinProd sets the account and region that stage prod requires.
-func pinProd(c *Config) { c.Prod = Prod{Account: "111111111111", Region: "eu-west-1"} }
+// testProdOrigin is the front end's origin the tests give stage prod.
+const testProdOrigin = "https://uploads.acme.dev"
+
+// pinProd sets what stage prod requires and has no default for: the
+// account, the region and the front end's origins.
+func pinProd(c *Config) {
+	c.Prod = Prod{Account: "111111111111", Region: "eu-west-1"}
+	c.API.CORSAllowedOrigins = []string{testProdOrigin}
+}
 
 // TestValidateDeploy has one case per deploy rule, on the dev or prod
 // preset: nil want means valid, otherwise every fragment must appear.

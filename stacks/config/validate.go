@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/internal/origin"
 	"go-lambda-cdk/stacks/functions"
 )
 
@@ -111,6 +110,7 @@ func (c Config) Validate() error {
 	for _, fn := range c.Functions.Named() {
 		fn.validate("functions."+fn.Name, c.stackEnvironment(fn.Declaration), add)
 	}
+	validateS3Overlaps(c.s3Triggers(), add)
 	schedules, err := c.Schedules()
 	if err != nil {
 		errs = append(errs, err)
@@ -118,6 +118,7 @@ func (c Config) Validate() error {
 	c.validateConcurrency(schedules, add)
 	c.validateHooks(add)
 	c.API.validate(add)
+	c.validateOrigins(add)
 	c.validateAPIEdge(add)
 	c.validateAuth(add)
 	c.validateUploadFitsProcessors(add)
@@ -300,13 +301,6 @@ func (a API) validate(add func(string, string, ...any)) {
 	}
 	if a.ThrottleBurstLimit <= 0 {
 		add("api.throttleBurstLimit", "%d must be a positive number of requests", a.ThrottleBurstLimit)
-	}
-	for _, p := range origin.Check(a.CORSAllowedOrigins) {
-		field := "api.corsAllowedOrigins"
-		if p.Index >= 0 {
-			field = fmt.Sprintf("%s[%d]", field, p.Index)
-		}
-		add(field, "%v", p.Err)
 	}
 	if len(a.AllowedContentTypes) == 0 {
 		add("api.allowedContentTypes", "must list at least one content type")

@@ -69,8 +69,9 @@ const (
 	accountStack = "go-lambda-cdk-account"
 )
 
-// prodContext pins prod to the emulator's account and region.
-var prodContext = "CDK_CONTEXT=-c prod.account=" + awsemu.Account + " -c prod.region=" + awsemu.Region
+// prodContext pins prod to the emulator's account and region and gives it
+// a front end's origin (prod has no default).
+var prodContext = "CDK_CONTEXT=-c prod.account=" + awsemu.Account + " -c prod.region=" + awsemu.Region + " -c api.corsAllowedOrigins=https://uploads.acme.dev"
 
 func TestDeployRehearsal(t *testing.T) {
 	if testing.Short() {
