@@ -23,6 +23,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // serverPy runs moto's server with a fix for change sets (see the file).
@@ -67,6 +70,17 @@ func (s *Server) Env() []string {
 		"AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_EC2_METADATA_DISABLED=true",
+	}
+}
+
+// Config is an AWS SDK configuration for the emulator: its endpoint, fake
+// static credentials and Region. S3 clients made from it need
+// UsePathStyle, as the host name 127.0.0.1 or localhost names no bucket.
+func (s *Server) Config() aws.Config {
+	return aws.Config{
+		Region:       Region,
+		BaseEndpoint: aws.String(s.Endpoint()),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", "testing"),
 	}
 }
 
