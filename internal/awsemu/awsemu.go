@@ -28,7 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// serverPy runs moto's server with a fix for change sets (see the file).
+// serverPy runs moto's server with fixes to change sets, resources and
+// nested stacks (each explained in the file).
 //
 //go:embed server.py
 var serverPy string
@@ -123,8 +124,9 @@ func Start(tb testing.TB, root string) *Server {
 }
 
 // Launch starts moto's server with the given Python interpreter and waits
-// up to 30 s for it to answer. Close stops it. It runs moto with one fix
-// that makes it honour DependsOn when executing a change set (server.py).
+// up to 30 s for it to answer. Close stops it. It runs moto with the fixes
+// in server.py that bring its change sets, resources and nested stacks
+// closer to CloudFormation.
 func Launch(ctx context.Context, python string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
