@@ -379,15 +379,25 @@ def _nested_attribute(self, attribute_name):
     raise NotImplementedError(attribute_name)
 
 
+def _reads_nested_output(value, resources):
+    if isinstance(value, dict):
+        att = value.get("Fn::GetAtt")
+        if isinstance(att, list) and att and (resources.get(att[0]) or {}).get("Type") == "AWS::CloudFormation::Stack":
+            return True
+        return any(_reads_nested_output(v, resources) for v in value.values())
+    if isinstance(value, list):
+        return any(_reads_nested_output(v, resources) for v in value)
+    return False
+
+
 def _resolve_outputs(stack):
-    """Builds every output now, so a template error fails the request."""
-    for key in list(stack.output_map.outputs):
-        try:
+    """Builds now the outputs that read a nested stack's, so that an unknown
+    one fails the request instead of vanishing; moto builds the others
+    lazily, as before."""
+    resources = stack.template_dict.get("Resources") or {}
+    for key, output in (stack.template_dict.get("Outputs") or {}).items():
+        if _reads_nested_output(output.get("Value"), resources):
             stack.output_map[key]
-        except exceptions.CloudFormationError:
-            raise
-        except Exception:  # moto's other gaps stay as they were: no output
-            pass
 
 
 _create_resources = models.Stack.create_resources
