@@ -300,15 +300,18 @@ class AlarmModel(CloudFormationModel):
 # moto 5.2 creates the child and deletes it with the parent, but its Stack
 # has no get_cfn_attribute, so a Fn::GetAtt of a child's output fails the
 # request with an internal error (AttributeError) while executing a change
-# set, leaving the parent in REVIEW_IN_PROGRESS beside orphaned children, and
-# in an Outputs section the output silently vanishes; Ref is the child's name;
-# a missing TemplateURL object is an internal error (which SDKs retry); and
-# a modified child is deleted and created anew under another name and ID.
+# set, leaving the parent in REVIEW_IN_PROGRESS beside orphaned children (the
+# SDK's retry of that 500 then "succeeds" with nothing more created), and in
+# an Outputs section the output silently vanishes; Ref is the child's name
+# and DescribeStacks has no ParentId; a missing TemplateURL object is an
+# internal error (which SDKs retry); and a modified child is deleted and
+# created anew under another name and ID.
 # Here: the template is fetched with a ValidationError naming the URL;
-# parameters are passed as strings; Ref is the stack ID; Outputs.Name
-# resolves (an unknown one is CloudFormation's "does not support attribute
-# type" error, raised when the stack's outputs are built rather than
-# dropped); an update calls the child's own Stack.update (LastUpdatedTime is
+# parameters are passed as strings; Ref is the stack ID; ParentId and RootId
+# are set; Outputs.Name resolves (an unknown one is CloudFormation's "does
+# not support attribute type" error, and the parent's outputs that read a
+# child's are built with the stack, so it fails the request rather than
+# vanishing); an update calls the child's own Stack.update (LastUpdatedTime is
 # set, as on any updated stack); and after the parent's resources are
 # updated, a child whose resolved Parameters differ from the ones it runs
 # with (a sibling's output or a parent resource changed) is updated too.
