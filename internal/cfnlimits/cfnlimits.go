@@ -117,13 +117,13 @@ const (
 	Bytes             Quantity = "template bytes"
 	Mappings          Quantity = "mappings"
 	MappingAttributes Quantity = "mapping attributes"
-	NameLength        Quantity = "name length"
-	DescriptionBytes  Quantity = "description bytes"
+	NameLength        Quantity = "characters in a name"
+	DescriptionBytes  Quantity = "bytes of description"
 	DynamicReferences Quantity = "dynamic references"
-	DashboardWidgets  Quantity = "dashboard widgets"
+	DashboardWidgets  Quantity = "widgets on one dashboard"
 	WidgetMetrics     Quantity = "metrics in one widget"
-	DashboardMetrics  Quantity = "dashboard metrics"
-	PolicyBytes       Quantity = "function policy bytes"
+	DashboardMetrics  Quantity = "metrics on one dashboard"
+	PolicyBytes       Quantity = "estimated bytes of function policy"
 )
 
 // advice is what to do about a quantity over its limit.
