@@ -200,7 +200,11 @@ func Check(name string, t Template) []Violation { return Checker{}.Check(name, t
 // Check returns every quantity of the template called name over its
 // budget: counts and sizes over the margin, names over their length. The
 // template's size is that of its compact JSON; CheckBytes measures the
-// bytes as written.
+// bytes as written. Each AWS::CloudWatch::Dashboard's widgets and metrics
+// are counted in its body with intrinsic functions stood in for (a body
+// that is then not JSON is not counted); each function's policy is
+// estimated from the AWS::Lambda::Permission resources of this template
+// that name it.
 //
 // t holds JSON values, as Parse returns them.
 func (c Checker) Check(name string, t Template) []Violation {
