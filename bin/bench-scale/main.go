@@ -156,11 +156,11 @@ func report(copies []*copyRun, declared, runs int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `%s
 
-Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host), 1-minute load average %s at the end. One copy of the module in a temporary folder for the project as it is, and one for each count with functions added by the scaffold (`+"`make new-function`"+`'s code; kinds in turn api, s3, schedule, none) until it declares that many. Each copy's first `+"`make synth`"+` compiles what is new; then %d warm runs of `+"`make synth`"+` and of the build step alone (`+"`go run ./bin/package`"+`), interleaved between the copies; medians, with the range of `+"`make synth`"+`. Templates: every stack template in `+"`cdk.out`"+`, root and nested.
+Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host), 1-minute load average %s at the end. One copy of the module in a temporary folder for the project as it is, and one for each count with functions added by the scaffold (`+"`make new-function`"+`'s code; kinds in turn api, s3, schedule, none) until it declares that many. Each copy's first `+"`make synth`"+` compiles what is new; then %s of `+"`make synth`"+` and of the build step alone (`+"`go run ./bin/package`"+`), interleaved between the copies; medians, with the range of `+"`make synth`"+`. Templates: every stack template in `+"`cdk.out`"+`, root and nested.
 
 | functions | templates | first `+"`make synth`"+` | warm `+"`make synth`"+` | of which build step | rest: CDK app, jsii, constructs, cdk-nag, CLI |
 |---|---|---:|---:|---:|---:|
-`, heading, time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, benchdoc.LoadAverage(), runs)
+`, heading, time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, benchdoc.LoadAverage(), plural(runs, "warm run"))
 	for _, c := range copies {
 		if c.failed != "" {
 			fmt.Fprintf(&b, "| %s | `make synth` failed: %s | %s | | | |\n", c.label, mdCell(c.failed), secs(c.first))
@@ -204,6 +204,14 @@ Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s 
 		}
 	}
 	return b.String()
+}
+
+// plural is "1 warm run" or "3 warm runs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // mdCell keeps text inside one markdown table cell.

@@ -102,6 +102,7 @@ func TestReportShowsAFailedSynthAndEachTemplate(t *testing.T) {
 		"| 50 | GoLambdaCdk-dev/Functions1 (nested) | 401 | 0 | 0 | 300 KB |",
 		"| 3 | GoLambdaCdk-dev | 49 | 0 | 0 | 67 KB |",
 		"- stack GoLambdaCdk-dev/Functions1: 401 resources",
+		"then 2 warm runs of",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("report lacks %q:\n%s", want, got)
