@@ -87,7 +87,7 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	go run ./bin/bench-make -base 461e2c7
 	@echo "bench: warm make synth before and after the operations resources (issue 10)"
 	go run ./bin/bench-make -base 98b4d88 -heading "## Synth before and after the operations resources" -rows nochange,stacks -runs 3 -test-runs 0
-	@echo "bench: make synth with 50 declared functions against 3"
+	@echo "bench: make synth with 50 and 200 declared functions against 3, with each template's size"
 	go run ./bin/bench-scale
 
 .PHONY: local
