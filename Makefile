@@ -96,7 +96,7 @@ local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/
 
 .PHONY: invoke
 invoke: synth ## run one function once under the emulator: make invoke FN=api EVENT=event.json
-	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function, as declared in stacks/functions/declared.go> EVENT=<file> (sample events: go run ./bin/local event s3-put|api|schedule)" >&2; exit 2; fi
+	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function, as declared in functions/declared.go> EVENT=<file> (sample events: go run ./bin/local event s3-put|api|schedule)" >&2; exit 2; fi
 	go run ./bin/local invoke -stack GoLambdaCdk-$(STAGE) -fn $(FN) -event $(EVENT)
 
 .PHONY: invoke-schedule

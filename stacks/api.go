@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
 
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 )
 
 // The REST API's protection, added once when the first api trigger creates
@@ -22,7 +22,7 @@ import (
 
 // Reasons of the cdk-nag findings the API's settings accept.
 const (
-	publicPathReason = "The function's declaration makes this path public (stacks/functions: API.Public), e.g. a health check for uptime probes; it returns no user data."
+	publicPathReason = "The function's declaration makes this path public (functions: API.Public), e.g. a health check for uptime probes; it returns no user data."
 	authNoneReason   = "auth.mode is none: the dev stack's API is deliberately public (allowed in dev only; synth prints a warning)."
 	preflightReason  = "CORS preflight: browsers send OPTIONS without credentials, so it cannot carry a token; the function answers it with CORS headers only."
 )

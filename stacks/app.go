@@ -16,9 +16,10 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/cron"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // Assets maps a function's name to the path of its zip.
@@ -120,7 +121,7 @@ type app struct {
 // addFunction creates one declared function with its role statements, its
 // asynchronous invocation settings, its provisioned concurrency schedule and
 // its triggers, all on its live alias. Per-function resources go here.
-func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned config.ProvisionedSchedule) (*GoFunction, error) {
+func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cron.Week) (*GoFunction, error) {
 	d := fn.Declaration
 	env := map[string]*string{layout.EnvBucketName: a.bucketName.Name}
 	for k, v := range a.cfg.CommonEnvironment() {
@@ -136,7 +137,7 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned con
 		return nil, fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
 	}
 	f := NewGoFunction(a.stack, d.ConstructID(), GoFunctionProps{
-		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.Function, Architecture: arch,
+		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.FunctionSettings, Architecture: arch,
 		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
 	})
 	scheduleProvisioned(f.Alias, fn.Provisioned, provisioned.Max())
@@ -166,7 +167,7 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned con
 // grantBucketAccess adds the role statements of the declaration's Access,
 // each scoped to its key prefix, and accepts cdk-nag's finding on the
 // prefix wildcards with the reason.
-func (a *app) grantBucketAccess(f *GoFunction, d functions.Function) {
+func (a *app) grantBucketAccess(f *GoFunction, d functions.Declaration) {
 	for _, s := range d.Statements() {
 		if s.OnBucket {
 			f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucketName.Arn},

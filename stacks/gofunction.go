@@ -12,8 +12,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 )
 
 // GoFunctionProps configures a GoFunction.
@@ -26,7 +26,7 @@ type GoFunctionProps struct {
 	Asset string
 	// Config holds memory, timeout, storage, log levels, extra environment
 	// and reserved concurrency.
-	Config config.Function
+	Config config.FunctionSettings
 	// Architecture is the function's; see architecture(). Default arm64.
 	Architecture awslambda.Architecture
 	// Environment is what the stack sets (may hold tokens); Config's

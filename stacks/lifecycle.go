@@ -5,8 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/stacks/config"
 )
 
 // lifecycleRules expires uploads/ and results/ (by-owner results and the

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/jsii-runtime-go"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // One function per trigger kind: each wires a function to its event source.

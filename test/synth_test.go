@@ -26,9 +26,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 func TestMain(m *testing.M) {

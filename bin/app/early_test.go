@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/internal/config"
 )
 
 // TestContextFromEnvironment reads the context as aws-cdk-lib's App does:

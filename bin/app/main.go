@@ -25,8 +25,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() {

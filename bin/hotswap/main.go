@@ -33,8 +33,8 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/hotswap"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() { cli.Main("hotswap", run) }
@@ -67,11 +67,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var fns []hotswap.Function
+	var fns []hotswap.Declared
 	for _, f := range cfg.Functions.Named() {
-		fns = append(fns, hotswap.Function{
+		fns = append(fns, hotswap.Declared{
 			ConstructID: f.Declaration.ConstructID(),
-			Build:       bundle.Function{Name: f.Name, Dir: path.Join(bundle.LambdaDir, f.Name), GOARCH: f.GOARCH()},
+			Build:       bundle.Target{Name: f.Name, Dir: path.Join(bundle.LambdaDir, f.Name), GOARCH: f.GOARCH()},
 		})
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w := &hotswap.Watch{
 		Hotswap:   h,
 		Functions: fns,
-		Inputs: func(ctx context.Context, fns ...bundle.Function) ([]bundle.Inputs, error) {
+		Inputs: func(ctx context.Context, fns ...bundle.Target) ([]bundle.Inputs, error) {
 			return bundle.ListInputs(ctx, bundle.Options{ModuleDir: moduleDir}, fns...)
 		},
 		Logs:     cloudwatchlogs.NewFromConfig(awsCfg),

@@ -30,8 +30,8 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/preflight"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() { cli.Main("preflight", run) }

@@ -16,12 +16,12 @@ const LambdaDir = "lambda"
 // Discover lists the lambda/<name> folders under moduleDir that hold a main
 // package, sorted by name, with GOARCH left empty (the default). Folders
 // holding no Go files or another package are skipped.
-func Discover(moduleDir string) ([]Function, error) {
+func Discover(moduleDir string) ([]Target, error) {
 	dirents, err := os.ReadDir(filepath.Join(moduleDir, LambdaDir))
 	if err != nil {
 		return nil, fmt.Errorf("discover functions: %w", err)
 	}
-	var fns []Function
+	var fns []Target
 	for _, d := range dirents {
 		if !d.IsDir() {
 			continue
@@ -30,7 +30,7 @@ func Discover(moduleDir string) ([]Function, error) {
 		if checkMainPackage(filepath.Join(moduleDir, dir), DefaultGOARCH) != nil {
 			continue
 		}
-		fns = append(fns, Function{Name: d.Name(), Dir: dir})
+		fns = append(fns, Target{Name: d.Name(), Dir: dir})
 	}
 	return fns, nil
 }

@@ -1,7 +1,7 @@
 // Package scaffold creates a new function: lambda/<name>/main.go that only
 // wires, internal/<name>/ with a handler struct over small interfaces, its
 // unit test and an AWS-shaped event fixture, and the function's
-// declaration in stacks/functions/declared.go. It is what
+// declaration in functions/declared.go. It is what
 // `make new-function` runs (bin/new-function).
 //
 // Every check runs before anything is written; if writing fails half-way,
@@ -23,9 +23,9 @@ import (
 	"text/template"
 	"time"
 
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/local/events"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // Options describe the function to create.
@@ -43,7 +43,7 @@ type Options struct {
 	// Declared are the functions the module declares now; the new one must
 	// fit among them (name, API paths). Default: none besides those in the
 	// declarations file.
-	Declared []functions.Function
+	Declared []functions.Declaration
 	// Now stamps the event fixtures. Default: time.Now.
 	Now time.Time
 }
@@ -60,7 +60,7 @@ type File struct {
 // Plan checks the options against the module and returns the new function's
 // declaration and every file to write: the new files, then the edited
 // declarations file. It writes nothing.
-func Plan(opts Options) (functions.Function, []File, error) {
+func Plan(opts Options) (functions.Declaration, []File, error) {
 	var errs []error
 	if err := config.ValidateName(opts.Name); err != nil {
 		errs = append(errs, fmt.Errorf("NAME: %w", err))
@@ -76,11 +76,11 @@ func Plan(opts Options) (functions.Function, []File, error) {
 	declPath := filepath.Join(opts.ModuleDir, filepath.FromSlash(config.DeclarationsFile))
 	src, err := os.ReadFile(declPath)
 	if err != nil {
-		return functions.Function{}, nil, errors.Join(append(errs, fmt.Errorf("read the declarations: %w", err))...)
+		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("read the declarations: %w", err))...)
 	}
 	names, err := declaredNames(src)
 	if err != nil {
-		return functions.Function{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", config.DeclarationsFile, err))...)
+		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", config.DeclarationsFile, err))...)
 	}
 	for _, d := range opts.Declared {
 		names = append(names, d.Name)
@@ -94,7 +94,7 @@ func Plan(opts Options) (functions.Function, []File, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return functions.Function{}, nil, err
+		return functions.Declaration{}, nil, err
 	}
 	fn := newDeclaration(opts.Name, opts.Description, trigger)
 	if err := config.ValidateDeclarations(append(slices.Clone(opts.Declared), fn)); err != nil {
@@ -115,8 +115,8 @@ func Plan(opts Options) (functions.Function, []File, error) {
 // newDeclaration is the declaration the scaffold writes: timeout 10 s
 // behind the API, else 60 s; an S3-triggered function may read its prefix,
 // a scheduled one write under <name>/, others nothing.
-func newDeclaration(name, description string, t functions.Trigger) functions.Function {
-	fn := functions.Function{Name: name, Description: description, TimeoutSeconds: 60}
+func newDeclaration(name, description string, t functions.Trigger) functions.Declaration {
+	fn := functions.Declaration{Name: name, Description: description, TimeoutSeconds: 60}
 	if t != nil {
 		fn.Triggers = []functions.Trigger{t}
 	}
@@ -139,7 +139,7 @@ func newDeclaration(name, description string, t functions.Trigger) functions.Fun
 }
 
 // generate renders the new function's files.
-func generate(module string, fn functions.Function, now time.Time) ([]File, error) {
+func generate(module string, fn functions.Declaration, now time.Time) ([]File, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
@@ -197,7 +197,7 @@ const (
 
 // fixture is the AWS-shaped event for the function's trigger, and its file
 // name under testdata/.
-func fixture(fn functions.Function, now time.Time) (string, []byte, error) {
+func fixture(fn functions.Declaration, now time.Time) (string, []byte, error) {
 	var name string
 	var event any
 	switch kind := fn.Kinds()[0]; kind {
@@ -364,7 +364,7 @@ func Run(opts Options, stdout io.Writer) error {
 	return nil
 }
 
-func describeAccess(fn functions.Function) string {
+func describeAccess(fn functions.Declaration) string {
 	if len(fn.Access) == 0 {
 		return "none"
 	}

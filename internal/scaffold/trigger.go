@@ -1,11 +1,13 @@
 package scaffold
 
 import (
+	"go-lambda-cdk/internal/cron"
+
 	"fmt"
 	"strings"
 
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 )
 
 // TriggerUsage describes the TRIGGER argument.
@@ -48,7 +50,7 @@ func ParseTrigger(spec string) (functions.Trigger, error) {
 		return functions.ObjectCreated{Prefix: value}, nil
 	case functions.KindSchedule:
 		value = strings.TrimSuffix(strings.TrimPrefix(value, "cron("), ")")
-		if err := config.ValidateCron(value); err != nil {
+		if err := cron.Validate(value); err != nil {
 			return nil, fmt.Errorf("trigger %q: cron %q: %v", spec, value, err)
 		}
 		return functions.Schedule{Cron: value}, nil

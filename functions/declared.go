@@ -5,7 +5,7 @@ import "go-lambda-cdk/internal/layout"
 // declared is the app's functions, one declaration each. The stack, the
 // build step, the local run and the tests derive everything per function
 // from it; `make new-function` appends to it.
-var declared = []Function{
+var declared = []Declaration{
 	{
 		Name:        "api",
 		Description: "REST API: presigns uploads and serves processing results",

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/stacks/functions"
 )
 
 func TestPresetsAreValid(t *testing.T) {
@@ -55,35 +55,35 @@ func TestValidate(t *testing.T) {
 		mutate func(*Config)
 		want   []string // nil: valid
 	}{
-		{"memory at minimum", withFunction("api", func(f *Function) { f.MemoryMB = 128 }), nil},
-		{"memory at maximum", withFunction("report", func(f *Function) { f.MemoryMB = 10240 }), nil},
-		{"memory below minimum", withFunction("api", func(f *Function) { f.MemoryMB = 127 }), []string{"functions.api.memoryMB", "127", "128 to 10240 MB"}},
-		{"memory above maximum (old 1536 MB limit is long gone, 10240 is the limit)", withFunction("processor", func(f *Function) { f.MemoryMB = 10241 }), []string{"functions.processor.memoryMB", "10241"}},
-		{"timeout 900 s on processor", withFunction("processor", func(f *Function) { f.TimeoutSeconds = 900 }), nil},
-		{"timeout over 900 s", withFunction("report", func(f *Function) { f.TimeoutSeconds = 901 }), []string{"functions.report.timeoutSeconds", "901", "1 to 900 seconds"}},
-		{"timeout zero", withFunction("report", func(f *Function) { f.TimeoutSeconds = 0 }), []string{"functions.report.timeoutSeconds", "0"}},
-		{"api timeout 29 s", withFunction("api", func(f *Function) { f.TimeoutSeconds = 29 }), nil},
-		{"api timeout 30 s behind the REST API", withFunction("api", func(f *Function) { f.TimeoutSeconds = 30 }), []string{"functions.api.timeoutSeconds", "30", "1 to 29 seconds", "29 s"}},
-		{"ephemeral storage below 512", withFunction("api", func(f *Function) { f.EphemeralStorageMB = 511 }), []string{"functions.api.ephemeralStorageMB", "511", "512 to 10240 MB"}},
-		{"ephemeral storage at 10240", withFunction("api", func(f *Function) { f.EphemeralStorageMB = 10240 }), nil},
-		{"ephemeral storage over 10240", withFunction("api", func(f *Function) { f.EphemeralStorageMB = 10241 }), []string{"functions.api.ephemeralStorageMB", "10241"}},
-		{"unknown architecture", withFunction("api", func(f *Function) { f.Architecture = "amd64" }), []string{"functions.api.architecture", `"amd64"`, `"arm64", "x86_64"`}},
-		{"x86_64 architecture", withFunction("report", func(f *Function) { f.Architecture = ArchX86_64 }), nil},
+		{"memory at minimum", withFunction("api", func(f *FunctionSettings) { f.MemoryMB = 128 }), nil},
+		{"memory at maximum", withFunction("report", func(f *FunctionSettings) { f.MemoryMB = 10240 }), nil},
+		{"memory below minimum", withFunction("api", func(f *FunctionSettings) { f.MemoryMB = 127 }), []string{"functions.api.memoryMB", "127", "128 to 10240 MB"}},
+		{"memory above maximum (old 1536 MB limit is long gone, 10240 is the limit)", withFunction("processor", func(f *FunctionSettings) { f.MemoryMB = 10241 }), []string{"functions.processor.memoryMB", "10241"}},
+		{"timeout 900 s on processor", withFunction("processor", func(f *FunctionSettings) { f.TimeoutSeconds = 900 }), nil},
+		{"timeout over 900 s", withFunction("report", func(f *FunctionSettings) { f.TimeoutSeconds = 901 }), []string{"functions.report.timeoutSeconds", "901", "1 to 900 seconds"}},
+		{"timeout zero", withFunction("report", func(f *FunctionSettings) { f.TimeoutSeconds = 0 }), []string{"functions.report.timeoutSeconds", "0"}},
+		{"api timeout 29 s", withFunction("api", func(f *FunctionSettings) { f.TimeoutSeconds = 29 }), nil},
+		{"api timeout 30 s behind the REST API", withFunction("api", func(f *FunctionSettings) { f.TimeoutSeconds = 30 }), []string{"functions.api.timeoutSeconds", "30", "1 to 29 seconds", "29 s"}},
+		{"ephemeral storage below 512", withFunction("api", func(f *FunctionSettings) { f.EphemeralStorageMB = 511 }), []string{"functions.api.ephemeralStorageMB", "511", "512 to 10240 MB"}},
+		{"ephemeral storage at 10240", withFunction("api", func(f *FunctionSettings) { f.EphemeralStorageMB = 10240 }), nil},
+		{"ephemeral storage over 10240", withFunction("api", func(f *FunctionSettings) { f.EphemeralStorageMB = 10241 }), []string{"functions.api.ephemeralStorageMB", "10241"}},
+		{"unknown architecture", withFunction("api", func(f *FunctionSettings) { f.Architecture = "amd64" }), []string{"functions.api.architecture", `"amd64"`, `"arm64", "x86_64"`}},
+		{"x86_64 architecture", withFunction("report", func(f *FunctionSettings) { f.Architecture = ArchX86_64 }), nil},
 		{"environment within 4096 bytes", func(c *Config) {
-			setFunction(c, "report", func(f *Function) {
+			setFunction(c, "report", func(f *FunctionSettings) {
 				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63-len("METRICS_NAMESPACE")-len(c.MetricsNamespace()))}
 			})
 		}, nil},
 		{"environment over 4096 bytes counting the stack's variables", func(c *Config) {
-			setFunction(c, "report", func(f *Function) {
+			setFunction(c, "report", func(f *FunctionSettings) {
 				f.Environment = map[string]string{"BIG": strings.Repeat("x", 4096-3-len("BUCKET_NAME")-63-len("METRICS_NAMESPACE")-len(c.MetricsNamespace())+1)}
 			})
 		}, []string{"functions.report.environment", "4097 bytes", "at most 4096"}},
-		{"environment key overriding the stack", withFunction("api", func(f *Function) { f.Environment = map[string]string{"BUCKET_NAME": "x"} }), []string{"functions.api.environment", `"BUCKET_NAME"`, "set by the stack"}},
-		{"environment key reserved by Lambda", withFunction("api", func(f *Function) { f.Environment = map[string]string{"AWS_REGION": "x"} }), []string{"functions.api.environment", `"AWS_REGION"`, "reserved"}},
-		{"environment key not a name", withFunction("api", func(f *Function) { f.Environment = map[string]string{"1-X": "x"} }), []string{"functions.api.environment", `"1-X"`}},
-		{"log level", withFunction("api", func(f *Function) { f.LogLevel = "VERBOSE" }), []string{"functions.api.logLevel", `"VERBOSE"`, `"DEBUG"`}},
-		{"system log level", withFunction("api", func(f *Function) { f.SystemLogLevel = "ERROR" }), []string{"functions.api.systemLogLevel", `"ERROR"`, `"WARN"`}},
+		{"environment key overriding the stack", withFunction("api", func(f *FunctionSettings) { f.Environment = map[string]string{"BUCKET_NAME": "x"} }), []string{"functions.api.environment", `"BUCKET_NAME"`, "set by the stack"}},
+		{"environment key reserved by Lambda", withFunction("api", func(f *FunctionSettings) { f.Environment = map[string]string{"AWS_REGION": "x"} }), []string{"functions.api.environment", `"AWS_REGION"`, "reserved"}},
+		{"environment key not a name", withFunction("api", func(f *FunctionSettings) { f.Environment = map[string]string{"1-X": "x"} }), []string{"functions.api.environment", `"1-X"`}},
+		{"log level", withFunction("api", func(f *FunctionSettings) { f.LogLevel = "VERBOSE" }), []string{"functions.api.logLevel", `"VERBOSE"`, `"DEBUG"`}},
+		{"system log level", withFunction("api", func(f *FunctionSettings) { f.SystemLogLevel = "ERROR" }), []string{"functions.api.systemLogLevel", `"ERROR"`, `"WARN"`}},
 		{"retries 0", func(c *Config) { c.Async.RetryAttempts = 0 }, nil},
 		{"retries 3", func(c *Config) { c.Async.RetryAttempts = 3 }, []string{"async.retryAttempts", "3", "0 to 2"}},
 		{"retries negative", func(c *Config) { c.Async.RetryAttempts = -1 }, []string{"async.retryAttempts", "-1"}},
@@ -92,14 +92,14 @@ func TestValidate(t *testing.T) {
 		{"event age over 6 h", func(c *Config) { c.Async.MaxEventAgeSeconds = 21601 }, []string{"async.maxEventAgeSeconds", "21601"}},
 		{"throttle rate zero", func(c *Config) { c.API.ThrottleRateLimit = 0 }, []string{"api.throttleRateLimit", "0", "positive"}},
 		{"throttle burst negative", func(c *Config) { c.API.ThrottleBurstLimit = -5 }, []string{"api.throttleBurstLimit", "-5", "positive"}},
-		{"cron weekdays 08:30", withFunction("report", func(f *Function) { f.Schedule = "30 8 ? * MON-FRI *" }), nil},
-		{"cron last day of month", withFunction("report", func(f *Function) { f.Schedule = "0 12 L * ? *" }), nil},
-		{"cron second Tuesday", withFunction("report", func(f *Function) { f.Schedule = "0/15 6 ? * 3#2 2026-2030" }), nil},
-		{"cron five fields (Unix style)", withFunction("report", func(f *Function) { f.Schedule = "0 0 * * *" }), []string{"functions.report.schedule", `"0 0 * * *"`, "5 fields; want 6"}},
-		{"cron minute out of range", withFunction("report", func(f *Function) { f.Schedule = "60 0 * * ? *" }), []string{"functions.report.schedule", "minutes", "60 is out of range 0-59"}},
-		{"cron both days set", withFunction("report", func(f *Function) { f.Schedule = "0 0 1 * MON *" }), []string{"functions.report.schedule", "exactly one of day-of-month and day-of-week"}},
-		{"cron question mark in hours", withFunction("report", func(f *Function) { f.Schedule = "0 ? * * ? *" }), []string{"functions.report.schedule", "hours"}},
-		{"cron wrapper included", withFunction("report", func(f *Function) { f.Schedule = "cron(0 0 * * ? *)" }), []string{"functions.report.schedule", "minutes"}},
+		{"cron weekdays 08:30", withFunction("report", func(f *FunctionSettings) { f.Schedule = "30 8 ? * MON-FRI *" }), nil},
+		{"cron last day of month", withFunction("report", func(f *FunctionSettings) { f.Schedule = "0 12 L * ? *" }), nil},
+		{"cron second Tuesday", withFunction("report", func(f *FunctionSettings) { f.Schedule = "0/15 6 ? * 3#2 2026-2030" }), nil},
+		{"cron five fields (Unix style)", withFunction("report", func(f *FunctionSettings) { f.Schedule = "0 0 * * *" }), []string{"functions.report.schedule", `"0 0 * * *"`, "5 fields; want 6"}},
+		{"cron minute out of range", withFunction("report", func(f *FunctionSettings) { f.Schedule = "60 0 * * ? *" }), []string{"functions.report.schedule", "minutes", "60 is out of range 0-59"}},
+		{"cron both days set", withFunction("report", func(f *FunctionSettings) { f.Schedule = "0 0 1 * MON *" }), []string{"functions.report.schedule", "exactly one of day-of-month and day-of-week"}},
+		{"cron question mark in hours", withFunction("report", func(f *FunctionSettings) { f.Schedule = "0 ? * * ? *" }), []string{"functions.report.schedule", "hours"}},
+		{"cron wrapper included", withFunction("report", func(f *FunctionSettings) { f.Schedule = "cron(0 0 * * ? *)" }), []string{"functions.report.schedule", "minutes"}},
 		{"cors https origin", func(c *Config) {
 			c.API.CORSAllowedOrigins = []string{"https://app.example.com", "https://admin.example.com:8443"}
 		}, nil},
@@ -124,22 +124,22 @@ func TestValidate(t *testing.T) {
 		}, nil},
 		{"max upload too large for the processor timeout", func(c *Config) {
 			c.API.MaxUploadBytes = 1 << 30
-			setFunction(c, "processor", func(f *Function) { f.TimeoutSeconds = 60 })
+			setFunction(c, "processor", func(f *FunctionSettings) { f.TimeoutSeconds = 60 })
 		}, []string{"api.maxUploadBytes", "1073741824", "functions.processor.timeoutSeconds", "at least 108 s", "at most 576716800 bytes"}},
-		{"suffix wildcard", withFunction("processor", func(f *Function) { f.NotificationSuffixes = []string{"*.csv"} }), []string{"functions.processor.notificationSuffixes[0]", `"*.csv"`}},
-		{"suffixes on a function without an S3 trigger", withFunction("report", func(f *Function) { f.NotificationSuffixes = []string{".csv"} }), []string{"functions.report.notificationSuffixes", "no S3 trigger", "schedule"}},
-		{"schedule on a function without a schedule trigger", withFunction("api", func(f *Function) { f.Schedule = "0 0 * * ? *" }), []string{"functions.api.schedule", "no schedule trigger", "api"}},
+		{"suffix wildcard", withFunction("processor", func(f *FunctionSettings) { f.NotificationSuffixes = []string{"*.csv"} }), []string{"functions.processor.notificationSuffixes[0]", `"*.csv"`}},
+		{"suffixes on a function without an S3 trigger", withFunction("report", func(f *FunctionSettings) { f.NotificationSuffixes = []string{".csv"} }), []string{"functions.report.notificationSuffixes", "no S3 trigger", "schedule"}},
+		{"schedule on a function without a schedule trigger", withFunction("api", func(f *FunctionSettings) { f.Schedule = "0 0 * * ? *" }), []string{"functions.api.schedule", "no schedule trigger", "api"}},
 		{"configuration of an undeclared function", func(c *Config) { c.Functions["thumbnail"] = c.Functions["api"] }, []string{"functions.thumbnail", `no function "thumbnail" is declared; declared: ` + strings.Join(functions.Names(), ", ")}},
 		{"reserved concurrency 900 in total", func(c *Config) {
-			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 800 })
-			setFunction(c, "processor", func(f *Function) { f.ReservedConcurrency = 100 })
+			setFunction(c, "api", func(f *FunctionSettings) { f.ReservedConcurrency = 800 })
+			setFunction(c, "processor", func(f *FunctionSettings) { f.ReservedConcurrency = 100 })
 		}, nil},
 		{"reserved concurrency over 900 in total", func(c *Config) {
-			setFunction(c, "api", func(f *Function) { f.ReservedConcurrency = 800 })
-			setFunction(c, "processor", func(f *Function) { f.ReservedConcurrency = 100 })
-			setFunction(c, "report", func(f *Function) { f.ReservedConcurrency = 1 })
+			setFunction(c, "api", func(f *FunctionSettings) { f.ReservedConcurrency = 800 })
+			setFunction(c, "processor", func(f *FunctionSettings) { f.ReservedConcurrency = 100 })
+			setFunction(c, "report", func(f *FunctionSettings) { f.ReservedConcurrency = 1 })
 		}, []string{"functions.*.reservedConcurrency", "901", "api 800 + processor 100 + report 1", "900"}},
-		{"reserved concurrency negative", withFunction("report", func(f *Function) { f.ReservedConcurrency = -1 }), []string{"functions.report.reservedConcurrency", "-1"}},
+		{"reserved concurrency negative", withFunction("report", func(f *FunctionSettings) { f.ReservedConcurrency = -1 }), []string{"functions.report.reservedConcurrency", "-1"}},
 		{"peak fits the unreserved pool", func(c *Config) {
 			c.Peak = &Peak{RequestsPerSecond: 40, AverageDurationMs: 300}
 		}, nil},
@@ -173,8 +173,8 @@ func TestValidate(t *testing.T) {
 func TestValidateReportsEveryProblem(t *testing.T) {
 	c, _ := ForStage(StageProd)
 	pinProd(&c)
-	setFunction(&c, "api", func(f *Function) { f.MemoryMB = 64 })
-	setFunction(&c, "report", func(f *Function) { f.TimeoutSeconds = 1000; f.Schedule = "bad" })
+	setFunction(&c, "api", func(f *FunctionSettings) { f.MemoryMB = 64 })
+	setFunction(&c, "report", func(f *FunctionSettings) { f.TimeoutSeconds = 1000; f.Schedule = "bad" })
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("want errors")
@@ -204,7 +204,7 @@ func reserveAPI(c *Config, total int) {
 		if i == 0 {
 			n = total - (len(apiFunctions()) - 1)
 		}
-		setFunction(c, name, func(f *Function) { f.ReservedConcurrency = n })
+		setFunction(c, name, func(f *FunctionSettings) { f.ReservedConcurrency = n })
 	}
 }
 
@@ -226,11 +226,11 @@ func apiReservationKeys() string {
 }
 
 // withFunction returns a mutation of one function's configuration.
-func withFunction(name string, change func(*Function)) func(*Config) {
+func withFunction(name string, change func(*FunctionSettings)) func(*Config) {
 	return func(c *Config) { setFunction(c, name, change) }
 }
 
-func setFunction(c *Config, name string, change func(*Function)) {
+func setFunction(c *Config, name string, change func(*FunctionSettings)) {
 	f, ok := c.Functions[name]
 	if !ok {
 		panic("test: no function " + name)

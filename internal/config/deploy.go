@@ -1,6 +1,8 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/quota"
+
 	"fmt"
 	"regexp"
 	"slices"
@@ -94,12 +96,12 @@ var (
 // settings.
 func (c Config) validateDeploy(add func(string, string, ...any)) {
 	if c.Project != "" {
-		maxLen := maxBucketNameBytes - len(c.Stage) - 2 - BucketNameSuffixLen
+		maxLen := quota.MaxBucketNameBytes - len(c.Stage) - 2 - BucketNameSuffixLen
 		switch {
 		case !projectPattern.MatchString(c.Project):
 			add("project", "%q is not allowed; use lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen (it starts the bucket name and the stack name %q)", c.Project, c.AccountStackName())
 		case len(c.Project) > maxLen:
-			add("project", "%q has %d characters; allowed at most %d, so that the bucket name %q plus %d characters of the stack ID fits S3's %d", c.Project, len(c.Project), maxLen, c.BucketNamePrefix(), BucketNameSuffixLen, maxBucketNameBytes)
+			add("project", "%q has %d characters; allowed at most %d, so that the bucket name %q plus %d characters of the stack ID fits S3's %d", c.Project, len(c.Project), maxLen, c.BucketNamePrefix(), BucketNameSuffixLen, quota.MaxBucketNameBytes)
 		}
 		for _, p := range reservedBucketPrefixes {
 			if strings.HasPrefix(c.Project, p) {

@@ -1,9 +1,13 @@
 package config
 
-import "testing"
+import (
+	"testing"
+
+	"go-lambda-cdk/internal/cron"
+)
 
 // Minutes of the week used by the tests (Sunday 00:00 UTC is 0).
-func at(day, hour, minute int) int { return day*minutesPerDay + hour*60 + minute }
+func at(day, hour, minute int) int { return day*cron.MinutesPerDay + hour*60 + minute }
 
 const (
 	sun = iota
@@ -58,7 +62,7 @@ func TestProvisionedValidate(t *testing.T) {
 			checkValidation(t, err, tt.want)
 			for m, want := range tt.levels {
 				if got := s.At(m); got != want {
-					t.Errorf("at %s: %d, want %d", weekMinuteString(m), got, want)
+					t.Errorf("at %s: %d, want %d", cron.MinuteString(m), got, want)
 				}
 			}
 		})
@@ -84,13 +88,13 @@ func TestGBHoursPerDay(t *testing.T) {
 	if s.Max() != 50 {
 		t.Errorf("Max = %d, want 50", s.Max())
 	}
-	if half := (ProvisionedSchedule{}).GBHoursPerDay(512); half != [7]float64{} {
+	if half := (cron.Week{}).GBHoursPerDay(512); half != [7]float64{} {
 		t.Errorf("no schedule bills %v", half)
 	}
 }
 
 func TestValidateProvisionedTotal(t *testing.T) {
-	schedule := func(p Provisioned) ProvisionedSchedule {
+	schedule := func(p Provisioned) cron.Week {
 		s, err := p.Validate("p", 0)
 		if err != nil {
 			t.Fatal(err)
@@ -114,20 +118,5 @@ func TestValidateProvisionedTotal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checkValidation(t, ValidateProvisionedTotal(1000, tt.fns), tt.want)
 		})
-	}
-}
-
-// TestCronDayNames: a day name with a W or an L in it (WED, MON-WED) is a
-// name, not EventBridge's W (weekday) or L (last) marker.
-func TestCronDayNames(t *testing.T) {
-	for _, expr := range []string{"0 8 ? * WED *", "0 8 ? * MON-WED *", "0 8 ? * wed,SAT *", "0 8 ? * 6L *", "0 8 15W * ? *", "0 8 L * ? *", "0 8 ? * 2#1 *"} {
-		if err := ValidateCron(expr); err != nil {
-			t.Errorf("ValidateCron(%q) = %v", expr, err)
-		}
-	}
-	for _, expr := range []string{"0 8 ? * WEDL *", "0 8 ? * 9L *", "0 8 W * ? *"} {
-		if err := ValidateCron(expr); err == nil {
-			t.Errorf("ValidateCron(%q) accepted it", expr)
-		}
 	}
 }

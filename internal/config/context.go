@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // StageKey is the CDK context key that selects the stage preset.
@@ -65,8 +65,8 @@ func Load(context map[string]any) (Config, error) {
 // have that trigger.
 func Keys() []string {
 	var keys []string
-	var walk func(t reflect.Type, prefix string, decl *functions.Function)
-	walk = func(t reflect.Type, prefix string, decl *functions.Function) {
+	var walk func(t reflect.Type, prefix string, decl *functions.Declaration)
+	walk = func(t reflect.Type, prefix string, decl *functions.Declaration) {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name := jsonName(f)
@@ -95,7 +95,7 @@ func Keys() []string {
 
 // hasTrigger reports whether a field tagged trigger:"kind" applies to d; an
 // untagged field applies to every function.
-func hasTrigger(d functions.Function, kind string) bool {
+func hasTrigger(d functions.Declaration, kind string) bool {
 	return kind == "" || slices.Contains(d.Kinds(), kind)
 }
 
@@ -114,7 +114,7 @@ func unknownKey(key string, keys []string) string {
 	if rest, ok := strings.CutPrefix(key, "functions."); ok {
 		name, _, _ := strings.Cut(rest, ".")
 		if _, declared := functions.Lookup(name); !declared {
-			return fmt.Sprintf("no function %q is declared; declared: %s (stacks/functions/declared.go)", name, strings.Join(functions.Names(), ", "))
+			return fmt.Sprintf("no function %q is declared; declared: %s (functions/declared.go)", name, strings.Join(functions.Names(), ", "))
 		}
 	}
 	return fmt.Sprintf("not a configuration key; did you mean %s?", closestKey(key, keys))

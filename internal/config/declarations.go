@@ -1,6 +1,10 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/cron"
+
+	"go-lambda-cdk/internal/quota"
+
 	"errors"
 	"fmt"
 	"go/token"
@@ -10,12 +14,12 @@ import (
 	"slices"
 	"strings"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // DeclarationsFile is where the functions are declared, for messages.
-const DeclarationsFile = "stacks/functions/declared.go"
+const DeclarationsFile = "functions/declared.go"
 
 // UndeclaredWarnings warns about each lambda/<name> folder under moduleDir
 // that holds a main package although no function of declared has its name:
@@ -105,7 +109,7 @@ func ValidatePrefix(prefix string) error {
 
 // ValidateDeclarations checks the declared functions and reports every
 // problem at once, each naming the function and the field.
-func ValidateDeclarations(fns []functions.Function) error {
+func ValidateDeclarations(fns []functions.Declaration) error {
 	var errs []error
 	names := map[string]bool{}
 	paths := map[string]string{} // path -> function
@@ -127,8 +131,8 @@ func ValidateDeclarations(fns []functions.Function) error {
 		if f.Description == "" || len(f.Description) > functions.MaxDescriptionLength {
 			add("Description", "has %d characters; allowed 1 to %d", len(f.Description), functions.MaxDescriptionLength)
 		}
-		if max := f.MaxTimeoutSeconds(); f.TimeoutSeconds < MinTimeoutSeconds || f.TimeoutSeconds > max {
-			add("TimeoutSeconds", "%d is out of range; allowed %d to %d seconds", f.TimeoutSeconds, MinTimeoutSeconds, max)
+		if max := f.MaxTimeoutSeconds(); f.TimeoutSeconds < quota.MinTimeoutSeconds || f.TimeoutSeconds > max {
+			add("TimeoutSeconds", "%d is out of range; allowed %d to %d seconds", f.TimeoutSeconds, quota.MinTimeoutSeconds, max)
 		}
 		validateTriggerDeclarations(f, paths, add)
 		prefixes := map[string]bool{}
@@ -149,7 +153,7 @@ func ValidateDeclarations(fns []functions.Function) error {
 	return errors.Join(errs...)
 }
 
-func validateTriggerDeclarations(f functions.Function, paths map[string]string, add func(string, string, ...any)) {
+func validateTriggerDeclarations(f functions.Declaration, paths map[string]string, add func(string, string, ...any)) {
 	kinds := map[string]bool{}
 	for j, t := range f.Triggers {
 		field := fmt.Sprintf("Triggers[%d]", j)
@@ -185,7 +189,7 @@ func validateTriggerDeclarations(f functions.Function, paths map[string]string, 
 				}
 			}
 		case functions.Schedule:
-			if err := ValidateCron(t.Cron); err != nil {
+			if err := cron.Validate(t.Cron); err != nil {
 				add(field+".Cron", "%q: %v", t.Cron, err)
 			}
 		default:

@@ -1,6 +1,10 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/cron"
+
+	"go-lambda-cdk/internal/quota"
+
 	"errors"
 	"fmt"
 	"math"
@@ -8,29 +12,13 @@ import (
 	"slices"
 	"strings"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/stacks/functions"
 )
 
-// Lambda quotas, from the AWS Lambda developer guide, "Lambda quotas":
-// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+// Presigned upload URLs: api.uploadUrlExpirySeconds (the api function's
+// UPLOAD_URL_EXPIRY_SECONDS, read by internal/api).
 const (
-	MinMemoryMB           = 128
-	MaxMemoryMB           = 10240
-	MinTimeoutSeconds     = 1
-	MaxTimeoutSeconds     = 900
-	MaxAPITimeoutSeconds  = functions.MaxAPITimeoutSeconds // API Gateway REST integration timeout
-	MinEphemeralMB        = 512
-	MaxEphemeralMB        = 10240
-	MaxEnvironmentBytes   = 4096
-	MaxRetryAttempts      = 2
-	MinMaxEventAgeSeconds = 60
-	MaxMaxEventAgeSeconds = 21600
-	UnreservedConcurrency = 100     // always left unreserved in an account
-	MaxSinglePutBytes     = 5 << 30 // S3: largest object in one PUT
-	maxBucketNameBytes    = 63      // what the bucket name can take of the env budget
-	// Presigned upload URLs: api.uploadUrlExpirySeconds (the api
-	// function's UPLOAD_URL_EXPIRY_SECONDS, read by internal/api).
 	DefaultUploadURLExpirySeconds = 300
 	MaxUploadURLExpirySeconds     = 3600
 )
@@ -123,11 +111,11 @@ func (c Config) Validate() error {
 	c.validateAuth(add)
 	c.validateUploadFitsProcessors(add)
 	c.Bucket.validate(add)
-	if c.Async.RetryAttempts < 0 || c.Async.RetryAttempts > MaxRetryAttempts {
-		add("async.retryAttempts", "%d is out of range; allowed 0 to %d", c.Async.RetryAttempts, MaxRetryAttempts)
+	if c.Async.RetryAttempts < 0 || c.Async.RetryAttempts > quota.MaxRetryAttempts {
+		add("async.retryAttempts", "%d is out of range; allowed 0 to %d", c.Async.RetryAttempts, quota.MaxRetryAttempts)
 	}
-	if c.Async.MaxEventAgeSeconds < MinMaxEventAgeSeconds || c.Async.MaxEventAgeSeconds > MaxMaxEventAgeSeconds {
-		add("async.maxEventAgeSeconds", "%d is out of range; allowed %d to %d seconds (6 hours)", c.Async.MaxEventAgeSeconds, MinMaxEventAgeSeconds, MaxMaxEventAgeSeconds)
+	if c.Async.MaxEventAgeSeconds < quota.MinMaxEventAgeSeconds || c.Async.MaxEventAgeSeconds > quota.MaxMaxEventAgeSeconds {
+		add("async.maxEventAgeSeconds", "%d is out of range; allowed %d to %d seconds (6 hours)", c.Async.MaxEventAgeSeconds, quota.MinMaxEventAgeSeconds, quota.MaxMaxEventAgeSeconds)
 	}
 	if _, err := RetentionName(c.Logs.RetentionDays); err != nil {
 		add("logs.retentionDays", "%v", err)
@@ -141,18 +129,18 @@ func (f NamedFunction) validate(field string, stackEnv map[string]string, add fu
 	if !slices.Contains(architectures, f.Architecture) {
 		add(field+".architecture", "%q is not supported; allowed: %s", f.Architecture, quoteList(architectures))
 	}
-	if f.MemoryMB < MinMemoryMB || f.MemoryMB > MaxMemoryMB {
-		add(field+".memoryMB", "%d is out of range; allowed %d to %d MB", f.MemoryMB, MinMemoryMB, MaxMemoryMB)
+	if f.MemoryMB < quota.MinMemoryMB || f.MemoryMB > quota.MaxMemoryMB {
+		add(field+".memoryMB", "%d is out of range; allowed %d to %d MB", f.MemoryMB, quota.MinMemoryMB, quota.MaxMemoryMB)
 	}
-	if f.TimeoutSeconds < MinTimeoutSeconds || f.TimeoutSeconds > maxTimeout {
+	if f.TimeoutSeconds < quota.MinTimeoutSeconds || f.TimeoutSeconds > maxTimeout {
 		why := ""
-		if maxTimeout == MaxAPITimeoutSeconds {
+		if maxTimeout == quota.MaxAPITimeoutSeconds {
 			why = " (the function is behind the REST API, which gives up on its integration after 29 s, so a longer timeout could never answer a slow request)"
 		}
-		add(field+".timeoutSeconds", "%d is out of range; allowed %d to %d seconds%s", f.TimeoutSeconds, MinTimeoutSeconds, maxTimeout, why)
+		add(field+".timeoutSeconds", "%d is out of range; allowed %d to %d seconds%s", f.TimeoutSeconds, quota.MinTimeoutSeconds, maxTimeout, why)
 	}
-	if f.EphemeralStorageMB < MinEphemeralMB || f.EphemeralStorageMB > MaxEphemeralMB {
-		add(field+".ephemeralStorageMB", "%d is out of range; allowed %d to %d MB", f.EphemeralStorageMB, MinEphemeralMB, MaxEphemeralMB)
+	if f.EphemeralStorageMB < quota.MinEphemeralMB || f.EphemeralStorageMB > quota.MaxEphemeralMB {
+		add(field+".ephemeralStorageMB", "%d is out of range; allowed %d to %d MB", f.EphemeralStorageMB, quota.MinEphemeralMB, quota.MaxEphemeralMB)
 	}
 	if f.ReservedConcurrency < 0 {
 		add(field+".reservedConcurrency", "%d must not be negative (0 means unreserved)", f.ReservedConcurrency)
@@ -176,8 +164,8 @@ func (f NamedFunction) validate(field string, stackEnv map[string]string, add fu
 			add(field+".environment", "key %q is set by the stack; it cannot be overridden here", k)
 		}
 	}
-	if size > MaxEnvironmentBytes {
-		add(field+".environment", "variables take %d bytes (keys and values, including %d set by the stack); allowed at most %d bytes", size, mapBytes(stackEnv), MaxEnvironmentBytes)
+	if size > quota.MaxEnvironmentBytes {
+		add(field+".environment", "variables take %d bytes (keys and values, including %d set by the stack); allowed at most %d bytes", size, mapBytes(stackEnv), quota.MaxEnvironmentBytes)
 	}
 	f.validateTriggers(field, add)
 }
@@ -186,7 +174,7 @@ func (f NamedFunction) validate(field string, stackEnv map[string]string, add fu
 // declared with that trigger.
 func (f NamedFunction) validateTriggers(field string, add func(string, string, ...any)) {
 	if _, ok := f.Declaration.Schedule(); ok {
-		if err := ValidateCron(f.Schedule); err != nil {
+		if err := cron.Validate(f.Schedule); err != nil {
 			add(field+".schedule", "%q: %v", f.Schedule, err)
 		}
 	} else if f.Schedule != "" {
@@ -214,12 +202,12 @@ func validateSuffix(s string) error {
 // validateConcurrency checks reservations and the declared peak against
 // the account; schedules are the functions' provisioned concurrency (of
 // those whose schedule validated).
-func (c Config) validateConcurrency(schedules map[string]ProvisionedSchedule, add func(string, string, ...any)) {
-	if c.AccountConcurrency < UnreservedConcurrency {
-		add("accountConcurrency", "%d is below the %d executions Lambda always keeps unreserved", c.AccountConcurrency, UnreservedConcurrency)
+func (c Config) validateConcurrency(schedules map[string]cron.Week, add func(string, string, ...any)) {
+	if c.AccountConcurrency < quota.UnreservedConcurrency {
+		add("accountConcurrency", "%d is below the %d executions Lambda always keeps unreserved", c.AccountConcurrency, quota.UnreservedConcurrency)
 		return
 	}
-	reservable := c.AccountConcurrency - UnreservedConcurrency
+	reservable := c.AccountConcurrency - quota.UnreservedConcurrency
 	total := 0
 	var parts []string
 	for _, fn := range c.Functions.Named() {
@@ -229,7 +217,7 @@ func (c Config) validateConcurrency(schedules map[string]ProvisionedSchedule, ad
 		}
 	}
 	if total > reservable {
-		add("functions.*.reservedConcurrency", "together %d (%s) exceed the %d an account of %d can reserve (%d stay unreserved)", total, strings.Join(parts, " + "), reservable, c.AccountConcurrency, UnreservedConcurrency)
+		add("functions.*.reservedConcurrency", "together %d (%s) exceed the %d an account of %d can reserve (%d stay unreserved)", total, strings.Join(parts, " + "), reservable, c.AccountConcurrency, quota.UnreservedConcurrency)
 	}
 	if c.Peak == nil {
 		return
@@ -310,8 +298,8 @@ func (a API) validate(add func(string, string, ...any)) {
 			add(fmt.Sprintf("api.allowedContentTypes[%d]", i), "%q is not a media type like \"image/png\"", ct)
 		}
 	}
-	if a.MaxUploadBytes < 1 || a.MaxUploadBytes > MaxSinglePutBytes {
-		add("api.maxUploadBytes", "%d is out of range; allowed 1 to %d bytes (5 GiB, S3's limit for one PUT)", a.MaxUploadBytes, int64(MaxSinglePutBytes))
+	if a.MaxUploadBytes < 1 || a.MaxUploadBytes > quota.MaxSinglePutBytes {
+		add("api.maxUploadBytes", "%d is out of range; allowed 1 to %d bytes (5 GiB, S3's limit for one PUT)", a.MaxUploadBytes, int64(quota.MaxSinglePutBytes))
 	}
 	if a.UploadURLExpirySeconds < 1 || a.UploadURLExpirySeconds > MaxUploadURLExpirySeconds {
 		add("api.uploadUrlExpirySeconds", "%d is out of range; allowed 1 to %d seconds", a.UploadURLExpirySeconds, MaxUploadURLExpirySeconds)
@@ -323,9 +311,9 @@ var contentTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9
 // stackEnvironment is what the stack itself sets on a function, with the
 // bucket name at its longest, so that the 4 KB budget is checked before the
 // real name is known.
-func (c Config) stackEnvironment(d functions.Function) map[string]string {
+func (c Config) stackEnvironment(d functions.Declaration) map[string]string {
 	env := c.CommonEnvironment()
-	env[layout.EnvBucketName] = strings.Repeat("b", maxBucketNameBytes)
+	env[layout.EnvBucketName] = strings.Repeat("b", quota.MaxBucketNameBytes)
 	if _, ok := d.API(); ok {
 		for k, v := range c.APIEnvironment() {
 			env[k] = v

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/quota"
+
 	"os"
 	"slices"
 	"strings"
@@ -178,12 +180,12 @@ func TestBucketNameFits(t *testing.T) {
 	for _, stage := range Stages() {
 		c, _ := ForStage(stage)
 		pinProd(&c)
-		c.Project = strings.Repeat("a", maxBucketNameBytes-len(stage)-2-BucketNameSuffixLen)
+		c.Project = strings.Repeat("a", quota.MaxBucketNameBytes-len(stage)-2-BucketNameSuffixLen)
 		if err := c.Validate(); err != nil {
 			t.Fatalf("%s: longest project refused: %v", stage, err)
 		}
-		if n := len(c.BucketNamePrefix()) + BucketNameSuffixLen; n != maxBucketNameBytes {
-			t.Errorf("%s: longest bucket name has %d characters, want %d", stage, n, maxBucketNameBytes)
+		if n := len(c.BucketNamePrefix()) + BucketNameSuffixLen; n != quota.MaxBucketNameBytes {
+			t.Errorf("%s: longest bucket name has %d characters, want %d", stage, n, quota.MaxBucketNameBytes)
 		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"sort"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // Stages with a preset. Select one with `-c stage=NAME`; default dev.
@@ -77,7 +77,7 @@ type Config struct {
 // Functions configures each declared function by its name, the folder
 // under lambda/ (see package functions). ForStage fills in every declared
 // function; a key of no declared function is an error.
-type Functions map[string]Function
+type Functions map[string]FunctionSettings
 
 // Named returns the declared functions that f configures with their names
 // and declarations, in declaration order.
@@ -85,31 +85,30 @@ func (f Functions) Named() []NamedFunction {
 	var out []NamedFunction
 	for _, d := range functions.All() {
 		if c, ok := f[d.Name]; ok {
-			out = append(out, NamedFunction{Name: d.Name, Function: c, Declaration: d})
+			out = append(out, NamedFunction{Name: d.Name, FunctionSettings: c, Declaration: d})
 		}
 	}
 	return out
 }
 
-// NamedFunction is a Function's configuration with its name and
-// declaration.
+// NamedFunction is a function's settings with its name and declaration.
 type NamedFunction struct {
 	Name string
-	Function
-	Declaration functions.Function
+	FunctionSettings
+	Declaration functions.Declaration
 }
 
 // GOARCH is the Go architecture the function's Lambda architecture needs:
 // "arm64" or "amd64".
-func (f Function) GOARCH() string {
+func (f FunctionSettings) GOARCH() string {
 	if f.Architecture == ArchX86_64 {
 		return "amd64"
 	}
 	return "arm64"
 }
 
-// Function configures one Lambda function.
-type Function struct {
+// FunctionSettings configures one Lambda function.
+type FunctionSettings struct {
 	// Architecture is "arm64" or "x86_64". Default "arm64".
 	Architecture string `json:"architecture"`
 	// MemoryMB is the memory size, 128 to 10240 MB. Default 256 (dev), 512 (prod).
@@ -264,12 +263,12 @@ func ForStage(stage string) (Config, error) {
 		c.API.ThrottleRateLimit, c.API.ThrottleBurstLimit = 50, 100
 		c.API.CORSAllowedOrigins = []string{"*"}
 		c.Logs.RetentionDays = 7
-		c.forEachFunction(func(f *Function) { f.MemoryMB, f.LogLevel = 256, "DEBUG" })
+		c.forEachFunction(func(f *FunctionSettings) { f.MemoryMB, f.LogLevel = 256, "DEBUG" })
 	case StageProd:
 		c.API.ThrottleRateLimit, c.API.ThrottleBurstLimit = 500, 1000
 		c.Bucket.Versioned = true
 		c.Logs.RetentionDays = 90
-		c.forEachFunction(func(f *Function) { f.MemoryMB = 512 })
+		c.forEachFunction(func(f *FunctionSettings) { f.MemoryMB = 512 })
 	default:
 		return Config{}, fmt.Errorf("stage: %q is not a known stage; allowed: %s", stage, quoteList(Stages()))
 	}
@@ -284,8 +283,8 @@ func Stages() []string { return []string{StageDev, StageProd} }
 
 // defaultFunction is a declared function's configuration before the
 // stage's presets.
-func defaultFunction(d functions.Function) Function {
-	f := Function{
+func defaultFunction(d functions.Declaration) FunctionSettings {
+	f := FunctionSettings{
 		Architecture:       ArchARM64,
 		TimeoutSeconds:     d.TimeoutSeconds,
 		EphemeralStorageMB: 512,
@@ -301,7 +300,7 @@ func defaultFunction(d functions.Function) Function {
 	return f
 }
 
-func (c *Config) forEachFunction(f func(*Function)) {
+func (c *Config) forEachFunction(f func(*FunctionSettings)) {
 	for name, fn := range c.Functions {
 		f(&fn)
 		c.Functions[name] = fn

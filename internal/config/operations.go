@@ -1,13 +1,15 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/quota"
+
 	"fmt"
 	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // Deployment strategies: CodeDeploy's predefined deployment configurations
@@ -162,8 +164,8 @@ func (a Alarms) validate(add func(string, string, ...any)) {
 	if !(a.API5XXPercent > 0 && a.API5XXPercent <= 100) {
 		add("alarms.api5xxPercent", "%v is out of range; allowed more than 0 up to 100 (percent)", a.API5XXPercent)
 	}
-	if a.APILatencyP99Ms < 1 || a.APILatencyP99Ms > MaxAPITimeoutSeconds*1000 {
-		add("alarms.apiLatencyP99Ms", "%d is out of range; allowed 1 to %d ms (the REST API's integration timeout)", a.APILatencyP99Ms, MaxAPITimeoutSeconds*1000)
+	if a.APILatencyP99Ms < 1 || a.APILatencyP99Ms > quota.MaxAPITimeoutSeconds*1000 {
+		add("alarms.apiLatencyP99Ms", "%d is out of range; allowed 1 to %d ms (the REST API's integration timeout)", a.APILatencyP99Ms, quota.MaxAPITimeoutSeconds*1000)
 	}
 	if a.QueueOldestMessageSeconds < 60 || a.QueueOldestMessageSeconds > maxQueueRetentionSeconds {
 		add("alarms.queueOldestMessageSeconds", "%d is out of range; allowed 60 to %d seconds (the queue keeps messages 14 days)", a.QueueOldestMessageSeconds, maxQueueRetentionSeconds)

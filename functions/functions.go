@@ -1,5 +1,5 @@
 // Package functions declares the app's Lambda functions as data: one
-// [Function] per function, in [All]. Everything per function derives from
+// [Declaration] per function, in [All]. Everything per function derives from
 // that list: the stack's constructs (role statements and their cdk-nag
 // reasons, log group, asynchronous invocation, triggers), the configuration
 // keys functions.<name>.…, the zips the build step makes, the local run, the
@@ -18,10 +18,13 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"go-lambda-cdk/internal/quota"
 )
 
-// Function declares one Lambda function.
-type Function struct {
+// Declaration declares one Lambda function: what the team writes in
+// declared.go. The stage's settings for it are config.FunctionSettings.
+type Declaration struct {
 	// Name is the folder under lambda/ that holds the function's main
 	// package, and its name everywhere else: the configuration keys
 	// (functions.<name>.memoryMB), the zip (dist/<name>.zip) and, in
@@ -133,14 +136,11 @@ const (
 	// name, logical ID and a random suffix, cut to 64 characters).
 	MaxNameLength        = 24
 	MaxDescriptionLength = 256
-	// MaxAPITimeoutSeconds is the REST API's integration timeout: a longer
-	// function timeout could never answer a slow request.
-	MaxAPITimeoutSeconds = 29
 )
 
 // Access is what a function may do with the objects under one key prefix
 // of the app's bucket. Each flag becomes one role statement (see
-// [Function.Statements]).
+// [Declaration.Statements]).
 type Access struct {
 	// Prefix is the key prefix, ending in "/" (e.g. layout.ResultsPrefix).
 	Prefix string
@@ -170,7 +170,7 @@ type Statement struct {
 
 // Statements are the role statements the function's Access needs, in
 // declaration order: per prefix List, then Read, then Write.
-func (f Function) Statements() []Statement {
+func (f Declaration) Statements() []Statement {
 	var out []Statement
 	for _, a := range f.Access {
 		p := pascal(a.Prefix)
@@ -189,7 +189,7 @@ func (f Function) Statements() []Statement {
 
 // ObjectPrefixes are the prefixes the function's role holds object
 // wildcards for ("<bucket ARN>/<prefix>*"), in declaration order.
-func (f Function) ObjectPrefixes() []string {
+func (f Declaration) ObjectPrefixes() []string {
 	var out []string
 	for _, a := range f.Access {
 		if (a.Read || a.Write) && !slices.Contains(out, a.Prefix) {
@@ -201,7 +201,7 @@ func (f Function) ObjectPrefixes() []string {
 
 // WildcardReason is the cdk-nag reason for the object wildcards of the
 // function's role, naming its prefixes.
-func (f Function) WildcardReason() string {
+func (f Declaration) WildcardReason() string {
 	return "Object keys are generated at run time; the " + f.Name + " function's access is scoped to the key prefixes " +
 		strings.Join(f.ObjectPrefixes(), ", ") + " of the app's own bucket, the narrowest scope known at deploy time."
 }
@@ -216,18 +216,18 @@ const MetadataKey = "go-lambda-cdk:function"
 // ConstructID is the ID of the function's construct: its name in
 // PascalCase ("api" -> "Api"). Construct IDs are a public contract: the
 // logical IDs of its role, log group and function derive from it.
-func (f Function) ConstructID() string { return pascal(f.Name) }
+func (f Declaration) ConstructID() string { return pascal(f.Name) }
 
 // API returns the function's REST API trigger, if it has one.
-func (f Function) API() (API, bool) { return trigger[API](f) }
+func (f Declaration) API() (API, bool) { return trigger[API](f) }
 
 // ObjectCreated returns the function's S3 trigger, if it has one.
-func (f Function) ObjectCreated() (ObjectCreated, bool) { return trigger[ObjectCreated](f) }
+func (f Declaration) ObjectCreated() (ObjectCreated, bool) { return trigger[ObjectCreated](f) }
 
 // Schedule returns the function's schedule, if it has one.
-func (f Function) Schedule() (Schedule, bool) { return trigger[Schedule](f) }
+func (f Declaration) Schedule() (Schedule, bool) { return trigger[Schedule](f) }
 
-func trigger[T Trigger](f Function) (T, bool) {
+func trigger[T Trigger](f Declaration) (T, bool) {
 	for _, t := range f.Triggers {
 		if v, ok := t.(T); ok {
 			return v, true
@@ -240,22 +240,22 @@ func trigger[T Trigger](f Function) (T, bool) {
 // Async reports whether the function is invoked asynchronously (by S3, by
 // EventBridge or, with no trigger, by others), and so gets the stack's
 // asynchronous invocation settings and failure destination.
-func (f Function) Async() bool {
+func (f Declaration) Async() bool {
 	_, api := f.API()
 	return !api || len(f.Triggers) > 1
 }
 
 // MaxTimeoutSeconds is the largest timeout the function may have: 29 s
 // behind the REST API, else Lambda's 900 s.
-func (f Function) MaxTimeoutSeconds() int {
+func (f Declaration) MaxTimeoutSeconds() int {
 	if _, ok := f.API(); ok {
-		return MaxAPITimeoutSeconds
+		return quota.MaxAPITimeoutSeconds
 	}
-	return 900
+	return quota.MaxTimeoutSeconds
 }
 
 // Kinds lists the function's trigger kinds, or [KindNone].
-func (f Function) Kinds() []string {
+func (f Declaration) Kinds() []string {
 	if len(f.Triggers) == 0 {
 		return []string{KindNone}
 	}
@@ -268,7 +268,7 @@ func (f Function) Kinds() []string {
 
 // All returns the declared functions, in declaration order. The slice is a
 // copy: changing it changes nothing else.
-func All() []Function { return slices.Clone(declared) }
+func All() []Declaration { return slices.Clone(declared) }
 
 // Names returns the declared functions' names, in declaration order.
 func Names() []string {
@@ -280,10 +280,10 @@ func Names() []string {
 }
 
 // Lookup returns the declared function called name.
-func Lookup(name string) (Function, bool) {
-	i := slices.IndexFunc(declared, func(f Function) bool { return f.Name == name })
+func Lookup(name string) (Declaration, bool) {
+	i := slices.IndexFunc(declared, func(f Declaration) bool { return f.Name == name })
 	if i < 0 {
-		return Function{}, false
+		return Declaration{}, false
 	}
 	return declared[i], true
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 func TestOperationsPresets(t *testing.T) {
@@ -30,11 +30,11 @@ func TestOperationsPresets(t *testing.T) {
 		t.Errorf("prod with alert emails: warnings %q", w)
 	}
 	window := Provisioned{Windows: []Window{{Start: "0 8 * * ? *", End: "0 9 * * ? *", Value: 5}}}
-	setFn(&prod, "api", func(f *Function) { f.Provisioned = window })
+	setFn(&prod, "api", func(f *FunctionSettings) { f.Provisioned = window })
 	if w := prod.OperationsWarnings(); len(w) != 1 || !strings.Contains(w[0], "functions.api.provisioned.windows with deploy.strategy Canary10Percent5Minutes") {
 		t.Errorf("prod canary with windows: warnings %q", w)
 	}
-	setFn(&dev, "api", func(f *Function) { f.Provisioned = window })
+	setFn(&dev, "api", func(f *FunctionSettings) { f.Provisioned = window })
 	if w := dev.OperationsWarnings(); len(w) != 0 {
 		t.Errorf("dev (AllAtOnce) with windows: warnings %q", w)
 	}
@@ -77,31 +77,33 @@ func TestValidateOperations(t *testing.T) {
 		{"namespace with bad character", func(c *Config) { c.Metrics.Namespace = "shop*prod" }, []string{"metrics.namespace", `"shop*prod"`}},
 		{"namespace too long", func(c *Config) { c.Metrics.Namespace = strings.Repeat("n", 256) }, []string{"metrics.namespace", "1 to 255"}},
 		{"derived namespace from a bad project", func(c *Config) { c.Project = "shop$" }, []string{"metrics.namespace", `"shop$/dev"`}},
-		{"pre-traffic hook", func(c *Config) { setFn(c, "api", func(f *Function) { f.PreTrafficHook = "report" }) }, nil},
-		{"post-traffic hook undeclared", func(c *Config) { setFn(c, "api", func(f *Function) { f.PostTrafficHook = "smoke" }) }, []string{"functions.api.postTrafficHook", `no function "smoke" is declared; declared: ` + strings.Join(functions.Names(), ", ")}},
-		{"hook is itself", func(c *Config) { setFn(c, "api", func(f *Function) { f.PreTrafficHook = "api" }) }, []string{"functions.api.preTrafficHook", "the function itself"}},
+		{"pre-traffic hook", func(c *Config) { setFn(c, "api", func(f *FunctionSettings) { f.PreTrafficHook = "report" }) }, nil},
+		{"post-traffic hook undeclared", func(c *Config) { setFn(c, "api", func(f *FunctionSettings) { f.PostTrafficHook = "smoke" }) }, []string{"functions.api.postTrafficHook", `no function "smoke" is declared; declared: ` + strings.Join(functions.Names(), ", ")}},
+		{"hook is itself", func(c *Config) { setFn(c, "api", func(f *FunctionSettings) { f.PreTrafficHook = "api" }) }, []string{"functions.api.preTrafficHook", "the function itself"}},
 		{"provisioned window", func(c *Config) {
-			setFn(c, "api", func(f *Function) {
+			setFn(c, "api", func(f *FunctionSettings) {
 				f.Provisioned = Provisioned{Baseline: 1, Windows: []Window{{Start: "0 8 ? * MON-FRI *", End: "0 10 ? * MON-FRI *", Value: 20}}}
 			})
 		}, nil},
 		{"provisioned over the reservation", func(c *Config) {
-			setFn(c, "api", func(f *Function) { f.ReservedConcurrency, f.Provisioned.Baseline = 5, 6 })
+			setFn(c, "api", func(f *FunctionSettings) { f.ReservedConcurrency, f.Provisioned.Baseline = 5, 6 })
 		}, []string{"functions.api.provisioned.baseline", "6 exceeds the function's reserved concurrency of 5"}},
 		{"provisioned over the account", func(c *Config) {
 			c.AccountConcurrency = 200
-			setFn(c, "processor", func(f *Function) { f.Provisioned.Baseline = 60 })
-			setFn(c, "report", func(f *Function) { f.Provisioned.Baseline = 50 })
+			setFn(c, "processor", func(f *FunctionSettings) { f.Provisioned.Baseline = 60 })
+			setFn(c, "report", func(f *FunctionSettings) { f.Provisioned.Baseline = 50 })
 		}, []string{"functions.*.provisioned", "110 concurrent executions", "processor provisions 60", "report provisions 50", "over the 100 an account of 200 allows"}},
 		{"provisioned elsewhere leaves the peak short", func(c *Config) {
 			c.Peak = &Peak{RequestsPerSecond: 400, AverageDurationMs: 1000}
 			c.API.ThrottleRateLimit = 400
-			setFn(c, "processor", func(f *Function) {
+			setFn(c, "processor", func(f *FunctionSettings) {
 				f.Provisioned.Windows = []Window{{Start: "0 1 * * ? *", End: "0 2 * * ? *", Value: 600}}
 			})
 		}, []string{"peak", "400 concurrent executions needed", "unreserved concurrency (900 - 600 reserved or provisioned elsewhere)"}},
 		{"provisioned cron malformed", func(c *Config) {
-			setFn(c, "report", func(f *Function) { f.Provisioned.Windows = []Window{{Start: "0 8 * *", End: "0 9 * * ? *", Value: 1}} })
+			setFn(c, "report", func(f *FunctionSettings) {
+				f.Provisioned.Windows = []Window{{Start: "0 8 * *", End: "0 9 * * ? *", Value: 1}}
+			})
 		}, []string{"functions.report.provisioned.windows[0].start", `"0 8 * *"`}},
 	}
 	for _, tt := range tests {
@@ -137,7 +139,7 @@ func TestOperationsFromContext(t *testing.T) {
 }
 
 // setFn changes one function's configuration.
-func setFn(c *Config, name string, f func(*Function)) {
+func setFn(c *Config, name string, f func(*FunctionSettings)) {
 	fn := c.Functions[name]
 	f(&fn)
 	c.Functions[name] = fn
@@ -152,7 +154,7 @@ func TestProvisionedCost(t *testing.T) {
 	}
 	// 1 all week, 21 on weekdays 08:00-10:00, at 512 MB: 12 GB-hours on
 	// Sunday and Saturday, 12 + 2 x 20 x 0.5 = 32 on weekdays.
-	setFn(&c, "api", func(f *Function) {
+	setFn(&c, "api", func(f *FunctionSettings) {
 		f.Provisioned = Provisioned{Baseline: 1, Windows: []Window{{Start: "0 8 ? * MON-FRI *", End: "0 10 ? * MON-FRI *", Value: 21}}}
 	})
 	lines := c.ProvisionedCost()

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // uploadRouteMethods are the methods an upload route may name: real HTTP

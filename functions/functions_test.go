@@ -8,16 +8,16 @@ import (
 func TestDerivedAttributes(t *testing.T) {
 	tests := []struct {
 		name       string
-		fn         Function
+		fn         Declaration
 		async      bool
 		maxTimeout int
 		kinds      []string
 	}{
-		{"api only", Function{Triggers: []Trigger{API{Paths: []string{"/a"}}}}, false, 29, []string{"api"}},
-		{"s3", Function{Triggers: []Trigger{ObjectCreated{Prefix: "in/"}}}, true, 900, []string{"s3"}},
-		{"schedule", Function{Triggers: []Trigger{Schedule{Cron: "0 0 * * ? *"}}}, true, 900, []string{"schedule"}},
-		{"no trigger: invoked by others", Function{}, true, 900, []string{"none"}},
-		{"api and s3", Function{Triggers: []Trigger{API{Paths: []string{"/a"}}, ObjectCreated{Prefix: "in/"}}}, true, 29, []string{"api", "s3"}},
+		{"api only", Declaration{Triggers: []Trigger{API{Paths: []string{"/a"}}}}, false, 29, []string{"api"}},
+		{"s3", Declaration{Triggers: []Trigger{ObjectCreated{Prefix: "in/"}}}, true, 900, []string{"s3"}},
+		{"schedule", Declaration{Triggers: []Trigger{Schedule{Cron: "0 0 * * ? *"}}}, true, 900, []string{"schedule"}},
+		{"no trigger: invoked by others", Declaration{}, true, 900, []string{"none"}},
+		{"api and s3", Declaration{Triggers: []Trigger{API{Paths: []string{"/a"}}, ObjectCreated{Prefix: "in/"}}}, true, 29, []string{"api", "s3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,7 +35,7 @@ func TestDerivedAttributes(t *testing.T) {
 }
 
 func TestStatements(t *testing.T) {
-	fn := Function{Access: []Access{
+	fn := Declaration{Access: []Access{
 		{Prefix: "user-data/", Write: true},
 		{Prefix: "results/", List: true, Read: true, Write: true},
 	}}
@@ -51,7 +51,7 @@ func TestStatements(t *testing.T) {
 	if got := fn.ObjectPrefixes(); !reflect.DeepEqual(got, []string{"user-data/", "results/"}) {
 		t.Errorf("ObjectPrefixes() = %v", got)
 	}
-	listOnly := Function{Access: []Access{{Prefix: "results/", List: true}}}
+	listOnly := Declaration{Access: []Access{{Prefix: "results/", List: true}}}
 	if got := listOnly.ObjectPrefixes(); len(got) != 0 {
 		t.Errorf("a list-only access holds no object wildcard, got %v", got)
 	}
@@ -59,7 +59,7 @@ func TestStatements(t *testing.T) {
 
 func TestConstructID(t *testing.T) {
 	for name, want := range map[string]string{"api": "Api", "thumbnail2": "Thumbnail2", "x": "X"} {
-		if got := (Function{Name: name}).ConstructID(); got != want {
+		if got := (Declaration{Name: name}).ConstructID(); got != want {
 			t.Errorf("ConstructID(%q) = %q, want %q", name, got, want)
 		}
 	}

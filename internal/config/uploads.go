@@ -1,6 +1,8 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/quota"
+
 	"time"
 
 	"go-lambda-cdk/internal/layout"
@@ -15,7 +17,7 @@ func (c Config) validateUploadFitsProcessors(add func(string, string, ...any)) {
 		return // reported by API.validate
 	}
 	for _, fn := range c.Functions.Named() {
-		if _, ok := fn.Declaration.ObjectCreated(); !ok || fn.TimeoutSeconds < MinTimeoutSeconds {
+		if _, ok := fn.Declaration.ObjectCreated(); !ok || fn.TimeoutSeconds < quota.MinTimeoutSeconds {
 			continue
 		}
 		if err := layout.CheckUploadFitsProcessor(c.API.MaxUploadBytes, time.Duration(fn.TimeoutSeconds)*time.Second); err != nil {

@@ -65,6 +65,6 @@ func TestValidateRefusesOverlappingSuffixes(t *testing.T) {
 		t.Skip("no declared function has an S3 trigger")
 	}
 	name := triggers[0].Function
-	setFunction(&c, name, func(f *Function) { f.NotificationSuffixes = []string{".csv", "data.csv"} })
+	setFunction(&c, name, func(f *FunctionSettings) { f.NotificationSuffixes = []string{".csv", "data.csv"} })
 	checkValidation(t, c.Validate(), []string{"functions." + name + ".notificationSuffixes", `".csv" and "data.csv" overlap`})
 }
