@@ -7,8 +7,8 @@
 //
 // It is plain Go with no CDK or jsii import, so the build step, the local
 // run and the tests can read it without starting the construct library.
-// Package stacks turns each declaration into constructs; package config
-// validates them (see config.ValidateDeclarations).
+// Package stacks turns each declaration into constructs; internal/declare
+// validates them (see declare.Validate).
 //
 // Add a function with `make new-function NAME=<name> TRIGGER=<kind>`, which
 // appends its declaration to declared.go.

@@ -14,6 +14,8 @@
 package main
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"context"
 	"fmt"
 	"io"
@@ -133,7 +135,7 @@ func synthWarnings(cfg config.Config, moduleDir string) ([]string, error) {
 	for _, fn := range functions(cfg) {
 		built = append(built, fn.Name)
 	}
-	undeclared, err := config.UndeclaredWarnings(moduleDir, built)
+	undeclared, err := declare.UndeclaredWarnings(moduleDir, built)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@
 package main
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"context"
 	"errors"
 	"flag"
@@ -56,7 +58,7 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	undeclared, err := config.UndeclaredWarnings(moduleDir, declared)
+	undeclared, err := declare.UndeclaredWarnings(moduleDir, declared)
 	if err != nil {
 		return err
 	}

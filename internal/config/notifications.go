@@ -1,6 +1,8 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"fmt"
 	"strings"
 )
@@ -40,7 +42,7 @@ func (c Config) s3Triggers() []s3Trigger {
 }
 
 // overlapsAllowed says what validateS3Overlaps accepts, for messages.
-const overlapsAllowed = `allowed: prefixes neither of which starts with the other, or suffixes on both triggers none of which ends with another (e.g. the same prefix with ".csv" for one function and ".png" for the other); prefixes are declared in ` + DeclarationsFile + `, suffixes are functions.<name>.notificationSuffixes`
+const overlapsAllowed = `allowed: prefixes neither of which starts with the other, or suffixes on both triggers none of which ends with another (e.g. the same prefix with ".csv" for one function and ".png" for the other); prefixes are declared in ` + declare.File + `, suffixes are functions.<name>.notificationSuffixes`
 
 // validateS3Overlaps refuses S3 triggers that S3 would refuse at deploy:
 // two functions whose triggers can match one key, and one function whose

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"go-lambda-cdk/internal/cron"
 
 	"go-lambda-cdk/internal/quota"
@@ -87,7 +89,7 @@ func (c Config) Validate() error {
 		add("project", "must not be empty")
 	}
 	c.validateDeploy(add)
-	if err := ValidateDeclarations(functions.All()); err != nil {
+	if err := declare.Validate(functions.All()); err != nil {
 		errs = append(errs, err)
 	}
 	for _, name := range sortedKeys(c.Functions) {
@@ -185,18 +187,10 @@ func (f NamedFunction) validateTriggers(field string, add func(string, string, .
 		add(field+".notificationSuffixes", "%q is set, but the %s function has no S3 trigger (its triggers: %s)", f.NotificationSuffixes, f.Name, strings.Join(f.Declaration.Kinds(), ", "))
 	}
 	for i, s := range f.NotificationSuffixes {
-		if err := validateSuffix(s); err != nil {
+		if err := declare.ValidateSuffix(s); err != nil {
 			add(fmt.Sprintf("%s.notificationSuffixes[%d]", field, i), "%q %v", s, err)
 		}
 	}
-}
-
-// validateSuffix checks an S3 notification key suffix.
-func validateSuffix(s string) error {
-	if s == "" || strings.ContainsAny(s, "*?") {
-		return errors.New(`must be a non-empty literal suffix such as ".csv" (no wildcards)`)
-	}
-	return nil
 }
 
 // validateConcurrency checks reservations and the declared peak against

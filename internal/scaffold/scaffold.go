@@ -9,6 +9,8 @@
 package scaffold
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -24,7 +26,6 @@ import (
 	"time"
 
 	"go-lambda-cdk/functions"
-	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/local/events"
 )
 
@@ -33,7 +34,7 @@ type Options struct {
 	// ModuleDir is the root of the Go module (the folder with go.mod).
 	ModuleDir string
 	// Name is the function's name: its folders lambda/<name> and
-	// internal/<name>. Required; see config.ValidateName.
+	// internal/<name>. Required; see declare.ValidateName.
 	Name string
 	// Trigger is as ParseTrigger reads it. Required.
 	Trigger string
@@ -62,7 +63,7 @@ type File struct {
 // declarations file. It writes nothing.
 func Plan(opts Options) (functions.Declaration, []File, error) {
 	var errs []error
-	if err := config.ValidateName(opts.Name); err != nil {
+	if err := declare.ValidateName(opts.Name); err != nil {
 		errs = append(errs, fmt.Errorf("NAME: %w", err))
 	}
 	trigger, err := ParseTrigger(opts.Trigger)
@@ -73,20 +74,20 @@ func Plan(opts Options) (functions.Declaration, []File, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	declPath := filepath.Join(opts.ModuleDir, filepath.FromSlash(config.DeclarationsFile))
+	declPath := filepath.Join(opts.ModuleDir, filepath.FromSlash(declare.File))
 	src, err := os.ReadFile(declPath)
 	if err != nil {
 		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("read the declarations: %w", err))...)
 	}
 	names, err := declaredNames(src)
 	if err != nil {
-		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", config.DeclarationsFile, err))...)
+		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", declare.File, err))...)
 	}
 	for _, d := range opts.Declared {
 		names = append(names, d.Name)
 	}
 	if slices.Contains(names, opts.Name) {
-		errs = append(errs, fmt.Errorf("NAME: a function %q is already declared in %s", opts.Name, config.DeclarationsFile))
+		errs = append(errs, fmt.Errorf("NAME: a function %q is already declared in %s", opts.Name, declare.File))
 	}
 	for _, dir := range []string{path.Join("lambda", opts.Name), path.Join("internal", opts.Name)} {
 		if _, err := os.Stat(filepath.Join(opts.ModuleDir, filepath.FromSlash(dir))); err == nil && opts.Name != "" {
@@ -97,7 +98,7 @@ func Plan(opts Options) (functions.Declaration, []File, error) {
 		return functions.Declaration{}, nil, err
 	}
 	fn := newDeclaration(opts.Name, opts.Description, trigger)
-	if err := config.ValidateDeclarations(append(slices.Clone(opts.Declared), fn)); err != nil {
+	if err := declare.Validate(append(slices.Clone(opts.Declared), fn)); err != nil {
 		return fn, nil, err
 	}
 
@@ -107,9 +108,9 @@ func Plan(opts Options) (functions.Declaration, []File, error) {
 	}
 	declared, err := appendDeclaration(src, fn)
 	if err != nil {
-		return fn, nil, fmt.Errorf("%s: %w", config.DeclarationsFile, err)
+		return fn, nil, fmt.Errorf("%s: %w", declare.File, err)
 	}
-	return fn, append(files, File{Path: config.DeclarationsFile, Data: declared, Replace: true}), nil
+	return fn, append(files, File{Path: declare.File, Data: declared, Replace: true}), nil
 }
 
 // newDeclaration is the declaration the scaffold writes: timeout 10 s
@@ -351,7 +352,7 @@ func Run(opts Options, stdout io.Writer) error {
 	for _, f := range files[:len(files)-1] {
 		fmt.Fprintf(stdout, "  created   %s\n", f.Path)
 	}
-	fmt.Fprintf(stdout, "  declared  in %s: timeout %d s, bucket access %s\n", config.DeclarationsFile, fn.TimeoutSeconds, describeAccess(fn))
+	fmt.Fprintf(stdout, "  declared  in %s: timeout %d s, bucket access %s\n", declare.File, fn.TimeoutSeconds, describeAccess(fn))
 	handler := path.Join("internal", fn.Name, fn.Name+".go")
 	fmt.Fprintf(stdout, `next:
   1. write the handler in %s and its test: go test ./internal/%s/
@@ -360,7 +361,7 @@ func Run(opts Options, stdout io.Writer) error {
   4. make update-snapshots  # rewrites the stack snapshots and the local run's template fixture;
                             # review: git diff test/__snapshots__ internal/local/template/testdata
   5. make test
-`, handler, fn.Name, config.DeclarationsFile)
+`, handler, fn.Name, declare.File)
 	return nil
 }
 

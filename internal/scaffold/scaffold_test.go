@@ -1,6 +1,8 @@
 package scaffold
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,7 +13,6 @@ import (
 	"time"
 
 	"go-lambda-cdk/functions"
-	"go-lambda-cdk/internal/config"
 )
 
 func TestParseTrigger(t *testing.T) {
@@ -68,7 +69,7 @@ func newModule(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, dir, "go.mod", "module example.com/app\n\ngo 1.26\n")
-	write(t, dir, config.DeclarationsFile, declaredSrc)
+	write(t, dir, declare.File, declaredSrc)
 	return dir
 }
 
@@ -174,12 +175,12 @@ func TestCreatesEveryKind(t *testing.T) {
 			if main := files["lambda/"+tt.name+"/main.go"]; !strings.Contains(main, `"example.com/app/internal/`+tt.name+`"`) {
 				t.Errorf("main.go does not import the module's handler package:\n%s", main)
 			}
-			names, err := declaredNames([]byte(files[config.DeclarationsFile]))
+			names, err := declaredNames([]byte(files[declare.File]))
 			if err != nil || !slices.Equal(names, []string{"api", tt.name}) {
-				t.Fatalf("declared names %v (%v), want api then %s:\n%s", names, err, tt.name, files[config.DeclarationsFile])
+				t.Fatalf("declared names %v (%v), want api then %s:\n%s", names, err, tt.name, files[declare.File])
 			}
-			if want := declarationSource(tt.want); !strings.Contains(strings.Join(strings.Fields(files[config.DeclarationsFile]), " "), strings.Join(strings.Fields(want), " ")) {
-				t.Errorf("declarations lack\n%s\ngot\n%s", want, files[config.DeclarationsFile])
+			if want := declarationSource(tt.want); !strings.Contains(strings.Join(strings.Fields(files[declare.File]), " "), strings.Join(strings.Fields(want), " ")) {
+				t.Errorf("declarations lack\n%s\ngot\n%s", want, files[declare.File])
 			}
 			for _, w := range []string{"created   lambda/" + tt.name + "/main.go", "make update-snapshots", "make test"} {
 				if !strings.Contains(out.String(), w) {
@@ -208,7 +209,7 @@ func TestWriteRollsBack(t *testing.T) {
 		{Path: "lambda/x/main.go", Data: []byte("package main\n")},
 		{Path: "internal/x/x.go", Data: []byte("package x\n")},
 		{Path: "go.mod", Data: []byte("clobbered\n")}, // exists, not to replace: fails
-		{Path: config.DeclarationsFile, Data: []byte("changed\n"), Replace: true},
+		{Path: declare.File, Data: []byte("changed\n"), Replace: true},
 	})
 	if err == nil {
 		t.Fatal("writing over an existing file succeeded")

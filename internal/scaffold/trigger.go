@@ -1,13 +1,14 @@
 package scaffold
 
 import (
+	"go-lambda-cdk/internal/declare"
+
 	"go-lambda-cdk/internal/cron"
 
 	"fmt"
 	"strings"
 
 	"go-lambda-cdk/functions"
-	"go-lambda-cdk/internal/config"
 )
 
 // TriggerUsage describes the TRIGGER argument.
@@ -37,14 +38,14 @@ func ParseTrigger(spec string) (functions.Trigger, error) {
 		var paths []string
 		for _, p := range strings.Split(value, ",") {
 			p = strings.TrimSpace(p)
-			if err := config.ValidatePath(p); err != nil {
+			if err := declare.ValidatePath(p); err != nil {
 				return nil, fmt.Errorf("trigger %q: path %q %v", spec, p, err)
 			}
 			paths = append(paths, p)
 		}
 		return functions.API{Paths: paths}, nil
 	case functions.KindS3:
-		if err := config.ValidatePrefix(value); err != nil {
+		if err := declare.ValidatePrefix(value); err != nil {
 			return nil, fmt.Errorf("trigger %q: prefix %q %v", spec, value, err)
 		}
 		return functions.ObjectCreated{Prefix: value}, nil

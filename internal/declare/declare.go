@@ -1,4 +1,10 @@
-package config
+// Package declare checks the function declarations (package functions)
+// before anything is built from them: names, descriptions, timeouts, API
+// paths and routes, S3 prefixes and suffixes, schedules and bucket access.
+// Every problem is reported at once, each naming the declaration file, the
+// function and the field. It also warns about lambda/<name> folders that
+// no declaration builds.
+package declare
 
 import (
 	"go-lambda-cdk/internal/cron"
@@ -18,8 +24,9 @@ import (
 	"go-lambda-cdk/internal/bundle"
 )
 
-// DeclarationsFile is where the functions are declared, for messages.
-const DeclarationsFile = "functions/declared.go"
+// File is where the functions are declared, relative to the module, for
+// messages and for the scaffold that appends to it.
+const File = "functions/declared.go"
 
 // UndeclaredWarnings warns about each lambda/<name> folder under moduleDir
 // that holds a main package although no function of declared has its name:
@@ -44,7 +51,7 @@ func UndeclaredWarnings(moduleDir string, declared []string) ([]string, error) {
 		dir := path.Join(bundle.LambdaDir, f.Name)
 		out = append(out, fmt.Sprintf("%s holds a main package but no function %q is declared, so make package and make synth leave it out; "+
 			"declare it: add {Name: %q, ...} to %s, or move %s aside, run make new-function NAME=%s TRIGGER=<api:/path|s3:prefix/|schedule:cron|none> and move your code back",
-			dir, f.Name, f.Name, DeclarationsFile, dir, f.Name))
+			dir, f.Name, f.Name, File, dir, f.Name))
 	}
 	return out, nil
 }
@@ -107,16 +114,16 @@ func ValidatePrefix(prefix string) error {
 	return nil
 }
 
-// ValidateDeclarations checks the declared functions and reports every
+// Validate checks the declared functions and reports every
 // problem at once, each naming the function and the field.
-func ValidateDeclarations(fns []functions.Declaration) error {
+func Validate(fns []functions.Declaration) error {
 	var errs []error
 	names := map[string]bool{}
 	paths := map[string]string{} // path -> function
 	for i, f := range fns {
-		where := fmt.Sprintf("%s: function %q", DeclarationsFile, f.Name)
+		where := fmt.Sprintf("%s: function %q", File, f.Name)
 		if f.Name == "" {
-			where = fmt.Sprintf("%s: function #%d", DeclarationsFile, i+1)
+			where = fmt.Sprintf("%s: function #%d", File, i+1)
 		}
 		add := func(field, format string, args ...any) {
 			errs = append(errs, fmt.Errorf("%s: %s: %s", where, field, fmt.Sprintf(format, args...)))
@@ -184,7 +191,7 @@ func validateTriggerDeclarations(f functions.Declaration, paths map[string]strin
 				add(field+".Prefix", "%q %v", t.Prefix, err)
 			}
 			for k, s := range t.Suffixes {
-				if err := validateSuffix(s); err != nil {
+				if err := ValidateSuffix(s); err != nil {
 					add(fmt.Sprintf("%s.Suffixes[%d]", field, k), "%q %v", s, err)
 				}
 			}
@@ -196,4 +203,23 @@ func validateTriggerDeclarations(f functions.Declaration, paths map[string]strin
 			add(field, "unknown trigger type %T", t)
 		}
 	}
+}
+
+// ValidateSuffix checks an S3 notification key suffix.
+func ValidateSuffix(s string) error {
+	if s == "" || strings.ContainsAny(s, "*?") {
+		return errors.New(`must be a non-empty literal suffix such as ".csv" (no wildcards)`)
+	}
+	return nil
+}
+
+// quoteList is values sorted, quoted and comma-separated, for messages.
+func quoteList(values []string) string {
+	s := slices.Clone(values)
+	slices.Sort(s)
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
 }

@@ -1,4 +1,4 @@
-package config
+package declare
 
 import (
 	"os"
@@ -10,14 +10,14 @@ import (
 )
 
 func TestDeclaredFunctionsAreValid(t *testing.T) {
-	if err := ValidateDeclarations(functions.All()); err != nil {
+	if err := Validate(functions.All()); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// TestValidateDeclarations has one case per rule: each changes a valid
+// TestValidate has one case per rule: each changes a valid
 // declaration and expects no error or one containing every fragment.
-func TestValidateDeclarations(t *testing.T) {
+func TestValidate(t *testing.T) {
 	valid := func() functions.Declaration {
 		return functions.Declaration{
 			Name: "thumbnail", Description: "Makes thumbnails", TimeoutSeconds: 30,
@@ -108,7 +108,7 @@ func TestValidateDeclarations(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := valid()
 			tt.change(&f)
-			err := ValidateDeclarations(append(tt.others, f))
+			err := Validate(append(tt.others, f))
 			checkValidation(t, err, tt.want)
 		})
 	}
@@ -143,7 +143,7 @@ func TestUndeclaredWarnings(t *testing.T) {
 		{"every folder declared", map[string]string{"lambda/a/main.go": mainPkg, "lambda/b/main.go": mainPkg}, []string{"a", "b"}, nil},
 		{"one folder undeclared", map[string]string{"lambda/a/main.go": mainPkg, "lambda/thumbs/main.go": mainPkg}, []string{"a"}, [][]string{{
 			"lambda/thumbs holds a main package but no function \"thumbs\" is declared, so make package and make synth leave it out",
-			`add {Name: "thumbs", ...} to ` + DeclarationsFile, "make new-function NAME=thumbs TRIGGER="}}},
+			`add {Name: "thumbs", ...} to ` + File, "make new-function NAME=thumbs TRIGGER="}}},
 		{"two undeclared, sorted", map[string]string{"lambda/z/main.go": mainPkg, "lambda/y/main.go": mainPkg}, nil, [][]string{{"lambda/y "}, {"lambda/z "}}},
 		{"not a main package, no Go files, a file", map[string]string{
 			"lambda/a/main.go": mainPkg, "lambda/lib/lib.go": "package lib\n", "lambda/docs/README.md": "notes\n", "lambda/notes.txt": "x\n"}, []string{"a"}, nil},
@@ -166,5 +166,23 @@ func TestUndeclaredWarnings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func checkValidation(t *testing.T, err error, want []string) {
+	t.Helper()
+	if want == nil {
+		if err != nil {
+			t.Fatalf("want valid, got:\n%v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatalf("want an error containing %q, got none", want)
+	}
+	for _, frag := range want {
+		if !strings.Contains(err.Error(), frag) {
+			t.Errorf("error does not contain %q:\n%v", frag, err)
+		}
 	}
 }
