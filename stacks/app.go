@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -18,34 +19,32 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
-	"go-lambda-cdk/internal/cron"
 	"go-lambda-cdk/internal/layout"
 )
 
 // Assets maps a function's name to the path of its zip.
 type Assets map[string]string
 
-// NewAppStack defines one stage of the app: the bucket, the failure queue
-// and its alarm, then every declared function (package functions) with its
-// role, log group and triggers — the REST API, bucket notifications and
-// schedules. cfg must have passed Validate; every function in it must have
-// an entry in assets.
+// NewAppStack defines one stage of the app from its plan: the bucket, the
+// failure queue and its alarm, then every declared function (package
+// functions) with its role, log group and triggers — the REST API, bucket
+// notifications and schedules. Every function of the plan must have an
+// entry in assets; the plan itself was checked when it was made, so
+// nothing here fails on configuration.
 //
-// The prod stack is pinned to cfg.Prods account and region; dev is
+// The prod stack is pinned to the plan's prod account and region; dev is
 // environment-agnostic.
-func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (awscdk.Stack, error) {
-	for _, fn := range cfg.Functions.Named() {
+func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (awscdk.Stack, error) {
+	for _, fn := range plan.Functions {
 		if assets[fn.Name] == "" {
 			return nil, fmt.Errorf("function %s: no asset (zip) was built for it", fn.Name)
 		}
 	}
-	logRetention, err := retention(cfg.Logs.RetentionDays)
-	if err != nil {
-		return nil, err
-	}
+	cfg := plan.Config
+	logRetention := awslogs.RetentionDays(plan.RetentionName)
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
 		Env:         environment(cfg),
-		Description: jsii.String(fmt.Sprintf("%s (%s): REST API, S3 upload processing and nightly report on AWS Lambda", cfg.Project, cfg.Stage)),
+		Description: jsii.String(plan.Description),
 	})
 	// Dashboards and scalable targets take tags only in CloudFormation's
 	// newest schema (cfn-lint 1.51 refuses them); they are found by name
@@ -64,22 +63,18 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	a.queue = newFailureQueue(stack, removal)
 	a.alerts = newAlertTopic(stack, cfg, removal)
 	a.queueAlarms()
-	schedules, err := cfg.Schedules()
-	if err != nil {
-		return nil, err
-	}
 	a.functions = map[string]*GoFunction{}
-	for _, fn := range cfg.Functions.Named() {
-		f, err := a.addFunction(fn, assets[fn.Name], schedules[fn.Name])
+	for _, fn := range plan.Functions {
+		f, err := a.addFunction(fn, assets[fn.Name])
 		if err != nil {
 			return nil, err
 		}
 		a.functions[fn.Name] = f
 	}
 	// Deployments come last: a hook may be any function.
-	for _, fn := range cfg.Functions.Named() {
+	for _, fn := range plan.Functions {
 		f := a.functions[fn.Name]
-		a.deployment(f, a.functionAlarms(f, fn), a.functions[fn.PreTrafficHook], a.functions[fn.PostTrafficHook])
+		a.deployment(f, a.functionAlarms(f, fn.NamedFunction), a.functions[fn.PreTrafficHook], a.functions[fn.PostTrafficHook])
 	}
 	setNotifications(a.bucket, a.notifications, a.notifyPermissions)
 	if a.restAPI != nil {
@@ -118,29 +113,42 @@ type app struct {
 	notifyPermissions []constructs.IConstruct
 }
 
+// goFunctionProps adapts a function's plan to GoFunction's props: the one
+// place where the plan meets the construct. Provisioned concurrency with
+// windows belongs to Application Auto Scaling (scheduleProvisioned), so
+// the alias gets the baseline only without windows.
+func (a *app) goFunctionProps(fn config.FunctionPlan, asset string) GoFunctionProps {
+	env := map[string]*string{layout.EnvBucketName: a.bucketName.Name}
+	for k, v := range fn.Environment {
+		env[k] = jsii.String(v)
+	}
+	arch := awslambda.Architecture_ARM_64()
+	if fn.Architecture == config.ArchX86_64 {
+		arch = awslambda.Architecture_X86_64()
+	}
+	baseline := fn.Provisioned.Baseline
+	if len(fn.Provisioned.Windows) > 0 {
+		baseline = 0
+	}
+	return GoFunctionProps{
+		Name: fn.Name, Description: fn.Declaration.Description, Asset: asset,
+		MemorySize: fn.MemoryMB, Timeout: time.Duration(fn.TimeoutSeconds) * time.Second, EphemeralStorageSize: fn.EphemeralStorageMB,
+		Architecture: arch, Environment: env, ApplicationLogLevel: fn.LogLevel, SystemLogLevel: fn.SystemLogLevel,
+		LogRetention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
+		ReservedConcurrency: fn.ReservedConcurrency, ProvisionedBaseline: baseline,
+	}
+}
+
 // addFunction creates one declared function with its role statements, its
 // asynchronous invocation settings, its provisioned concurrency schedule and
 // its triggers, all on its live alias. Per-function resources go here.
-func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cron.Week) (*GoFunction, error) {
+func (a *app) addFunction(fn config.FunctionPlan, asset string) (*GoFunction, error) {
 	d := fn.Declaration
-	env := map[string]*string{layout.EnvBucketName: a.bucketName.Name}
-	for k, v := range a.cfg.CommonEnvironment() {
-		env[k] = jsii.String(v)
-	}
-	if _, ok := d.API(); ok {
-		for k, v := range a.cfg.APIEnvironment() {
-			env[k] = jsii.String(v)
-		}
-	}
-	arch, err := architecture(fn.Architecture)
+	f, err := NewGoFunction(a.stack, d.ConstructID(), a.goFunctionProps(fn, asset))
 	if err != nil {
-		return nil, fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
+		return nil, err
 	}
-	f := NewGoFunction(a.stack, d.ConstructID(), GoFunctionProps{
-		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.FunctionSettings, Architecture: arch,
-		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
-	})
-	scheduleProvisioned(f.Alias, fn.Provisioned, provisioned.Max())
+	scheduleProvisioned(f.Alias, fn.Provisioned, fn.ProvisionedWeek.Max())
 	a.grantBucketAccess(f, d)
 	if d.Async() {
 		f.Alias.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
@@ -154,7 +162,7 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cro
 		case functions.API:
 			a.routeAPI(f, t)
 		case functions.ObjectCreated:
-			a.notifyOnObjectCreated(f, t.Prefix, fn.NotificationSuffixes)
+			a.notifyOnObjectCreated(f, t.Prefix, fn.Suffixes)
 		case functions.Schedule:
 			a.schedule(f, fn.Schedule)
 		default:

@@ -87,16 +87,20 @@ func TestSynthWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Auth.Mode = config.AuthModeNone // a configuration warning
+	plan, err := config.NewPlan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	undeclared := "zzundeclared"
-	for _, fn := range functions(cfg) {
+	for _, fn := range plan.BuildTargets() {
 		writeMain(t, filepath.Join(dir, fn.Dir))
 		if fn.Name == undeclared {
 			t.Fatalf("%s is declared; pick another name for the test", undeclared)
 		}
 	}
 	writeMain(t, filepath.Join(dir, "lambda", undeclared))
-	got, err := synthWarnings(cfg, dir)
+	got, err := synthWarnings(plan, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
