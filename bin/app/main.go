@@ -11,11 +11,14 @@
 // that wrote the output folder (see internal/synthcache), it exits at once,
 // without starting the jsii kernel, and the CDK CLI reads that assembly.
 // SYNTH_CACHE=off makes it synthesize anyway.
+//
+// `go run ./bin/app -print stack-name -stage dev [-c key=value ...]` prints
+// the stage's stack name (account-stack-name: the account stack's) from
+// cdk.json's context and the -c settings, without synthesizing: the
+// Makefile asks it rather than spelling the names itself.
 package main
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"context"
 	"fmt"
 	"io"
@@ -28,10 +31,20 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/stacks"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		// `app -print stack-name ...`: what the Makefile asks the app;
+		// no synth, no jsii kernel.
+		if err := printName(os.Args[1:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Stderr)
 	stop()

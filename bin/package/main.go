@@ -13,8 +13,6 @@
 package main
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"context"
 	"errors"
 	"flag"
@@ -30,6 +28,7 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/declare"
 )
 
 func main() {

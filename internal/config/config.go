@@ -7,12 +7,12 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/quota"
-
 	"fmt"
 	"sort"
+	"strings"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/quota"
 )
 
 // Stages with a preset. Select one with `-c stage=NAME`; default dev.
@@ -333,9 +333,20 @@ func (c *Config) forEachFunction(f func(*FunctionSettings)) {
 	}
 }
 
-// StackName is the CloudFormation stack name of the stage, e.g.
-// "GoLambdaCdk-dev".
-func (c Config) StackName() string { return "GoLambdaCdk-" + c.Stage }
+// StackName is the CloudFormation stack name of the stage: the project
+// name in PascalCase, a hyphen and the stage, e.g. "GoLambdaCdk-dev" for
+// the default project "go-lambda-cdk". Like the account stack's name
+// (AccountStackName) it follows the project: changing project names a new
+// stack, which CloudFormation creates beside the old one.
+func (c Config) StackName() string {
+	var b strings.Builder
+	for _, part := range strings.Split(c.Project, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String() + "-" + c.Stage
+}
 
 func quoteList(values []string) string {
 	s := append([]string(nil), values...)

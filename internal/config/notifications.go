@@ -1,10 +1,10 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"fmt"
 	"strings"
+
+	"go-lambda-cdk/internal/declare"
 )
 
 // S3 refuses a bucket notification configuration in which two entries for

@@ -2,7 +2,6 @@ package config
 
 import (
 	"go-lambda-cdk/internal/cron"
-
 	"go-lambda-cdk/internal/quota"
 
 	"errors"

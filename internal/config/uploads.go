@@ -1,11 +1,10 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/quota"
-
 	"time"
 
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/quota"
 )
 
 // validateUploadFitsProcessors checks that the largest upload the API

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"go-lambda-cdk/internal/cron"
 
 	"go-lambda-cdk/internal/quota"
@@ -15,6 +13,7 @@ import (
 	"strings"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/internal/layout"
 )
 
