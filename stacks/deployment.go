@@ -155,11 +155,11 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 		// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
 		statement("InvokeTrafficHooks", []string{"lambda:InvokeFunction"}, invoked)
 	}
-	if a.deployments == nil {
-		a.deployments = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), nil)
+	if a.codeDeployApp == nil {
+		a.codeDeployApp = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), nil)
 	}
 	group := awscodedeploy.NewLambdaDeploymentGroup(fn.Construct, jsii.String("Deployment"), &awscodedeploy.LambdaDeploymentGroupProps{
-		Application:      a.deployments,
+		Application:      a.codeDeployApp,
 		Alias:            fn.Alias,
 		DeploymentConfig: awscodedeploy.LambdaDeploymentConfig_FromLambdaDeploymentConfigName(fn.Construct, jsii.String("Strategy"), jsii.String(a.cfg.Deploy.DeploymentConfigName())),
 		Alarms:           &alarms,
