@@ -2,6 +2,7 @@ package config
 
 import (
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 
 	"slices"
 	"strings"
@@ -137,7 +138,7 @@ func TestValidateAuthAndEdge(t *testing.T) {
 				c.Prod.Region = "eu-west-1"
 			}
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }

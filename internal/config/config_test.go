@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/layout"
 )
 
@@ -165,7 +166,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(StageDev)
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/quota"
 )
 
@@ -74,7 +75,7 @@ func TestValidateDeploy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(tt.stage)
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }
@@ -120,23 +121,6 @@ func TestCheckAccountStackTarget(t *testing.T) {
 
 // checkValidation expects no error for a nil want, otherwise an error that
 // contains every fragment of want.
-func checkValidation(t *testing.T, err error, want []string) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("want valid, got:\n%v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("want an error containing %q, got none", want)
-	}
-	for _, frag := range want {
-		if !strings.Contains(err.Error(), frag) {
-			t.Errorf("error does not contain %q:\n%v", frag, err)
-		}
-	}
-}
 
 func TestContextFlagAndFile(t *testing.T) {
 	flags := ContextFlag{}

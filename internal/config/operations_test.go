@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 )
 
 func TestOperationsPresets(t *testing.T) {
@@ -113,7 +114,7 @@ func TestValidateOperations(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }

@@ -47,9 +47,9 @@ type Retention struct {
 
 // RetentionDays lists the days of every value in Retentions.
 func RetentionDays() []int {
-	days := make([]int, len(Retentions))
-	for i, r := range Retentions {
-		days[i] = r.Days
+	var days []int
+	for _, r := range Retentions {
+		days = append(days, r.Days)
 	}
 	return days
 }
