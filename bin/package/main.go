@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,7 +65,7 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 	}
 	all := make([]bundle.Target, len(declared))
 	for i, name := range declared {
-		all[i] = bundle.Target{Name: name, Dir: path.Join(bundle.LambdaDir, name)}
+		all[i] = bundle.ForFunction(name, "")
 	}
 	fns, err := selectFunctions(all, flags.Args())
 	if err != nil {
