@@ -9,8 +9,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/stacks/config"
 )
 
 // gitHubOIDCURL is the issuer of GitHub Actions' OIDC tokens.

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/internal/config"
 )
 
 // newAlertTopic creates the stage's alarm topic: encrypted with its own

@@ -9,20 +9,22 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
 
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 )
 
-// The REST API's protection, added once when the first api trigger creates
-// the API (app.routeAPI): who may call it (auth.*), the WAF web ACL
-// (api.wafRequestsPer5Minutes) and the custom domain (api.domainName).
+// The REST API, all of it: the API and its stage (newRestAPI), each api
+// trigger's routes (app.routeAPI), and its protection, added once when the
+// first api trigger creates the API: who may call it (auth.*), the WAF web
+// ACL (api.wafRequestsPer5Minutes) and the custom domain (api.domainName).
 
 // Reasons of the cdk-nag findings the API's settings accept.
 const (
-	publicPathReason = "The function's declaration makes this path public (stacks/functions: API.Public), e.g. a health check for uptime probes; it returns no user data."
+	publicPathReason = "The function's declaration makes this path public (functions: API.Public), e.g. a health check for uptime probes; it returns no user data."
 	authNoneReason   = "auth.mode is none: the dev stack's API is deliberately public (allowed in dev only; synth prints a warning)."
 	preflightReason  = "CORS preflight: browsers send OPTIONS without credentials, so it cannot carry a token; the function answers it with CORS headers only."
 )
@@ -266,4 +268,51 @@ func newCustomDomain(stack awscdk.Stack, cfg config.API, api awsapigateway.RestA
 	output(stack, "ApiCustomUrl", jsii.String(url), "Base URL of the REST API on its custom domain")
 	output(stack, "ApiDomainTarget", domain.DomainNameAliasDomainName(), "Regional domain name to point api.domainName at (CNAME, or a Route 53 alias with ApiDomainHostedZoneId)")
 	output(stack, "ApiDomainHostedZoneId", domain.DomainNameAliasHostedZoneId(), "Hosted zone ID of ApiDomainTarget, for a Route 53 alias record")
+}
+
+// newRestAPI creates the stage's REST API with JSON access logs and CORS;
+// each function with an api trigger adds its routes (app.routeAPI).
+func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awsapigateway.RestApi {
+	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     logRetention,
+		RemovalPolicy: removal,
+	})
+	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		// API Gateway's metrics are keyed by ApiName (and Stage): a name of
+		// its own per project and stage keeps another stage's, or another
+		// app's, requests out of this stage's alarms and dashboard
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+		RestApiName:    jsii.String(cfg.Project + "-" + cfg.Stage),
+		Description:    jsii.String(fmt.Sprintf("%s %s API", cfg.Project, cfg.Stage)),
+		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole: jsii.Bool(false),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(cfg.Stage),
+			ThrottlingRateLimit:  jsii.Number(cfg.API.ThrottleRateLimit),
+			ThrottlingBurstLimit: jsii.Number(cfg.API.ThrottleBurstLimit),
+			TracingEnabled:       jsii.Bool(cfg.Tracing),
+			MethodOptions:        uploadThrottles(cfg),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+				Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
+				RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
+				Status: jsii.Bool(true), User: jsii.Bool(false),
+			}),
+		},
+	})
+	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: each function behind the API validates every request body and parameter itself and answers 400/413 with a JSON error.")
+	suppress(api, "AwsSolutions-APIG6", "Execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-Logs_<id>/<stage>), outside the stack and without retention; the stage's JSON access logs cover every request. (Both need the region's API Gateway CloudWatch role, which the account stack sets.)")
+	return api
+}
+
+// routeAPI sends every method of each path to the function through a
+// Lambda proxy integration on the stage's REST API, behind its authorizer
+// (api.go).
+func (a *app) routeAPI(f *GoFunction, t functions.API) {
+	if a.restAPI == nil {
+		a.restAPI = newRestAPI(a.stack, a.cfg, a.logRetention, a.removal)
+		a.protectAPI()
+	}
+	integration := awsapigateway.NewLambdaIntegration(f.Alias, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
+	a.addMethods(t, integration)
 }

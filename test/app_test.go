@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // TestBadConfigThroughCLI runs the real CDK CLI on the app with bad context

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/layout"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // apiMethod is one AWS::ApiGateway::Method of a template.

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/awsemu"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // cfnLintIgnored are the cfn-lint rules switched off, each with its reason.

@@ -22,8 +22,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"go-lambda-cdk/internal/api"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/objects/objectstest"
-	"go-lambda-cdk/stacks/config"
 )
 
 // stackUUIDGroup is the last group of the UUID in AWS::StackId, the

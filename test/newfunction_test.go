@@ -91,7 +91,7 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	// declared. Only those: the configuration's and the declarations'
 	// tests, and the stack tests that derive their expectations from the
 	// declarations (of the CLI test, the cases that name functions).
-	if _, err := run("go", "test", "-short", "./stacks/config/", "./stacks/functions/"); err != nil {
+	if _, err := run("go", "test", "-short", "./internal/config/", "./internal/declare/", "./functions/"); err != nil {
 		t.Errorf("with a function of each kind added, the configuration's tests fail: %v", err)
 	}
 	if _, err := run("go", "test", "-short", "./test/", "-run", declarationTests, "-skip", declarationTestsSkip); err != nil {

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/metrics"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // weekdayPeak is a provisioned concurrency schedule for the api function:
@@ -604,10 +604,10 @@ func TestCdkNagOperationsVariants(t *testing.T) {
 // events reach the queue), every configuration key exists (config.Keys),
 // and every other alarm it refers to ("ErrorsAlarm") exists.
 type alarmAdvice struct {
-	functions map[string]functions.Function // by the function's logical ID
-	targets   map[string]bool               // Makefile targets
-	keys      map[string]bool               // configuration keys
-	alarmIDs  []string                      // logical IDs of the template's alarms
+	functions map[string]functions.Declaration // by the function's logical ID
+	targets   map[string]bool                  // Makefile targets
+	keys      map[string]bool                  // configuration keys
+	alarmIDs  []string                         // logical IDs of the template's alarms
 }
 
 var (
@@ -618,7 +618,7 @@ var (
 
 func newAlarmAdvice(t *testing.T, tpl template) alarmAdvice {
 	t.Helper()
-	a := alarmAdvice{functions: map[string]functions.Function{}, targets: map[string]bool{}, keys: map[string]bool{}}
+	a := alarmAdvice{functions: map[string]functions.Declaration{}, targets: map[string]bool{}, keys: map[string]bool{}}
 	for _, d := range functions.All() {
 		id, _ := tpl.one(t, "AWS::Lambda::Function", d.ConstructID()+"Function")
 		a.functions[id] = d
@@ -640,7 +640,7 @@ func newAlarmAdvice(t *testing.T, tpl template) alarmAdvice {
 // check returns what is wrong with the description d of alarm.
 func (a alarmAdvice) check(alarm map[string]any, d string) []string {
 	var problems []string
-	var fn *functions.Function
+	var fn *functions.Declaration
 	for _, dim := range asList(get(alarm, "Properties.Dimensions")) {
 		if get(dim, "Name") == "FunctionName" {
 			if f, ok := a.functions[refTarget(get(dim, "Value"))]; ok {

@@ -16,10 +16,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gkampitakis/go-snaps/snaps"
 
+	"go-lambda-cdk/functions"
 	localtemplate "go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 var stages = []string{"dev", "prod"}
@@ -58,7 +57,7 @@ func TestSnapshotIgnoresHandlerCode(t *testing.T) {
 }
 
 // declaredWith returns the first declared function with a trigger of kind.
-func declaredWith(t *testing.T, kind string) functions.Function {
+func declaredWith(t *testing.T, kind string) functions.Declaration {
 	t.Helper()
 	for _, d := range functions.All() {
 		if slices.Contains(d.Kinds(), kind) {
@@ -66,7 +65,7 @@ func declaredWith(t *testing.T, kind string) functions.Function {
 		}
 	}
 	t.Fatalf("no declared function has a %s trigger", kind)
-	return functions.Function{}
+	return functions.Declaration{}
 }
 
 // TestFunctions: every declared function gets its settings, its own log
@@ -756,11 +755,6 @@ func checkLocalFixture(t *testing.T, fixturePath string, context map[string]any)
 // function's lambda/<name> folder by the name the stack writes on it, so a
 // name that ends like a suffix of construct IDs ("thumbfn") keeps it whole.
 func TestLocalRunNamesFunctionsByDeclaredName(t *testing.T) {
-	cfg, err := config.Load(map[string]any{"stage": "dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := cfg.Functions.Named()[0].Function
 	asset := t.TempDir()
 	if err := os.WriteFile(filepath.Join(asset, "bootstrap"), []byte("placeholder"), 0o755); err != nil {
 		t.Fatal(err)
@@ -769,8 +763,10 @@ func TestLocalRunNamesFunctionsByDeclaredName(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			app := awscdk.NewApp(nil)
 			stack := awscdk.NewStack(app, jsii.String("Probe"), nil)
-			id := functions.Function{Name: name}.ConstructID()
-			stacks.NewGoFunction(stack, id, stacks.GoFunctionProps{Name: name, Description: "probe", Asset: asset, Config: settings})
+			id := functions.Declaration{Name: name}.ConstructID()
+			if _, err := stacks.NewGoFunction(stack, id, stacks.GoFunctionProps{Name: name, Description: "probe", Asset: asset}); err != nil {
+				t.Fatal(err)
+			}
 			data, err := json.Marshal(templateOf(t, stack))
 			if err != nil {
 				t.Fatal(err)
@@ -808,7 +804,7 @@ func sameSummary(t *testing.T, prefix string, stack, fixture map[string]string) 
 
 // liveAlias returns the logical ID of the live alias of a declared
 // function, checking that it is an alias of that function.
-func liveAlias(t *testing.T, tpl template, d functions.Function) string {
+func liveAlias(t *testing.T, tpl template, d functions.Declaration) string {
 	t.Helper()
 	return liveAliasOf(t, tpl, d.ConstructID())
 }

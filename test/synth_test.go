@@ -26,9 +26,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 func TestMain(m *testing.M) {
@@ -76,11 +76,8 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 		return s
 	}
 	context = withProdEnvironment(context)
-	cfg, err := config.Load(context)
+	plan, err := config.LoadPlan(context)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	// The feature flags in cdk.json change the template (e.g. how server
@@ -90,11 +87,11 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 		appContext[k] = v
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext})
-	stack, err := stacks.NewAppStack(app, cfg, placeholderAssets(t, content))
+	stack, err := stacks.NewAppStack(app, plan, placeholderAssets(t, content))
 	if err != nil {
 		t.Fatal(err)
 	}
-	account := stacks.NewAccountStack(app, cfg)
+	account := stacks.NewAccountStack(app, plan.Config)
 	stacks.CheckAwsSolutions(app)
 	s := synthesized{stack: stack, template: templateOf(t, stack), account: account, accountTemplate: templateOf(t, account)}
 	cache[string(key)] = s

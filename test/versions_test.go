@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // TestProcessorReadsObjectVersionsOnlyWhenVersioned: within one stage,

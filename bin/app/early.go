@@ -9,7 +9,6 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
 )
 
 // The environment variables through which the CDK CLI hands the context to
@@ -46,20 +45,11 @@ func contextFromEnvironment() (map[string]any, error) {
 	return context, nil
 }
 
-// functions lists what to build for a configuration.
-func functions(cfg config.Config) []bundle.Function {
-	var fns []bundle.Function
-	for _, fn := range cfg.Functions.Named() {
-		fns = append(fns, bundle.Function{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: fn.GOARCH()})
-	}
-	return fns
-}
-
 // builds is a bundle.Build running in the background, while the synth
 // cache computes its key and, when a synth is certain, the jsii kernel
 // starts.
 type builds struct {
-	fns     []bundle.Function
+	fns     []bundle.Target
 	cancel  context.CancelFunc
 	done    chan struct{}
 	results []bundle.Result
@@ -67,7 +57,7 @@ type builds struct {
 }
 
 // startBuilds starts building fns and returns at once.
-func startBuilds(ctx context.Context, fns []bundle.Function, progress io.Writer) *builds {
+func startBuilds(ctx context.Context, fns []bundle.Target, progress io.Writer) *builds {
 	ctx, cancel := context.WithCancel(ctx)
 	b := &builds{fns: fns, cancel: cancel, done: make(chan struct{})}
 	go func() {

@@ -11,6 +11,11 @@
 // that wrote the output folder (see internal/synthcache), it exits at once,
 // without starting the jsii kernel, and the CDK CLI reads that assembly.
 // SYNTH_CACHE=off makes it synthesize anyway.
+//
+// `go run ./bin/app -print stack-name -stage dev [-c key=value ...]` prints
+// the stage's stack name (account-stack-name: the account stack's) from
+// cdk.json's context and the -c settings, without synthesizing: the
+// Makefile asks it rather than spelling the names itself.
 package main
 
 import (
@@ -25,11 +30,21 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		// `app -print stack-name ...`: what the Makefile asks the app;
+		// no synth, no jsii kernel.
+		if err := printName(os.Args[1:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Stderr)
 	stop()
@@ -42,29 +57,30 @@ func main() {
 
 func run(ctx context.Context, stderr io.Writer) error {
 	start := time.Now()
-	cdkContext, cfg, err := loadConfig()
+	cdkContext, plan, err := loadPlan()
 	if err != nil {
 		return err
 	}
+	cfg := plan.Config
 	if err := cfg.CheckAccountStackTarget(os.Getenv(defaultAccountEnv)); err != nil {
 		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
 	}
 	// Provisioned concurrency bills whether used or not: say what it costs.
-	for _, line := range cfg.ProvisionedCost() {
+	for _, line := range plan.ProvisionedCost() {
 		fmt.Fprintln(stderr, "provisioned concurrency:", line)
 	}
 	moduleDir, err := bundle.FindModuleDir()
 	if err != nil {
 		return err
 	}
-	warnings, err := synthWarnings(cfg, moduleDir)
+	warnings, err := synthWarnings(plan, moduleDir)
 	if err != nil {
 		return err
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	builds := startBuilds(ctx, functions(cfg), stderr)
+	builds := startBuilds(ctx, plan.BuildTargets(), stderr)
 	defer builds.stop()
 	cache := openCache(cdkContext)
 	// When more than the zips changed, the synth is certain: the kernel
@@ -92,7 +108,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	t := time.Now()
-	if _, err := stacks.NewAppStack(app, cfg, assets); err != nil {
+	if _, err := stacks.NewAppStack(app, plan, assets); err != nil {
 		return err
 	}
 	stacks.NewAccountStack(app, cfg)
@@ -105,21 +121,18 @@ func run(ctx context.Context, stderr io.Writer) error {
 	return nil
 }
 
-// loadConfig reads the context the CDK CLI passed and the configuration it
-// gives, validated, without starting the jsii kernel.
-func loadConfig() (map[string]any, config.Config, error) {
+// loadPlan reads the context the CDK CLI passed and resolves the stage's
+// plan from it, without starting the jsii kernel.
+func loadPlan() (map[string]any, config.Plan, error) {
 	cdkContext, err := contextFromEnvironment()
 	if err != nil {
-		return nil, config.Config{}, fmt.Errorf("configuration:\n%w", err)
+		return nil, config.Plan{}, fmt.Errorf("configuration:\n%w", err)
 	}
-	cfg, err := config.Load(cdkContext)
+	plan, err := config.LoadPlan(cdkContext)
 	if err != nil {
-		return nil, config.Config{}, fmt.Errorf("configuration:\n%w", err)
+		return nil, config.Plan{}, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, config.Config{}, fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
-	}
-	return cdkContext, cfg, nil
+	return cdkContext, plan, nil
 }
 
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
@@ -128,14 +141,14 @@ func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecon
 // configuration's warnings, then one for each lambda/<name> folder under
 // moduleDir with a main package that synth does not build (no declared
 // function has its name).
-func synthWarnings(cfg config.Config, moduleDir string) ([]string, error) {
+func synthWarnings(plan config.Plan, moduleDir string) ([]string, error) {
 	var built []string
-	for _, fn := range functions(cfg) {
+	for _, fn := range plan.Functions {
 		built = append(built, fn.Name)
 	}
-	undeclared, err := config.UndeclaredWarnings(moduleDir, built)
+	undeclared, err := declare.UndeclaredWarnings(moduleDir, built)
 	if err != nil {
 		return nil, err
 	}
-	return append(cfg.Warnings(), undeclared...), nil
+	return append(plan.Warnings(), undeclared...), nil
 }

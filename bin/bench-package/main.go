@@ -87,10 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // bench holds a copy of the module with 8 functions under lambda/.
 type bench struct {
-	tmp       string            // removed at the end
-	moduleDir string            // the copy
-	fns       []bundle.Function // 8 copies of the real functions
-	real      []bundle.Function // the real functions, in the copy
+	tmp       string          // removed at the end
+	moduleDir string          // the copy
+	fns       []bundle.Target // 8 copies of the real functions
+	real      []bundle.Target // the real functions, in the copy
 	arch      string
 	log       io.Writer
 }
@@ -125,7 +125,7 @@ func newBench(src, arch string, log io.Writer) (*bench, error) {
 			os.RemoveAll(tmp)
 			return nil, fmt.Errorf("copy %s: %w", fn.Dir, err)
 		}
-		b.fns = append(b.fns, bundle.Function{Name: name, Dir: dir, GOARCH: arch})
+		b.fns = append(b.fns, bundle.Target{Name: name, Dir: dir, GOARCH: arch})
 	}
 	return b, nil
 }

@@ -55,7 +55,7 @@ func (b *bench) compareSizes(ctx context.Context) ([]sizes, error) {
 
 // naiveBuild builds fn in moduleDir the naive way into dir and returns the
 // paths of the bootstrap and of the zip.
-func (b *bench) naiveBuild(ctx context.Context, zipCmd, moduleDir string, fn bundle.Function, dir string) (bootstrap, zipPath string, err error) {
+func (b *bench) naiveBuild(ctx context.Context, zipCmd, moduleDir string, fn bundle.Target, dir string) (bootstrap, zipPath string, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", err
 	}

@@ -36,13 +36,13 @@ import (
 	"strings"
 	"time"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cfnlimits"
 	"go-lambda-cdk/internal/cli"
 	"go-lambda-cdk/internal/modcopy"
 	"go-lambda-cdk/internal/scaffold"
-	"go-lambda-cdk/stacks/functions"
 )
 
 const heading = "## Synth at scale"
@@ -229,7 +229,7 @@ type copyRun struct {
 }
 
 // addFunctions scaffolds functions into dir until it declares total.
-func addFunctions(dir string, declared []functions.Function, total int) error {
+func addFunctions(dir string, declared []functions.Declaration, total int) error {
 	kinds := []func(name string, i int) string{
 		func(name string, _ int) string { return "api:/" + name },
 		func(name string, _ int) string { return "s3:" + name + "/" },

@@ -23,8 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/teardown"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() { cli.Main("empty-buckets", run) }

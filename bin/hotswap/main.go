@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path"
 	"path/filepath"
 	"time"
 
@@ -33,8 +32,8 @@ import (
 
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/hotswap"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() { cli.Main("hotswap", run) }
@@ -63,16 +62,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	plan, err := config.LoadPlanFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
 	if err != nil {
 		return err
 	}
-	var fns []hotswap.Function
-	for _, f := range cfg.Functions.Named() {
-		fns = append(fns, hotswap.Function{
-			ConstructID: f.Declaration.ConstructID(),
-			Build:       bundle.Function{Name: f.Name, Dir: path.Join(bundle.LambdaDir, f.Name), GOARCH: f.GOARCH()},
-		})
+	cfg := plan.Config
+	var fns []hotswap.Declared
+	for _, f := range plan.Functions {
+		fns = append(fns, hotswap.Declared{ConstructID: f.Declaration.ConstructID(), Build: f.Build})
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -103,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	w := &hotswap.Watch{
 		Hotswap:   h,
 		Functions: fns,
-		Inputs: func(ctx context.Context, fns ...bundle.Function) ([]bundle.Inputs, error) {
+		Inputs: func(ctx context.Context, fns ...bundle.Target) ([]bundle.Inputs, error) {
 			return bundle.ListInputs(ctx, bundle.Options{ModuleDir: moduleDir}, fns...)
 		},
 		Logs:     cloudwatchlogs.NewFromConfig(awsCfg),

@@ -1,6 +1,6 @@
 // Command new-function scaffolds a function: lambda/<name>/main.go,
 // internal/<name>/ (handler, test, event fixture) and its declaration in
-// stacks/functions/declared.go. `make new-function NAME=... TRIGGER=...`
+// functions/declared.go. `make new-function NAME=... TRIGGER=...`
 // runs it.
 //
 // Usage:
@@ -17,10 +17,10 @@ import (
 	"fmt"
 	"io"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
 	"go-lambda-cdk/internal/scaffold"
-	"go-lambda-cdk/stacks/functions"
 )
 
 func main() { cli.Main("new-function", run) }

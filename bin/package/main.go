@@ -7,7 +7,7 @@
 //	go run ./bin/package [-out dir] [-stage dev|prod] [-arch arm64|amd64] [function ...]
 //
 // With no function names it builds every declared function (package
-// stacks/functions) from its lambda/<name> folder. Each function is built for the architecture the stage's
+// functions) from its lambda/<name> folder. Each function is built for the architecture the stage's
 // configuration gives it (the preset plus cdk.json's context, as synth
 // reads them; default arm64); -arch overrides that for all of them. It exits 1 when any function fails and 2 on a usage error.
 package main
@@ -18,16 +18,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"go-lambda-cdk/internal/cli"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/declare"
 )
 
 func main() {
@@ -56,16 +56,16 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	undeclared, err := config.UndeclaredWarnings(moduleDir, declared)
+	undeclared, err := declare.UndeclaredWarnings(moduleDir, declared)
 	if err != nil {
 		return err
 	}
 	for _, w := range undeclared {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	all := make([]bundle.Function, len(declared))
+	all := make([]bundle.Target, len(declared))
 	for i, name := range declared {
-		all[i] = bundle.Function{Name: name, Dir: path.Join(bundle.LambdaDir, name)}
+		all[i] = bundle.ForFunction(name, "")
 	}
 	fns, err := selectFunctions(all, flags.Args())
 	if err != nil {
@@ -106,16 +106,16 @@ func stageArchitectures(moduleDir, stage string) (map[string]string, error) {
 
 // selectFunctions returns the functions named, in the order given, or all
 // of them when names is empty.
-func selectFunctions(all []bundle.Function, names []string) ([]bundle.Function, error) {
+func selectFunctions(all []bundle.Target, names []string) ([]bundle.Target, error) {
 	if len(names) == 0 {
 		if len(all) == 0 {
 			return nil, errors.New("no functions are declared")
 		}
 		return all, nil
 	}
-	var fns []bundle.Function
+	var fns []bundle.Target
 	for _, name := range names {
-		i := slices.IndexFunc(all, func(f bundle.Function) bool { return f.Name == name })
+		i := slices.IndexFunc(all, func(f bundle.Target) bool { return f.Name == name })
 		if i < 0 {
 			var known []string
 			for _, f := range all {
@@ -130,7 +130,7 @@ func selectFunctions(all []bundle.Function, names []string) ([]bundle.Function, 
 
 // buildAll builds fns, each with the architecture it declares, prints the
 // table to stdout and returns every failure.
-func buildAll(ctx context.Context, opts bundle.Options, fns []bundle.Function, stdout io.Writer) error {
+func buildAll(ctx context.Context, opts bundle.Options, fns []bundle.Target, stdout io.Writer) error {
 	results, err := bundle.Build(ctx, opts, fns...)
 	bundle.WriteTable(stdout, results)
 	return err

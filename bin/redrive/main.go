@@ -31,9 +31,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/redrive"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() { cli.Main("redrive", run) }

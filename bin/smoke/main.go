@@ -27,12 +27,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/local/auth"
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/s3local"
 	"go-lambda-cdk/internal/smoke"
-	"go-lambda-cdk/stacks/config"
 )
 
 func main() { cli.Main("smoke", run) }

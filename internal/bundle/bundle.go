@@ -37,15 +37,15 @@ import (
 )
 
 // Architectures lists the GOARCH values a function may declare, in the order
-// error messages show them. An empty Function.GOARCH means DefaultGOARCH.
+// error messages show them. An empty Target.GOARCH means DefaultGOARCH.
 var Architectures = []string{"arm64", "amd64"}
 
 // DefaultGOARCH is the architecture of a function that declares none:
 // Graviton (arm64) is cheaper per GB-second than x86_64.
 const DefaultGOARCH = "arm64"
 
-// Function is one Lambda function to build.
-type Function struct {
+// Target is one Lambda function to build: its main package and architecture.
+type Target struct {
 	// Name is the function's name, the folder under lambda/ (e.g. "api"). The
 	// zip is written to <OutDir>/<Name>.zip. Required; letters, digits, '-'
 	// and '_' only.
@@ -98,7 +98,7 @@ type Options struct {
 
 // Result is the outcome of building one function.
 type Result struct {
-	Function Function // as given, with GOARCH defaulted
+	Function Target // as given, with GOARCH defaulted
 	// ZipPath is the absolute path of the zip; empty when Err != nil.
 	ZipPath string
 	// BootstrapPath is the absolute path of the kept binary; empty unless
@@ -130,7 +130,7 @@ type Result struct {
 // A function that fails leaves no zip at <OutDir>/<Name>.zip: neither a
 // partial one nor the one a previous run wrote, so dist/ never holds a zip
 // that does not match the sources.
-func Build(ctx context.Context, opts Options, fns ...Function) ([]Result, error) {
+func Build(ctx context.Context, opts Options, fns ...Target) ([]Result, error) {
 	results := make([]Result, len(fns))
 	seen := make(map[string]bool)
 	for i, fn := range fns {
@@ -149,7 +149,7 @@ func Build(ctx context.Context, opts Options, fns ...Function) ([]Result, error)
 	}
 	setup, err := newBuilder(opts)
 	if err == nil && !opts.NoCache {
-		var valid []Function
+		var valid []Target
 		for _, r := range results {
 			if r.Err == nil {
 				valid = append(valid, r.Function)
@@ -196,7 +196,7 @@ func joinErrors(results []Result) error {
 }
 
 // validate reports the first problem with the function's declared fields.
-func (f Function) validate() error {
+func (f Target) validate() error {
 	if f.Name == "" {
 		return errors.New("function name is empty")
 	}
@@ -415,7 +415,7 @@ func (b *builder) restore(r *Result, zipPath string) (hit bool, err error) {
 }
 
 // keepDir creates <OutDir>/<Name> and returns the path of the bootstrap kept there.
-func (b *builder) keepDir(fn Function) (string, error) {
+func (b *builder) keepDir(fn Target) (string, error) {
 	dir := filepath.Join(b.outDir, fn.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("keep bootstrap: %w", err)

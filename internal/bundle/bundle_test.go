@@ -23,7 +23,7 @@ func TestBuildReproducible(t *testing.T) {
 		"lambda/fn/main.go":     helloMain,
 		"lambda/fn/config.json": `{"greeting":"hello"}`,
 	}
-	fn := Function{Name: "fn", Dir: "lambda/fn", Files: []string{"config.json"}}
+	fn := Target{Name: "fn", Dir: "lambda/fn", Files: []string{"config.json"}}
 	// Two checkouts at paths of different lengths, with sources of
 	// different modification times.
 	first := newModule(t, files)
@@ -71,7 +71,7 @@ func TestBuildLimits(t *testing.T) {
 	// Measure the zip of the smallest embedding function to aim the 85 %
 	// case.
 	small := embedModule(t, "fn", 1)
-	results, err := Build(context.Background(), Options{ModuleDir: small}, Function{Name: "fn", Dir: "lambda/fn"})
+	results, err := Build(context.Background(), Options{ModuleDir: small}, Target{Name: "fn", Dir: "lambda/fn"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestBuildLimits(t *testing.T) {
 			outDir := t.TempDir()
 			var progress bytes.Buffer
 			results, err := Build(context.Background(), Options{ModuleDir: moduleDir, OutDir: outDir, Progress: &progress},
-				Function{Name: "fn", Dir: "lambda/fn", LayerBytes: tt.layerBytes})
+				Target{Name: "fn", Dir: "lambda/fn", LayerBytes: tt.layerBytes})
 			r := results[0]
 			left, _ := os.ReadDir(outDir)
 			if tt.wantErr != nil {
@@ -194,7 +194,7 @@ func TestZipFormat(t *testing.T) {
 		"lambda/fn/a.txt":           "a",
 	})
 	results, err := Build(context.Background(), Options{ModuleDir: moduleDir, KeepBootstrap: true},
-		Function{Name: "fn", Dir: "lambda/fn", Files: []string{"templates/b.txt", "a.txt"}})
+		Target{Name: "fn", Dir: "lambda/fn", Files: []string{"templates/b.txt", "a.txt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,50 +402,50 @@ func TestBuildBadInput(t *testing.T) {
 	tests := []struct {
 		name    string
 		opts    Options
-		fn      Function
+		fn      Target
 		path    string // PATH for the build; "" keeps it
 		wantErr string
 	}{
 		{
 			name:    "not a main package",
-			fn:      Function{Name: "lib", Dir: "lambda/lib"},
+			fn:      Target{Name: "lib", Dir: "lambda/lib"},
 			wantErr: "build lib: " + filepath.Join(moduleDir, "lambda/lib") + " is package lib, not a main package",
 		},
 		{
 			name:    "no Go files",
-			fn:      Function{Name: "empty", Dir: "lambda/empty"},
+			fn:      Target{Name: "empty", Dir: "lambda/empty"},
 			wantErr: "holds no Go files for linux/arm64; want a main package",
 		},
 		{
 			name:    "unknown architecture",
-			fn:      Function{Name: "fn", Dir: "lambda/fn", GOARCH: "x86_64"},
+			fn:      Target{Name: "fn", Dir: "lambda/fn", GOARCH: "x86_64"},
 			wantErr: `build fn: unknown architecture GOARCH="x86_64"; allowed: arm64, amd64`,
 		},
 		{
 			name:    "no Go toolchain",
-			fn:      Function{Name: "fn", Dir: "lambda/fn"},
+			fn:      Target{Name: "fn", Dir: "lambda/fn"},
 			path:    t.TempDir(),
 			wantErr: "build fn: no Go toolchain: ",
 		},
 		{
 			name:    "output folder cannot be written",
 			opts:    Options{OutDir: filepath.Join(moduleDir, "not-a-folder", "dist")},
-			fn:      Function{Name: "fn", Dir: "lambda/fn"},
+			fn:      Target{Name: "fn", Dir: "lambda/fn"},
 			wantErr: "build fn: output folder cannot be created: ",
 		},
 		{
 			name:    "declared file missing",
-			fn:      Function{Name: "fn", Dir: "lambda/fn", Files: []string{"missing.json"}},
+			fn:      Target{Name: "fn", Dir: "lambda/fn", Files: []string{"missing.json"}},
 			wantErr: `build fn: file "missing.json": `,
 		},
 		{
 			name:    "declared file outside the function folder",
-			fn:      Function{Name: "fn", Dir: "lambda/fn", Files: []string{"../lib/lib.go"}},
+			fn:      Target{Name: "fn", Dir: "lambda/fn", Files: []string{"../lib/lib.go"}},
 			wantErr: `build fn: file "../lib/lib.go": want a path inside the function folder`,
 		},
 		{
 			name:    "name with a slash",
-			fn:      Function{Name: "a/b", Dir: "lambda/fn"},
+			fn:      Target{Name: "a/b", Dir: "lambda/fn"},
 			wantErr: `function name "a/b" has characters other than letters, digits, '-' and '_'`,
 		},
 	}
@@ -471,7 +471,7 @@ func TestBuildBadInput(t *testing.T) {
 
 func TestBuildDuplicateName(t *testing.T) {
 	moduleDir := newModule(t, map[string]string{"lambda/fn/main.go": helloMain})
-	fn := Function{Name: "fn", Dir: "lambda/fn"}
+	fn := Target{Name: "fn", Dir: "lambda/fn"}
 	results, err := Build(context.Background(), Options{ModuleDir: moduleDir, OutDir: t.TempDir()}, fn, fn)
 	if err == nil || !strings.Contains(err.Error(), "build fn: function name given twice") {
 		t.Fatalf("Build = %v, want a duplicate name error", err)
@@ -493,7 +493,7 @@ func TestDiscover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Function{{Name: "a", Dir: filepath.Join("lambda", "a")}, {Name: "b", Dir: filepath.Join("lambda", "b")}}
+	want := []Target{{Name: "a", Dir: filepath.Join("lambda", "a")}, {Name: "b", Dir: filepath.Join("lambda", "b")}}
 	if fmt.Sprint(fns) != fmt.Sprint(want) {
 		t.Errorf("Discover = %v, want %v", fns, want)
 	}
@@ -505,8 +505,8 @@ func TestDiscover(t *testing.T) {
 func TestWriteTable(t *testing.T) {
 	var b bytes.Buffer
 	WriteTable(&b, []Result{
-		{Function: Function{Name: "api", GOARCH: "arm64"}, BootstrapBytes: 5_000_000, UnzippedBytes: 5_000_000, ZipBytes: MaxZippedBytes / 4, Duration: 1234 * time.Millisecond},
-		{Function: Function{Name: "big", GOARCH: "amd64"}, BootstrapBytes: 1, UnzippedBytes: MaxUnzippedBytes, Err: errors.New("too big")},
+		{Function: Target{Name: "api", GOARCH: "arm64"}, BootstrapBytes: 5_000_000, UnzippedBytes: 5_000_000, ZipBytes: MaxZippedBytes / 4, Duration: 1234 * time.Millisecond},
+		{Function: Target{Name: "big", GOARCH: "amd64"}, BootstrapBytes: 1, UnzippedBytes: MaxUnzippedBytes, Err: errors.New("too big")},
 	})
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 3 {
@@ -531,7 +531,7 @@ func TestBuildCanceled(t *testing.T) {
 	writeFiles(t, outDir, map[string]string{"fn.zip": "stale"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Build(ctx, Options{ModuleDir: moduleDir, OutDir: outDir}, Function{Name: "fn", Dir: "lambda/fn"})
+	_, err := Build(ctx, Options{ModuleDir: moduleDir, OutDir: outDir}, Target{Name: "fn", Dir: "lambda/fn"})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Build = %v, want context.Canceled", err)
 	}

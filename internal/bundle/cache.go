@@ -46,7 +46,7 @@ type cacheEntry struct {
 	EntryBytes     int64 `json:"entryBytes"`
 }
 
-func (c *cache) path(fn Function, key, ext string) string {
+func (c *cache) path(fn Target, key, ext string) string {
 	return filepath.Join(c.dir, fmt.Sprintf("%s-%s-%s%s", fn.Name, fn.GOARCH, key, ext))
 }
 
@@ -54,7 +54,7 @@ func (c *cache) path(fn Function, key, ext string) string {
 // outDir, checking its size and SHA-256 against the entry. It returns
 // ok=false when there is no entry, and an error when the entry is unusable
 // (the caller then builds, which replaces it).
-func (c *cache) restore(fn Function, key, outDir string) (z zipFile, e cacheEntry, ok bool, err error) {
+func (c *cache) restore(fn Target, key, outDir string) (z zipFile, e cacheEntry, ok bool, err error) {
 	raw, err := os.ReadFile(c.path(fn, key, ".json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return zipFile{}, cacheEntry{}, false, nil
@@ -85,7 +85,7 @@ func (c *cache) restore(fn Function, key, outDir string) (z zipFile, e cacheEntr
 
 // store adds the zip at zipPath, just built for key, to the cache and
 // prunes the function's older entries.
-func (c *cache) store(fn Function, key, zipPath string, e cacheEntry) error {
+func (c *cache) store(fn Target, key, zipPath string, e cacheEntry) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (c *cache) store(fn Function, key, zipPath string, e cacheEntry) error {
 
 // prune removes all but the CacheKeep most recently used entries of fn's
 // name and architecture.
-func (c *cache) prune(fn Function) error {
+func (c *cache) prune(fn Target) error {
 	entries, err := filepath.Glob(filepath.Join(c.dir, fmt.Sprintf("%s-%s-*.json", fn.Name, fn.GOARCH)))
 	if err != nil || len(entries) <= CacheKeep {
 		return err

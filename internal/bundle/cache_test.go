@@ -21,7 +21,7 @@ var cachedModule = map[string]string{
 func buildOne(t *testing.T, dir, goarch string, opts Options) Result {
 	t.Helper()
 	opts.ModuleDir = dir
-	results, err := Build(context.Background(), opts, Function{Name: "fn", Dir: "lambda/fn", GOARCH: goarch})
+	results, err := Build(context.Background(), opts, Target{Name: "fn", Dir: "lambda/fn", GOARCH: goarch})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func helloBootstrap(t *testing.T, goarch string) string {
 			var results []Result
 			results, h.err = Build(context.Background(), Options{
 				ModuleDir: h.dir, OutDir: filepath.Join(h.dir, "dist-"+arch), KeepBootstrap: true,
-			}, Function{Name: "hello", Dir: "lambda/hello", GOARCH: arch})
+			}, Target{Name: "hello", Dir: "lambda/hello", GOARCH: arch})
 			if h.err != nil {
 				return
 			}

@@ -28,7 +28,7 @@ type Inputs struct {
 // ListInputs reports each function's Inputs, computed as the cache key
 // computes them: one `go list` per architecture. Only Options.ModuleDir is
 // read from opts.
-func ListInputs(ctx context.Context, opts Options, fns ...Function) ([]Inputs, error) {
+func ListInputs(ctx context.Context, opts Options, fns ...Target) ([]Inputs, error) {
 	b, err := newLister(opts)
 	if err != nil {
 		return nil, err

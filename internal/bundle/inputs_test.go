@@ -24,8 +24,8 @@ func TestListInputsFollowsEachFunctionsImports(t *testing.T) {
 		"lambda/uses/testdata/ignored.json": "{}",
 	})
 	got, err := ListInputs(context.Background(), Options{ModuleDir: dir},
-		Function{Name: "uses", Dir: "lambda/uses"},
-		Function{Name: "alone", Dir: "lambda/alone", GOARCH: "amd64", Files: []string{"config.json"}})
+		Target{Name: "uses", Dir: "lambda/uses"},
+		Target{Name: "alone", Dir: "lambda/alone", GOARCH: "amd64", Files: []string{"config.json"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestListInputsFollowsEachFunctionsImports(t *testing.T) {
 // function, not an empty watch list.
 func TestListInputsBadFunction(t *testing.T) {
 	dir := newModule(t, map[string]string{"lambda/bad/main.go": "package main\n\nimport \"example/missing\"\n\nfunc main() { missing.X() }\n"})
-	_, err := ListInputs(context.Background(), Options{ModuleDir: dir}, Function{Name: "bad", Dir: "lambda/bad"})
+	_, err := ListInputs(context.Background(), Options{ModuleDir: dir}, Target{Name: "bad", Dir: "lambda/bad"})
 	if err == nil || !strings.Contains(err.Error(), "inputs of bad") {
 		t.Errorf("ListInputs = %v, want an error naming function bad", err)
 	}

@@ -110,7 +110,7 @@ type fileHash struct {
 
 // newKeyer prepares keys for fns: each architecture's `go list` covers
 // every function of that architecture at once.
-func newKeyer(b *builder, fns []Function) *keyer {
+func newKeyer(b *builder, fns []Target) *keyer {
 	k := &keyer{b: b, lists: map[string]*archList{}, files: map[string]*fileHash{}}
 	for _, fn := range fns {
 		l := k.lists[fn.GOARCH]
@@ -130,7 +130,7 @@ func newKeyer(b *builder, fns []Function) *keyer {
 // module's path, version, replacement and go.mod, and the name and SHA-256
 // of every file the build reads (Go, assembly, cgo, syso and embedded
 // files), plus the extra files zipped with their mode.
-func (k *keyer) key(ctx context.Context, fn Function) (string, error) {
+func (k *keyer) key(ctx context.Context, fn Target) (string, error) {
 	pkgs, err := k.packages(ctx, fn)
 	if err != nil {
 		return "", err
@@ -193,7 +193,7 @@ func (k *keyer) key(ctx context.Context, fn Function) (string, error) {
 // packages returns fn's main package followed by every package it depends
 // on, standard library included, as `go list` reports them for fn's
 // architecture; it also makes sure k.env is known.
-func (k *keyer) packages(ctx context.Context, fn Function) ([]*listedPackage, error) {
+func (k *keyer) packages(ctx context.Context, fn Target) ([]*listedPackage, error) {
 	k.envOnce.Do(func() { k.env, k.envErr = k.goEnv(ctx, fn.GOARCH) })
 	if k.envErr != nil {
 		return nil, k.envErr

@@ -18,7 +18,7 @@ import (
 // It runs one `go list -deps` per architecture, as Build does to compute
 // the cache keys. The local run watches these paths to rebuild a function
 // when one of them changes.
-func Sources(ctx context.Context, opts Options, fns ...Function) (map[string][]string, error) {
+func Sources(ctx context.Context, opts Options, fns ...Target) (map[string][]string, error) {
 	inputs, err := ListInputs(ctx, opts, fns...)
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func (p *listedPackage) editable() bool {
 // uses the cache. The local run rebuilds a changed function with it.
 // Options.OutDir, CacheDir, NoCache, Parallel and KeepBootstrap are
 // ignored.
-func Compile(ctx context.Context, opts Options, fn Function, out string) error {
+func Compile(ctx context.Context, opts Options, fn Target, out string) error {
 	if fn.GOARCH == "" {
 		fn.GOARCH = DefaultGOARCH
 	}

@@ -25,7 +25,7 @@ func TestSources(t *testing.T) {
 		"lambda/b/main.go":      helloMain,
 	})
 	got, err := Sources(context.Background(), Options{ModuleDir: dir},
-		Function{Name: "a", Dir: "lambda/a"}, Function{Name: "b", Dir: filepath.Join(dir, "lambda", "b"), GOARCH: "amd64"})
+		Target{Name: "a", Dir: "lambda/a"}, Target{Name: "b", Dir: filepath.Join(dir, "lambda", "b"), GOARCH: "amd64"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestCompile(t *testing.T) {
 	} {
 		t.Run(tc.fn, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "bootstrap")
-			err := Compile(context.Background(), Options{ModuleDir: dir}, Function{Name: tc.fn, Dir: "lambda/" + tc.fn, GOARCH: runtime.GOARCH}, out)
+			err := Compile(context.Background(), Options{ModuleDir: dir}, Target{Name: tc.fn, Dir: "lambda/" + tc.fn, GOARCH: runtime.GOARCH}, out)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "compile "+tc.fn) {
 					t.Fatalf("Compile = %v, want an error naming %s and containing %q", err, tc.fn, tc.wantErr)

@@ -4,10 +4,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 )
+
+// ForFunction is what to build for the declared function called name: its
+// main package lambda/<name>, for goarch ("" is DefaultGOARCH). It is the
+// one mapping from a declared function to its build.
+func ForFunction(name, goarch string) Target {
+	return Target{Name: name, Dir: path.Join(LambdaDir, name), GOARCH: goarch}
+}
 
 // LambdaDir is the folder, relative to the module root, that holds one
 // folder per function.
@@ -16,12 +24,12 @@ const LambdaDir = "lambda"
 // Discover lists the lambda/<name> folders under moduleDir that hold a main
 // package, sorted by name, with GOARCH left empty (the default). Folders
 // holding no Go files or another package are skipped.
-func Discover(moduleDir string) ([]Function, error) {
+func Discover(moduleDir string) ([]Target, error) {
 	dirents, err := os.ReadDir(filepath.Join(moduleDir, LambdaDir))
 	if err != nil {
 		return nil, fmt.Errorf("discover functions: %w", err)
 	}
-	var fns []Function
+	var fns []Target
 	for _, d := range dirents {
 		if !d.IsDir() {
 			continue
@@ -30,7 +38,7 @@ func Discover(moduleDir string) ([]Function, error) {
 		if checkMainPackage(filepath.Join(moduleDir, dir), DefaultGOARCH) != nil {
 			continue
 		}
-		fns = append(fns, Function{Name: d.Name(), Dir: dir})
+		fns = append(fns, Target{Name: d.Name(), Dir: dir})
 	}
 	return fns, nil
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"runtime"
 	"strconv"
 	"strings"
@@ -17,13 +16,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/layout"
 	localevents "go-lambda-cdk/internal/local/events"
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // Settings the tests give the functions, as the stack would.
@@ -34,14 +33,14 @@ const (
 	ContentTypes   = "text/plain,image/png,audio/mpeg,application/octet-stream"
 )
 
-// Build compiles every declared function (package stacks/functions) for
+// Build compiles every declared function (package functions) for
 // the host GOARCH into outDir and returns the path of each bootstrap by
 // function name.
 func Build(ctx context.Context, outDir string) (map[string]string, error) {
 	names := functions.Names()
-	fns := make([]bundle.Function, len(names))
+	fns := make([]bundle.Target, len(names))
 	for i, name := range names {
-		fns[i] = bundle.Function{Name: name, Dir: path.Join(bundle.LambdaDir, name), GOARCH: runtime.GOARCH}
+		fns[i] = bundle.ForFunction(name, runtime.GOARCH)
 	}
 	results, err := bundle.Build(ctx, bundle.Options{OutDir: outDir, KeepBootstrap: true}, fns...)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/api"
 	"go-lambda-cdk/internal/e2e"
 	"go-lambda-cdk/internal/layout"
@@ -29,7 +30,6 @@ import (
 	"go-lambda-cdk/internal/report"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
-	"go-lambda-cdk/stacks/functions"
 )
 
 var built struct {

@@ -175,7 +175,7 @@ type fakeBuilder struct {
 
 var _ Builder = (*fakeBuilder)(nil)
 
-func (b *fakeBuilder) Build(_ context.Context, fns ...bundle.Function) ([]bundle.Result, error) {
+func (b *fakeBuilder) Build(_ context.Context, fns ...bundle.Target) ([]bundle.Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var names []string

@@ -29,7 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"go-lambda-cdk/internal/bundle"
-	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/internal/config"
 )
 
 // LiveAlias is the alias every trigger invokes (stacks.LiveAlias; a test

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"go-lambda-cdk/internal/bundle"
-	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/internal/config"
 )
 
 func TestCheckStageRefusesProd(t *testing.T) {
@@ -151,9 +151,9 @@ func TestRun(t *testing.T) {
 		"P-broken": {latest: "old", versions: []string{"old"}, alias: "1"},
 	}}
 	targets := map[string]Target{}
-	var fns []Function
+	var fns []Declared
 	for _, name := range []string{"edited", "same", "broken", "undeployed"} {
-		fns = append(fns, Function{ConstructID: name, Build: bundle.Function{Name: name, Dir: "lambda/" + name}})
+		fns = append(fns, Declared{ConstructID: name, Build: bundle.Target{Name: name, Dir: "lambda/" + name}})
 		if name != "undeployed" {
 			targets[name] = Target{Name: name, FunctionName: "P-" + name, Alias: LiveAlias}
 		}

@@ -12,7 +12,7 @@ import (
 
 // Builder builds functions' zips; BundleBuilder is the real one.
 type Builder interface {
-	Build(ctx context.Context, fns ...bundle.Function) ([]bundle.Result, error)
+	Build(ctx context.Context, fns ...bundle.Target) ([]bundle.Result, error)
 }
 
 // BundleBuilder builds with bundle.Build and its Options (the cache on, by
@@ -22,7 +22,7 @@ type BundleBuilder struct{ Options bundle.Options }
 var _ Builder = BundleBuilder{}
 
 // Build implements Builder.
-func (b BundleBuilder) Build(ctx context.Context, fns ...bundle.Function) ([]bundle.Result, error) {
+func (b BundleBuilder) Build(ctx context.Context, fns ...bundle.Target) ([]bundle.Result, error) {
 	return bundle.Build(ctx, b.Options, fns...)
 }
 
@@ -48,8 +48,8 @@ type Outcome struct {
 // and swaps every one whose zip is not what its live alias runs, all at
 // once. The outcomes are in the order of fns; the error joins every
 // function's error.
-func (h Hotswap) Run(ctx context.Context, fns []Function) ([]Outcome, error) {
-	builds := make([]bundle.Function, len(fns))
+func (h Hotswap) Run(ctx context.Context, fns []Declared) ([]Outcome, error) {
+	builds := make([]bundle.Target, len(fns))
 	for i, f := range fns {
 		builds[i] = f.Build
 	}

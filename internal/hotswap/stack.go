@@ -24,14 +24,14 @@ type StackAPI interface {
 
 var _ StackAPI = (*cloudformation.Client)(nil)
 
-// Function is one declared function to hotswap.
-type Function struct {
+// Declared is one declared function to hotswap.
+type Declared struct {
 	// ConstructID is the ID of the function's construct in the stack
-	// (functions.Function.ConstructID, e.g. "Api"): its Lambda function is
+	// (functions.Declaration.ConstructID, e.g. "Api"): its Lambda function is
 	// the resource at the CDK path <stack>/<ConstructID>/Function/Resource.
 	ConstructID string
 	// Build is what bundle.Build makes its zip from.
-	Build bundle.Function
+	Build bundle.Target
 }
 
 // Resolve finds each function in the deployed stack, exactly: the
@@ -40,7 +40,7 @@ type Function struct {
 // AWS::Lambda::Alias named LiveAlias whose FunctionName refers to it, and
 // the log group its LoggingConfig refers to; their physical names come from
 // the stack's resources. The result is keyed by the declared name.
-func Resolve(ctx context.Context, api StackAPI, stack string, fns []Function) (map[string]Target, error) {
+func Resolve(ctx context.Context, api StackAPI, stack string, fns []Declared) (map[string]Target, error) {
 	body, err := api.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal})
 	if err != nil {
 		return nil, fmt.Errorf("get template of stack %s (deploy it first with make deploy): %w", stack, err)

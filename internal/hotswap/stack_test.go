@@ -64,10 +64,10 @@ func TestResolve(t *testing.T) {
 		{"ImgOther2", "arn:aws:lambda:us-east-1:1:function:S-ImgFunction2-CCC:other"},
 		{"NoAliasFunction3", "S-NoAliasFunction3-DDD"},
 	}}
-	fn := func(construct, name string) Function {
-		return Function{ConstructID: construct, Build: bundle.Function{Name: name, Dir: "lambda/" + name}}
+	fn := func(construct, name string) Declared {
+		return Declared{ConstructID: construct, Build: bundle.Target{Name: name, Dir: "lambda/" + name}}
 	}
-	got, err := Resolve(context.Background(), api, "S", []Function{fn("ImgFunction", "imgfunction"), fn("Img", "img")})
+	got, err := Resolve(context.Background(), api, "S", []Declared{fn("ImgFunction", "imgfunction"), fn("Img", "img")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +82,14 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		fn   Function
+		fn   Declared
 		want string
 	}{
 		{"not in the stack", fn("Thumbnail", "thumbnail"), "stack S has no Lambda function at CDK path S/Thumbnail/Function/Resource (function thumbnail)"},
 		{"no live alias", fn("NoAlias", "noalias"), "function noalias (NoAliasFunction3) has no live alias"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Resolve(context.Background(), api, "S", []Function{tc.fn})
+			_, err := Resolve(context.Background(), api, "S", []Declared{tc.fn})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Resolve = %v, want an error containing %q", err, tc.want)
 			}

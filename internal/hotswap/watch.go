@@ -17,9 +17,9 @@ import (
 // streams the logs of the functions it swapped.
 type Watch struct {
 	Hotswap   Hotswap
-	Functions []Function
+	Functions []Declared
 	// Inputs lists each function's build inputs (bundle.ListInputs).
-	Inputs func(ctx context.Context, fns ...bundle.Function) ([]bundle.Inputs, error)
+	Inputs func(ctx context.Context, fns ...bundle.Target) ([]bundle.Inputs, error)
 	// Logs reads the swapped functions' log groups; nil streams nothing.
 	Logs LogsAPI
 	// Ticks paces the polls of the files (every 300 ms in make watch). A
@@ -121,7 +121,7 @@ func (w *Watch) Run(ctx context.Context) error {
 	}
 	started := now()
 	tails := map[string]*logTail{}
-	swap := func(fns []Function, cause func(name string) string, since func(name string) time.Time) {
+	swap := func(fns []Declared, cause func(name string) string, since func(name string) time.Time) {
 		outcomes, _ := w.Hotswap.Run(ctx, fns)
 		for _, o := range outcomes {
 			if ctx.Err() != nil {
@@ -136,7 +136,7 @@ func (w *Watch) Run(ctx context.Context) error {
 			}
 		}
 	}
-	builds := make([]bundle.Function, len(w.Functions))
+	builds := make([]bundle.Target, len(w.Functions))
 	for i, f := range w.Functions {
 		builds[i] = f.Build
 	}
@@ -188,7 +188,7 @@ func (w *Watch) Run(ctx context.Context) error {
 
 // affected returns the functions built from the changed paths, in
 // declaration order, each with a cause: "changed <path>" and how many more.
-func (w *Watch) affected(set *watchSet, paths map[string]bool) ([]Function, map[string]string) {
+func (w *Watch) affected(set *watchSet, paths map[string]bool) ([]Declared, map[string]string) {
 	byName := map[string][]string{}
 	sorted := slices.Sorted(maps.Keys(paths))
 	// Files first: a folder changes with every file saved by a rename.
@@ -200,7 +200,7 @@ func (w *Watch) affected(set *watchSet, paths map[string]bool) ([]Function, map[
 			}
 		}
 	}
-	var fns []Function
+	var fns []Declared
 	causes := map[string]string{}
 	for _, f := range w.Functions {
 		changed := byName[f.Build.Name]

@@ -47,10 +47,10 @@ func TestWatch(t *testing.T) {
 		"P-b": {latest: sha("shared v1;b v1;"), versions: []string{sha("shared v1;b v1;")}, alias: "1"}, // up to date
 	}}
 	b := &fakeBuilder{dir: t.TempDir(), sources: map[string][]string{"a": {file("shared.go"), file("a.go")}, "b": {file("shared.go"), file("b.go")}}}
-	var fns []Function
+	var fns []Declared
 	targets := map[string]Target{}
 	for _, name := range []string{"a", "b"} {
-		fns = append(fns, Function{ConstructID: strings.ToUpper(name), Build: bundle.Function{Name: name, Dir: src}})
+		fns = append(fns, Declared{ConstructID: strings.ToUpper(name), Build: bundle.Target{Name: name, Dir: src}})
 		targets[name] = Target{Name: name, FunctionName: "P-" + name, Alias: LiveAlias, LogGroup: "/g/" + name}
 	}
 	clock := func() time.Time { return now }
@@ -63,7 +63,7 @@ func TestWatch(t *testing.T) {
 	w := &Watch{
 		Hotswap:   Hotswap{Swapper: Swapper{Lambda: api, Now: clock}, Builder: b, Targets: targets},
 		Functions: fns,
-		Inputs: func(_ context.Context, fns ...bundle.Function) ([]bundle.Inputs, error) {
+		Inputs: func(_ context.Context, fns ...bundle.Target) ([]bundle.Inputs, error) {
 			var in []bundle.Inputs
 			for _, f := range fns {
 				in = append(in, bundle.Inputs{Function: f.Name, Files: b.sources[f.Name], Dirs: []string{src}})

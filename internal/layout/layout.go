@@ -86,7 +86,7 @@ const EnvS3ForcePathStyle = "S3_FORCE_PATH_STYLE"
 // Resources of the REST API, as API Gateway puts them in a proxy event's
 // "resource" field: the api function routes on them (never on the raw
 // path, which carries a custom domain's base path), and its declaration
-// (stacks/functions) creates them.
+// (package functions) creates them.
 const (
 	// ResourceHealth answers GET without a token (a public path).
 	ResourceHealth = "/health"

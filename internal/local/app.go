@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/local/apigw"
 	"go-lambda-cdk/internal/local/auth"
@@ -32,7 +33,6 @@ import (
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/rie"
 	"go-lambda-cdk/internal/s3local"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // Defaults of Options.
@@ -204,7 +204,7 @@ func (opts Options) withDefaults() (Options, error) {
 
 // startS3 starts the local S3 server with the template's buckets, and the
 // notifications that invoke fns asynchronously, with their retries.
-func (a *App) startS3(opts Options, fns []template.Function) error {
+func (a *App) startS3(opts Options, fns []template.LambdaFunction) error {
 	var err error
 	if a.async, err = notify.NewAsync(notify.AsyncOptions{
 		Invoker: a, FailedDir: a.failed, Region: s3local.Region, RetryDelay: opts.RetryDelay, Logger: a.logger,
@@ -213,7 +213,7 @@ func (a *App) startS3(opts Options, fns []template.Function) error {
 	}
 	var rules []template.Notification
 	for _, n := range opts.Template.Notifications {
-		if slices.ContainsFunc(fns, func(f template.Function) bool { return f.Name == n.Function }) {
+		if slices.ContainsFunc(fns, func(f template.LambdaFunction) bool { return f.Name == n.Function }) {
 			rules = append(rules, n)
 		}
 	}
@@ -243,7 +243,7 @@ func (a *App) writer(out *syncWriter, name string) *lineWriter {
 	return w
 }
 
-func (a *App) startFunction(ctx context.Context, f template.Function, bootstrap string, n int, logs *syncWriter) error {
+func (a *App) startFunction(ctx context.Context, f template.LambdaFunction, bootstrap string, n int, logs *syncWriter) error {
 	env, err := a.tpl.Environment(f, s3local.Region)
 	if err != nil {
 		return err
@@ -423,11 +423,11 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-func selectFunctions(tpl *template.Template, names []string) ([]template.Function, error) {
+func selectFunctions(tpl *template.Template, names []string) ([]template.LambdaFunction, error) {
 	if len(names) == 0 {
 		return tpl.Functions, nil
 	}
-	var fns []template.Function
+	var fns []template.LambdaFunction
 	for _, n := range names {
 		f, ok := tpl.Function(n)
 		if !ok {
@@ -446,8 +446,8 @@ func selectFunctions(tpl *template.Template, names []string) ([]template.Functio
 // GOARCH (the template's functions are usually arm64; the emulator runs the
 // host's binaries) with the project's build step, and returns the path of
 // every bootstrap by function name.
-func Build(ctx context.Context, moduleDir, outDir string, fns []template.Function, progress io.Writer) (map[string]string, error) {
-	var bfs []bundle.Function
+func Build(ctx context.Context, moduleDir, outDir string, fns []template.LambdaFunction, progress io.Writer) (map[string]string, error) {
+	var bfs []bundle.Target
 	for _, f := range fns {
 		bf := hostFunction(f)
 		if _, err := os.Stat(filepath.Join(moduleDir, bf.Dir)); err != nil {
@@ -467,8 +467,8 @@ func Build(ctx context.Context, moduleDir, outDir string, fns []template.Functio
 }
 
 // hostFunction is the build of f's lambda/<name> folder for this machine.
-func hostFunction(f template.Function) bundle.Function {
-	return bundle.Function{Name: f.Name, Dir: filepath.Join(bundle.LambdaDir, f.Name), GOARCH: runtime.GOARCH}
+func hostFunction(f template.LambdaFunction) bundle.Target {
+	return bundle.ForFunction(f.Name, runtime.GOARCH)
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -29,7 +29,7 @@ const reloadSettle = 100 * time.Millisecond
 // generation; a reload starts a new generation and swaps it in, and the
 // old one stops once its invocations are done.
 type pool struct {
-	fn       template.Function
+	fn       template.LambdaFunction
 	n        int         // emulators per generation
 	emulator rie.Options // without Bootstrap
 
@@ -146,7 +146,7 @@ type watcher struct {
 	a        *App
 	opts     bundle.Options
 	interval time.Duration
-	fns      []template.Function
+	fns      []template.LambdaFunction
 	restart  []string            // absolute
 	sources  map[string][]string // by function: bundle.Sources
 	stamps   map[string]stamp    // by path, of the files last seen
@@ -194,7 +194,7 @@ func sourceNames(dir string) string {
 }
 
 // startWatcher starts watching fns' sources in the background; Close stops it.
-func (a *App) startWatcher(opts Options, fns []template.Function) {
+func (a *App) startWatcher(opts Options, fns []template.LambdaFunction) {
 	w := &watcher{a: a, opts: bundle.Options{ModuleDir: opts.ModuleDir}, interval: opts.ReloadInterval, fns: fns, stamps: map[string]stamp{}}
 	for _, r := range opts.RestartOn {
 		if !filepath.IsAbs(r) {
@@ -211,7 +211,7 @@ func (a *App) startWatcher(opts Options, fns []template.Function) {
 }
 
 func (w *watcher) run(ctx context.Context) {
-	bfs := make([]bundle.Function, 0, len(w.fns))
+	bfs := make([]bundle.Target, 0, len(w.fns))
 	for _, f := range w.fns {
 		bfs = append(bfs, hostFunction(f))
 	}
@@ -311,7 +311,7 @@ func (w *watcher) apply(ctx context.Context, changed []string) {
 // rebuild compiles f into a new folder, starts its emulators and swaps
 // them in; the replaced ones stop once their invocations are done. On a
 // failure the running build stays.
-func (w *watcher) rebuild(ctx context.Context, f template.Function) {
+func (w *watcher) rebuild(ctx context.Context, f template.LambdaFunction) {
 	start := time.Now()
 	w.seq++
 	dir := filepath.Join(w.a.state, "build", ".reload", fmt.Sprintf("%s-%d", f.Name, w.seq))

@@ -1,5 +1,5 @@
 // Package origin is the one rule for the CORS origins the app allows,
-// shared by the stack's configuration check (stacks/config) and the api
+// shared by the stack's configuration check (internal/config) and the api
 // function's own (internal/api): "*" alone, or https origins.
 package origin
 

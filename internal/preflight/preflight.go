@@ -10,6 +10,8 @@
 package preflight
 
 import (
+	awsquota "go-lambda-cdk/internal/quota"
+
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
-	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/internal/config"
 )
 
 // DefaultToolkitStack is the name `cdk bootstrap` gives its stack.
@@ -262,9 +264,9 @@ func checkConcurrency(ctx context.Context, t Target, c LambdaAccount) Result {
 		r.Fix = "request a higher \"Concurrent executions\" quota (Service Quotas, AWS Lambda), or lower functions.*.reservedConcurrency or peak"
 		return r
 	}
-	if unreserved-reserved < config.UnreservedConcurrency {
+	if unreserved-reserved < awsquota.UnreservedConcurrency {
 		r.Status = Warning
-		r.Detail += fmt.Sprintf("; other reservations in the account leave %d unreserved after this app's, below %d (if this stack is deployed, its own reservations are counted twice)", unreserved-reserved, config.UnreservedConcurrency)
+		r.Detail += fmt.Sprintf("; other reservations in the account leave %d unreserved after this app's, below %d (if this stack is deployed, its own reservations are counted twice)", unreserved-reserved, awsquota.UnreservedConcurrency)
 		r.Fix = "free reserved concurrency elsewhere in the account, or lower functions.*.reservedConcurrency"
 	}
 	return r

@@ -22,7 +22,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"go-lambda-cdk/stacks/config"
+	"go-lambda-cdk/internal/config"
 )
 
 // fakeAWS answers every client interface from its fields; a non-nil error

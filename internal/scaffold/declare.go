@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 // declarationsVar is the variable in the declarations file that lists the
@@ -77,13 +77,13 @@ func parseDeclarations(src []byte) (*token.FileSet, *ast.CompositeLit, error) {
 			}
 		}
 	}
-	return nil, nil, fmt.Errorf("no `var %s = []Function{...}` found", declarationsVar)
+	return nil, nil, fmt.Errorf("no `var %s = []Declaration{...}` found", declarationsVar)
 }
 
 // appendDeclaration returns src with the declaration of fn added at the end
 // of the list (before the insertion marker when there is one), gofmt'ed.
 // It checks that the result parses and lists exactly one more function.
-func appendDeclaration(src []byte, fn functions.Function) ([]byte, error) {
+func appendDeclaration(src []byte, fn functions.Declaration) ([]byte, error) {
 	fset, list, err := parseDeclarations(src)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func appendDeclaration(src []byte, fn functions.Function) ([]byte, error) {
 }
 
 // declarationSource is the Go source of one element of the list.
-func declarationSource(fn functions.Function) string {
+func declarationSource(fn functions.Declaration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\t{\n\t\tName:        %q,\n\t\tDescription: %q,\n", fn.Name, fn.Description)
 	for _, t := range fn.Triggers {

@@ -1,7 +1,7 @@
 // Package scaffold creates a new function: lambda/<name>/main.go that only
 // wires, internal/<name>/ with a handler struct over small interfaces, its
 // unit test and an AWS-shaped event fixture, and the function's
-// declaration in stacks/functions/declared.go. It is what
+// declaration in functions/declared.go. It is what
 // `make new-function` runs (bin/new-function).
 //
 // Every check runs before anything is written; if writing fails half-way,
@@ -23,9 +23,9 @@ import (
 	"text/template"
 	"time"
 
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/internal/local/events"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // Options describe the function to create.
@@ -33,7 +33,7 @@ type Options struct {
 	// ModuleDir is the root of the Go module (the folder with go.mod).
 	ModuleDir string
 	// Name is the function's name: its folders lambda/<name> and
-	// internal/<name>. Required; see config.ValidateName.
+	// internal/<name>. Required; see declare.ValidateName.
 	Name string
 	// Trigger is as ParseTrigger reads it. Required.
 	Trigger string
@@ -43,7 +43,7 @@ type Options struct {
 	// Declared are the functions the module declares now; the new one must
 	// fit among them (name, API paths). Default: none besides those in the
 	// declarations file.
-	Declared []functions.Function
+	Declared []functions.Declaration
 	// Now stamps the event fixtures. Default: time.Now.
 	Now time.Time
 }
@@ -60,9 +60,9 @@ type File struct {
 // Plan checks the options against the module and returns the new function's
 // declaration and every file to write: the new files, then the edited
 // declarations file. It writes nothing.
-func Plan(opts Options) (functions.Function, []File, error) {
+func Plan(opts Options) (functions.Declaration, []File, error) {
 	var errs []error
-	if err := config.ValidateName(opts.Name); err != nil {
+	if err := declare.ValidateName(opts.Name); err != nil {
 		errs = append(errs, fmt.Errorf("NAME: %w", err))
 	}
 	trigger, err := ParseTrigger(opts.Trigger)
@@ -73,20 +73,20 @@ func Plan(opts Options) (functions.Function, []File, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	declPath := filepath.Join(opts.ModuleDir, filepath.FromSlash(config.DeclarationsFile))
+	declPath := filepath.Join(opts.ModuleDir, filepath.FromSlash(declare.File))
 	src, err := os.ReadFile(declPath)
 	if err != nil {
-		return functions.Function{}, nil, errors.Join(append(errs, fmt.Errorf("read the declarations: %w", err))...)
+		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("read the declarations: %w", err))...)
 	}
 	names, err := declaredNames(src)
 	if err != nil {
-		return functions.Function{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", config.DeclarationsFile, err))...)
+		return functions.Declaration{}, nil, errors.Join(append(errs, fmt.Errorf("%s: %w", declare.File, err))...)
 	}
 	for _, d := range opts.Declared {
 		names = append(names, d.Name)
 	}
 	if slices.Contains(names, opts.Name) {
-		errs = append(errs, fmt.Errorf("NAME: a function %q is already declared in %s", opts.Name, config.DeclarationsFile))
+		errs = append(errs, fmt.Errorf("NAME: a function %q is already declared in %s", opts.Name, declare.File))
 	}
 	for _, dir := range []string{path.Join("lambda", opts.Name), path.Join("internal", opts.Name)} {
 		if _, err := os.Stat(filepath.Join(opts.ModuleDir, filepath.FromSlash(dir))); err == nil && opts.Name != "" {
@@ -94,10 +94,10 @@ func Plan(opts Options) (functions.Function, []File, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return functions.Function{}, nil, err
+		return functions.Declaration{}, nil, err
 	}
 	fn := newDeclaration(opts.Name, opts.Description, trigger)
-	if err := config.ValidateDeclarations(append(slices.Clone(opts.Declared), fn)); err != nil {
+	if err := declare.Validate(append(slices.Clone(opts.Declared), fn)); err != nil {
 		return fn, nil, err
 	}
 
@@ -107,16 +107,16 @@ func Plan(opts Options) (functions.Function, []File, error) {
 	}
 	declared, err := appendDeclaration(src, fn)
 	if err != nil {
-		return fn, nil, fmt.Errorf("%s: %w", config.DeclarationsFile, err)
+		return fn, nil, fmt.Errorf("%s: %w", declare.File, err)
 	}
-	return fn, append(files, File{Path: config.DeclarationsFile, Data: declared, Replace: true}), nil
+	return fn, append(files, File{Path: declare.File, Data: declared, Replace: true}), nil
 }
 
 // newDeclaration is the declaration the scaffold writes: timeout 10 s
 // behind the API, else 60 s; an S3-triggered function may read its prefix,
 // a scheduled one write under <name>/, others nothing.
-func newDeclaration(name, description string, t functions.Trigger) functions.Function {
-	fn := functions.Function{Name: name, Description: description, TimeoutSeconds: 60}
+func newDeclaration(name, description string, t functions.Trigger) functions.Declaration {
+	fn := functions.Declaration{Name: name, Description: description, TimeoutSeconds: 60}
 	if t != nil {
 		fn.Triggers = []functions.Trigger{t}
 	}
@@ -139,7 +139,7 @@ func newDeclaration(name, description string, t functions.Trigger) functions.Fun
 }
 
 // generate renders the new function's files.
-func generate(module string, fn functions.Function, now time.Time) ([]File, error) {
+func generate(module string, fn functions.Declaration, now time.Time) ([]File, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
@@ -197,7 +197,7 @@ const (
 
 // fixture is the AWS-shaped event for the function's trigger, and its file
 // name under testdata/.
-func fixture(fn functions.Function, now time.Time) (string, []byte, error) {
+func fixture(fn functions.Declaration, now time.Time) (string, []byte, error) {
 	var name string
 	var event any
 	switch kind := fn.Kinds()[0]; kind {
@@ -351,7 +351,7 @@ func Run(opts Options, stdout io.Writer) error {
 	for _, f := range files[:len(files)-1] {
 		fmt.Fprintf(stdout, "  created   %s\n", f.Path)
 	}
-	fmt.Fprintf(stdout, "  declared  in %s: timeout %d s, bucket access %s\n", config.DeclarationsFile, fn.TimeoutSeconds, describeAccess(fn))
+	fmt.Fprintf(stdout, "  declared  in %s: timeout %d s, bucket access %s\n", declare.File, fn.TimeoutSeconds, describeAccess(fn))
 	handler := path.Join("internal", fn.Name, fn.Name+".go")
 	fmt.Fprintf(stdout, `next:
   1. write the handler in %s and its test: go test ./internal/%s/
@@ -360,11 +360,11 @@ func Run(opts Options, stdout io.Writer) error {
   4. make update-snapshots  # rewrites the stack snapshots and the local run's template fixture;
                             # review: git diff test/__snapshots__ internal/local/template/testdata
   5. make test
-`, handler, fn.Name, config.DeclarationsFile)
+`, handler, fn.Name, declare.File)
 	return nil
 }
 
-func describeAccess(fn functions.Function) string {
+func describeAccess(fn functions.Declaration) string {
 	if len(fn.Access) == 0 {
 		return "none"
 	}

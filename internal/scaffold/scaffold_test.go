@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 )
 
 func TestParseTrigger(t *testing.T) {
@@ -52,7 +52,7 @@ func TestParseTrigger(t *testing.T) {
 
 const declaredSrc = `package functions
 
-var declared = []Function{
+var declared = []Declaration{
 	{
 		Name:           "api",
 		Description:    "REST API",
@@ -68,7 +68,7 @@ func newModule(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	write(t, dir, "go.mod", "module example.com/app\n\ngo 1.26\n")
-	write(t, dir, config.DeclarationsFile, declaredSrc)
+	write(t, dir, declare.File, declaredSrc)
 	return dir
 }
 
@@ -98,7 +98,7 @@ func tree(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-var existing = []functions.Function{{Name: "api", Description: "REST API", TimeoutSeconds: 10,
+var existing = []functions.Declaration{{Name: "api", Description: "REST API", TimeoutSeconds: 10,
 	Triggers: []functions.Trigger{functions.API{Paths: []string{"/health"}}}}}
 
 // TestRefusedBeforeWriting: bad input leaves the module exactly as it was.
@@ -147,15 +147,15 @@ func TestCreatesEveryKind(t *testing.T) {
 	now := time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name, trigger, fixture string
-		want                   functions.Function
+		want                   functions.Declaration
 	}{
-		{"items", "api:/items/{id}", "api-request.json", functions.Function{Name: "items", Description: "Answers the REST API's /items/{id}", TimeoutSeconds: 10,
+		{"items", "api:/items/{id}", "api-request.json", functions.Declaration{Name: "items", Description: "Answers the REST API's /items/{id}", TimeoutSeconds: 10,
 			Triggers: []functions.Trigger{functions.API{Paths: []string{"/items/{id}"}}}}},
-		{"thumbs", "s3:images/", "s3-put.json", functions.Function{Name: "thumbs", Description: "Processes each object created under images/", TimeoutSeconds: 60,
+		{"thumbs", "s3:images/", "s3-put.json", functions.Declaration{Name: "thumbs", Description: "Processes each object created under images/", TimeoutSeconds: 60,
 			Triggers: []functions.Trigger{functions.ObjectCreated{Prefix: "images/"}}, Access: []functions.Access{{Prefix: "images/", Read: true}}}},
-		{"nightly", "schedule:0 6 * * ? *", "scheduled.json", functions.Function{Name: "nightly", Description: "Runs on the schedule cron(0 6 * * ? *)", TimeoutSeconds: 60,
+		{"nightly", "schedule:0 6 * * ? *", "scheduled.json", functions.Declaration{Name: "nightly", Description: "Runs on the schedule cron(0 6 * * ? *)", TimeoutSeconds: 60,
 			Triggers: []functions.Trigger{functions.Schedule{Cron: "0 6 * * ? *"}}, Access: []functions.Access{{Prefix: "nightly/", Write: true}}}},
-		{"worker", "none", "invocation.json", functions.Function{Name: "worker", Description: "Invoked asynchronously by other functions", TimeoutSeconds: 60}},
+		{"worker", "none", "invocation.json", functions.Declaration{Name: "worker", Description: "Invoked asynchronously by other functions", TimeoutSeconds: 60}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,12 +174,12 @@ func TestCreatesEveryKind(t *testing.T) {
 			if main := files["lambda/"+tt.name+"/main.go"]; !strings.Contains(main, `"example.com/app/internal/`+tt.name+`"`) {
 				t.Errorf("main.go does not import the module's handler package:\n%s", main)
 			}
-			names, err := declaredNames([]byte(files[config.DeclarationsFile]))
+			names, err := declaredNames([]byte(files[declare.File]))
 			if err != nil || !slices.Equal(names, []string{"api", tt.name}) {
-				t.Fatalf("declared names %v (%v), want api then %s:\n%s", names, err, tt.name, files[config.DeclarationsFile])
+				t.Fatalf("declared names %v (%v), want api then %s:\n%s", names, err, tt.name, files[declare.File])
 			}
-			if want := declarationSource(tt.want); !strings.Contains(strings.Join(strings.Fields(files[config.DeclarationsFile]), " "), strings.Join(strings.Fields(want), " ")) {
-				t.Errorf("declarations lack\n%s\ngot\n%s", want, files[config.DeclarationsFile])
+			if want := declarationSource(tt.want); !strings.Contains(strings.Join(strings.Fields(files[declare.File]), " "), strings.Join(strings.Fields(want), " ")) {
+				t.Errorf("declarations lack\n%s\ngot\n%s", want, files[declare.File])
 			}
 			for _, w := range []string{"created   lambda/" + tt.name + "/main.go", "make update-snapshots", "make test"} {
 				if !strings.Contains(out.String(), w) {
@@ -208,7 +208,7 @@ func TestWriteRollsBack(t *testing.T) {
 		{Path: "lambda/x/main.go", Data: []byte("package main\n")},
 		{Path: "internal/x/x.go", Data: []byte("package x\n")},
 		{Path: "go.mod", Data: []byte("clobbered\n")}, // exists, not to replace: fails
-		{Path: config.DeclarationsFile, Data: []byte("changed\n"), Replace: true},
+		{Path: declare.File, Data: []byte("changed\n"), Replace: true},
 	})
 	if err == nil {
 		t.Fatal("writing over an existing file succeeded")

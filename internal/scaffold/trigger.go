@@ -1,11 +1,13 @@
 package scaffold
 
 import (
+	"go-lambda-cdk/internal/cron"
+
 	"fmt"
 	"strings"
 
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 )
 
 // TriggerUsage describes the TRIGGER argument.
@@ -35,20 +37,20 @@ func ParseTrigger(spec string) (functions.Trigger, error) {
 		var paths []string
 		for _, p := range strings.Split(value, ",") {
 			p = strings.TrimSpace(p)
-			if err := config.ValidatePath(p); err != nil {
+			if err := declare.ValidatePath(p); err != nil {
 				return nil, fmt.Errorf("trigger %q: path %q %v", spec, p, err)
 			}
 			paths = append(paths, p)
 		}
 		return functions.API{Paths: paths}, nil
 	case functions.KindS3:
-		if err := config.ValidatePrefix(value); err != nil {
+		if err := declare.ValidatePrefix(value); err != nil {
 			return nil, fmt.Errorf("trigger %q: prefix %q %v", spec, value, err)
 		}
 		return functions.ObjectCreated{Prefix: value}, nil
 	case functions.KindSchedule:
 		value = strings.TrimSuffix(strings.TrimPrefix(value, "cron("), ")")
-		if err := config.ValidateCron(value); err != nil {
+		if err := cron.Validate(value); err != nil {
 			return nil, fmt.Errorf("trigger %q: cron %q: %v", spec, value, err)
 		}
 		return functions.Schedule{Cron: value}, nil

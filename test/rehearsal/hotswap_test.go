@@ -22,10 +22,10 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/hotswap"
 	"go-lambda-cdk/internal/modcopy"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // hotswapRuns is how many edits the hotswap rehearsal makes, each put live
@@ -148,7 +148,7 @@ type liveCode struct {
 }
 
 // liveCode reads, for each function, its live alias's version and code hash.
-func (r *rehearsal) liveCode(fns []functions.Function) map[string]liveCode {
+func (r *rehearsal) liveCode(fns []functions.Declaration) map[string]liveCode {
 	r.t.Helper()
 	out := map[string]liveCode{}
 	for _, d := range fns {
@@ -187,10 +187,10 @@ func roundAll(ds []time.Duration) []time.Duration {
 // watchOnce runs `make watch`, saves an edit of the function's main.go,
 // waits until the watch reports it live, checks the alias moved, then
 // stops the watch with Ctrl-C (SIGINT), which it reports.
-func (r *rehearsal) watchOnce(dir, main string, d functions.Function) {
+func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 	t := r.t
 	t.Helper()
-	before := r.liveCode([]functions.Function{d})[d.Name]
+	before := r.liveCode([]functions.Declaration{d})[d.Name]
 	cmd := exec.CommandContext(r.ctx(), "make", "--no-print-directory", "watch", "CDK_OUT="+r.out)
 	cmd.Dir = dir
 	cmd.Env = append(environ(), r.emu.Env()...)
@@ -229,7 +229,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Function) {
 		t.Fatal(err)
 	}
 	waitFor(d.Name + ": changed lambda/" + d.Name + "/main.go → live as version ")
-	after := r.liveCode([]functions.Function{d})[d.Name]
+	after := r.liveCode([]functions.Declaration{d})[d.Name]
 	if after.version == before.version || after.sha == before.sha {
 		t.Errorf("make watch reported %s live, but its alias is on version %s with %s, was %s with %s", d.Name, after.version, after.sha, before.version, before.sha)
 	}

@@ -57,10 +57,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/awsemu"
+	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/stacks"
-	"go-lambda-cdk/stacks/config"
-	"go-lambda-cdk/stacks/functions"
 )
 
 const (
@@ -474,7 +474,7 @@ func (r *rehearsal) cloudWatch(params url.Values, out any) error {
 
 // checkRolePolicy asserts the statements of a function role's inline
 // policy, with the bucket ARN resolved from its stack-unique name.
-func (r *rehearsal) checkRolePolicy(d functions.Function, role, bucket string) {
+func (r *rehearsal) checkRolePolicy(d functions.Declaration, role, bucket string) {
 	fn := d.Name
 	t := r.t
 	names, err := r.aws.iam.ListRolePolicies(r.ctx(), &iam.ListRolePoliciesInput{RoleName: aws.String(role)})

@@ -88,7 +88,7 @@ const (
 // and Fn::Join, Fn::Select and Fn::Split of those. LoggingConfig adds AWS_LAMBDA_LOG_LEVEL and
 // AWS_LAMBDA_LOG_FORMAT as Lambda does. A reference to anything else is an
 // error naming the variable.
-func (t *Template) Environment(fn Function, region string) (map[string]string, error) {
+func (t *Template) Environment(fn LambdaFunction, region string) (map[string]string, error) {
 	env := map[string]string{}
 	var errs []error
 	names := make([]string, 0, len(fn.env))

@@ -18,8 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/local/apigw"
-	"go-lambda-cdk/stacks/functions"
 )
 
 // Lambda's defaults for properties a template leaves out.
@@ -36,7 +36,7 @@ type Template struct {
 	StackName string
 	// Functions are the functions with a provided.* (custom) runtime, by
 	// logical ID order.
-	Functions []Function
+	Functions []LambdaFunction
 	// Skipped lists functions that do not run locally, with the reason:
 	// CDK's own helper functions in Python or Node.js, and functions with a
 	// custom runtime that the stack did not mark with functions.MetadataKey.
@@ -54,8 +54,8 @@ type Template struct {
 	aliases   map[string]int // alias logical ID -> index in Functions
 }
 
-// Function is an AWS::Lambda::Function with a custom runtime.
-type Function struct {
+// LambdaFunction is an AWS::Lambda::Function with a custom runtime.
+type LambdaFunction struct {
 	LogicalID string
 	// Name is the function's name as the stack declared it, read from the
 	// resource's Metadata entry functions.MetadataKey
@@ -96,7 +96,7 @@ type RestAPI struct {
 	LogicalID        string
 	Stage            string // StageName of its AWS::ApiGateway::Stage; default "prod"
 	BinaryMediaTypes []string
-	// Routes name functions by Function.Name.
+	// Routes name functions by LambdaFunction.Name.
 	Routes []apigw.Route
 	// ErrorHeaders4XX and ErrorHeaders5XX are the headers of its
 	// DEFAULT_4XX and DEFAULT_5XX gateway responses (see apigw.Config).
@@ -106,7 +106,7 @@ type RestAPI struct {
 // Notification is one S3 notification configuration that invokes a function.
 type Notification struct {
 	Bucket   string   // bucket name, as in Bucket.Name
-	Function string   // Function.Name
+	Function string   // LambdaFunction.Name
 	Events   []string // e.g. "s3:ObjectCreated:*"
 	Prefix   string   // key filter; "" matches every key
 	Suffix   string
@@ -116,7 +116,7 @@ type Notification struct {
 type Schedule struct {
 	Rule       string // logical ID
 	Expression string // e.g. "cron(0 0 * * ? *)"
-	Function   string // Function.Name
+	Function   string // LambdaFunction.Name
 	Enabled    bool
 	// Input is the target's constant Input, "" for the default scheduled event.
 	Input string
@@ -181,13 +181,13 @@ func Parse(data []byte, stackName string) (*Template, error) {
 }
 
 // Function returns the function with the given name.
-func (t *Template) Function(name string) (Function, bool) {
+func (t *Template) Function(name string) (LambdaFunction, bool) {
 	for _, f := range t.Functions {
 		if f.Name == name {
 			return f, true
 		}
 	}
-	return Function{}, false
+	return LambdaFunction{}, false
 }
 
 // ids lists the logical IDs of resources of a type, sorted.
@@ -234,7 +234,7 @@ func derivedBucketName(stack, id string) string {
 	return s
 }
 
-func (t *Template) function(id string) (Function, string, error) {
+func (t *Template) function(id string) (LambdaFunction, string, error) {
 	r := t.resources[id]
 	var p struct {
 		Handler       string   `json:"Handler"`
@@ -251,21 +251,21 @@ func (t *Template) function(id string) (Function, string, error) {
 		} `json:"LoggingConfig"`
 	}
 	if err := remarshal(r.Properties, &p); err != nil {
-		return Function{}, "", fmt.Errorf("function %s: %w", id, err)
+		return LambdaFunction{}, "", fmt.Errorf("function %s: %w", id, err)
 	}
 	if !strings.HasPrefix(p.Runtime, "provided") {
-		return Function{}, fmt.Sprintf("%s (runtime %q)", id, p.Runtime), nil
+		return LambdaFunction{}, fmt.Sprintf("%s (runtime %q)", id, p.Runtime), nil
 	}
 	var cdkPath, name string
 	_ = json.Unmarshal(r.Metadata["aws:cdk:path"], &cdkPath)
 	raw, ok := r.Metadata[functions.MetadataKey]
 	if !ok {
-		return Function{}, fmt.Sprintf("%s (runtime %q without Metadata %q: not a function the stack declares)", id, p.Runtime, functions.MetadataKey), nil
+		return LambdaFunction{}, fmt.Sprintf("%s (runtime %q without Metadata %q: not a function the stack declares)", id, p.Runtime, functions.MetadataKey), nil
 	}
 	if err := json.Unmarshal(raw, &name); err != nil || name == "" {
-		return Function{}, "", fmt.Errorf("function %s: Metadata %q is %s, want the function's name as a non-empty string", id, functions.MetadataKey, raw)
+		return LambdaFunction{}, "", fmt.Errorf("function %s: Metadata %q is %s, want the function's name as a non-empty string", id, functions.MetadataKey, raw)
 	}
-	fn := Function{
+	fn := LambdaFunction{
 		LogicalID: id, Name: name, CDKPath: cdkPath,
 		Handler: p.Handler, Runtime: p.Runtime, Architectures: p.Architectures,
 		MemoryMB: DefaultMemoryMB, Timeout: DefaultTimeout,

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/local/apigw"
-	"go-lambda-cdk/stacks/functions"
 )
 
 func readFixture(t *testing.T, name, stack string) *Template {
