@@ -96,7 +96,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // restartOn are the paths, relative to the module, that the template is
 // synthesized from: the stacks, the CDK app and its configuration.
-var restartOn = []string{"stacks", "bin/app", "cdk.json", "cdk.context.json"}
+var restartOn = []string{"stacks", "functions", "internal/config", "internal/declare", "internal/cron", "internal/quota", "bin/app", "cdk.json", "cdk.context.json"}
 
 func banner(w io.Writer, tpl *template.Template, app *local.App) {
 	fmt.Fprintf(w, "stack %s running locally\n", tpl.StackName)

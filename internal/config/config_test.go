@@ -423,8 +423,9 @@ func TestConfigurationPageDocumentsEveryKey(t *testing.T) {
 // TestFunctionsPageListsTheFunctionsEnvironment keeps the lists of the
 // variables the stack sets (docs/functions.md, "Add a function") equal to
 // what it sets: on every function the bucket's name and what Environment
-// gives a function without triggers, and on a function behind the REST API
-// that presigns uploads also the rest of Environment.
+// gives a function without triggers, on a function behind the REST API
+// also the API's settings, and on one that declares upload routes also the
+// upload settings.
 func TestFunctionsPageListsTheFunctionsEnvironment(t *testing.T) {
 	readme, err := os.ReadFile("../../docs/functions.md")
 	if err != nil {
@@ -435,9 +436,14 @@ func TestFunctionsPageListsTheFunctionsEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	common := cfg.Environment(functions.Declaration{})
+	api := cfg.Environment(functions.Declaration{Triggers: []functions.Trigger{functions.API{Paths: []string{"/x"}}}})
 	uploads := cfg.Environment(functions.Declaration{Triggers: []functions.Trigger{functions.API{
 		Paths: []string{"/x"}, UploadRoutes: []functions.Route{{Method: "POST", Path: "/x"}},
 	}}})
+	// without returns the keys of m that are not keys of base.
+	without := func(m, base map[string]string) []string {
+		return slices.DeleteFunc(slices.Collect(maps.Keys(m)), func(k string) bool { _, ok := base[k]; return ok })
+	}
 	text := strings.Join(strings.Fields(string(readme)), " ")
 	variable := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
 	for _, tc := range []struct {
@@ -445,7 +451,8 @@ func TestFunctionsPageListsTheFunctionsEnvironment(t *testing.T) {
 		want       []string
 	}{
 		{"Every function gets", " as environment", append(slices.Collect(maps.Keys(common)), layout.EnvBucketName)},
-		{"also gets the API's settings", ").", slices.DeleteFunc(slices.Collect(maps.Keys(uploads)), func(k string) bool { _, ok := common[k]; return ok })},
+		{"also gets the API's settings", ");", without(api, common)},
+		{"also gets the upload settings", ").", without(uploads, api)},
 	} {
 		_, after, ok := strings.Cut(text, tc.start)
 		list, _, ok2 := strings.Cut(after, tc.end)
