@@ -83,11 +83,11 @@ What is timed: `+"`make local`"+`'s save to served on this project's own api fun
 
 | saves | fastest | p50 | p90 | slowest | target (p50, warm) |
 |---:|---:|---:|---:|---:|---|
-| %d | %s | %s | %s | %s | ≤ %s: %s |
+| %d | %s | %s | %s | %s | ≤ %.0f s: %s |
 
 p50 and p90 are nearest-rank (the lower middle value for an even count).
 `, heading, *saves, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
-		loadBefore, benchdoc.LoadAverage(), m.N, m.N, ms("min-ms"), ms("p50-ms"), ms("p90-ms"), ms("max-ms"), Target, verdict)
+		loadBefore, benchdoc.LoadAverage(), m.N, m.N, ms("min-ms"), ms("p50-ms"), ms("p90-ms"), ms("max-ms"), Target.Seconds(), verdict)
 	if err := benchdoc.ReplaceSection(*out, heading, section); err != nil {
 		return err
 	}
