@@ -82,7 +82,7 @@ bench: setup pytools ## run the benchmarks and write docs/benchmarks.md (takes a
 	@echo "bench: handlers under the Lambda Runtime Interface Emulator"
 	go run ./bin/bench-handlers
 	@echo "bench: local run"
-	go test -run '^$$' -bench . ./internal/local/
+	go test -run '^$$' -bench '^Benchmark(Start|APIRequest|UploadToResult)$$' ./internal/local/
 	@echo "bench: make local, save to served"
 	go run ./bin/bench-reload $(if $(BENCH_RUNS),-saves $(BENCH_RUNS))
 	@echo "bench: warm make synth and make test"
