@@ -76,19 +76,25 @@ new-function: ## scaffold a function: make new-function NAME=thumbnail TRIGGER=s
 	@go run ./bin/new-function -name "$(NAME)" -trigger "$(TRIGGER)" $(if $(DESCRIPTION),-description "$(DESCRIPTION)")
 
 .PHONY: bench
-bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several minutes)
+bench: setup pytools ## run the benchmarks and write docs/benchmarks.md (takes an hour or more); BENCH_RUNS=1 for a quick run of the issue 19 ones
 	@echo "bench: build step (cold and warm Go build cache, sizes against a naive build)"
 	go run ./bin/bench-package
 	@echo "bench: handlers under the Lambda Runtime Interface Emulator"
 	go run ./bin/bench-handlers
 	@echo "bench: local run"
-	go test -run '^$$' -bench . ./internal/local/
+	go test -run '^$$' -bench '^Benchmark(Start|APIRequest|UploadToResult)$$' ./internal/local/
+	@echo "bench: make local, save to served"
+	go run ./bin/bench-reload $(if $(BENCH_RUNS),-saves $(BENCH_RUNS))
 	@echo "bench: warm make synth and make test"
 	go run ./bin/bench-make -base 461e2c7
 	@echo "bench: warm make synth before and after the operations resources (issue 10)"
 	go run ./bin/bench-make -base 98b4d88 -heading "## Synth before and after the operations resources" -rows nochange,stacks -runs 3 -test-runs 0
 	@echo "bench: make synth with 50 and 200 declared functions against 3, with each template's size"
 	go run ./bin/bench-scale
+	@echo "bench: inner loop against 28cc21a (issue 19): warm make synth (nothing changed, handler edit, stacks/ edit) and warm make test"
+	go run ./bin/bench-make -base 28cc21a -heading "## Inner loop against 28cc21a" -rows nochange,handler,stacks $(if $(BENCH_RUNS),-runs $(BENCH_RUNS) -test-runs $(BENCH_RUNS))
+	@echo "bench: hotswap against a full deploy of the same edit, on the emulator"
+	go run ./bin/bench-hotswap $(if $(BENCH_RUNS),-runs $(BENCH_RUNS))
 
 .PHONY: local
 local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, Lambda Invoke API on :3002, no Docker; a saved handler is rebuilt and reloaded (Ctrl-C stops)

@@ -9,9 +9,16 @@
 //	    [-heading "## Synth and test"] [-rows nochange,handler,stacks,fresh]
 //
 // -heading picks the section to write (make bench also compares the
-// commit before the operations resources of issue 10 in its own section);
-// -rows picks the synth rows. The section also gives both commits' dev
-// template resource counts.
+// commit before the operations resources of issue 10, and 28cc21a for
+// issue 19, each in its own section); -rows picks the synth rows. The
+// section also gives both commits' dev template resource counts.
+//
+// The edit rows change the file for real: each run appends an init
+// function that stores a new string in a package-level variable
+// (benchdoc.EditGo), which the linked binary keeps, so the handler's zip
+// (and the dev template's asset hash) or the CDK app's executable changes;
+// a run whose synth reused cdk.out, or whose handler edit left the
+// template as it was, is an error, not a number.
 //
 // Both commits are checked out with `git worktree add` into a temporary
 // folder (node_modules hard-linked from this checkout when package-lock.json
@@ -24,6 +31,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -60,6 +69,30 @@ type scenario struct {
 	// folder to run make in and how to undo the change.
 	prepare func(t tree, n int) (dir string, undo func() error, err error)
 	args    []string
+	// check, when set, refuses a run whose effect shows the edit was not
+	// one: the dev template's SHA-256 before and after, make's output.
+	check func(before, after, output string) error
+}
+
+// reusedLine is what the app prints when its synth cache reuses cdk.out.
+const reusedLine = "synth: reused "
+
+// synthesized fails when make's output shows the synth cache reused
+// cdk.out: the edit did not change the app or a zip.
+func synthesized(before, after, output string) error {
+	if strings.Contains(output, reusedLine) {
+		return fmt.Errorf("the edit was not a change: make synth reused cdk.out:\n%s", output)
+	}
+	return nil
+}
+
+// newAsset fails unless the dev template changed (a handler edit gives
+// its function a new asset hash) and the synth ran.
+func newAsset(before, after, output string) error {
+	if before == after {
+		return fmt.Errorf("the handler edit left the dev template as it was (the zip did not change):\n%s", output)
+	}
+	return synthesized(before, after, output)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -120,11 +153,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			path := filepath.Join(t.dir, file)
 			orig, err := os.ReadFile(path)
 			if err != nil {
-				return "", nil, err
+				return "", nil, fmt.Errorf("edit %s at %s: %w", file, t.label, err)
 			}
-			// A new value every run: the change is a real one each time.
-			edited := fmt.Appendf(slices.Clone(orig), "\nvar benchEdit = %q\n", fmt.Sprint(time.Now().UnixNano()))
-			if err := os.WriteFile(path, edited, 0o644); err != nil {
+			if err := os.WriteFile(path, benchdoc.EditGo(orig, fmt.Sprint(time.Now().UnixNano())), 0o644); err != nil {
 				return "", nil, err
 			}
 			return t.dir, func() error { return os.WriteFile(path, orig, 0o644) }, nil
@@ -137,10 +168,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var scenarios []scenario
 	wanted := strings.Split(*rowKeys, ",")
 	for _, s := range []scenario{
-		{"nochange", "warm `make synth`, nothing changed", inPlace, []string{"synth"}},
-		{"handler", "`make synth` after editing one handler (`lambda/report/main.go`)", edit("lambda/report/main.go"), []string{"synth"}},
-		{"stacks", "`make synth` after editing `stacks/app.go`", edit("stacks/app.go"), []string{"synth"}},
-		{"fresh", "first `make synth` in a fresh checkout, Go caches warm (node_modules linked in, not timed)", fresh, []string{"synth"}},
+		{"nochange", "warm `make synth`, nothing changed", inPlace, []string{"synth"}, nil},
+		{"handler", "`make synth` after editing one handler (`lambda/report/main.go`: a new `init` the binary keeps)", edit("lambda/report/main.go"), []string{"synth"}, newAsset},
+		{"stacks", "`make synth` after editing `stacks/app.go` (a new `init` the app binary keeps)", edit("stacks/app.go"), []string{"synth"}, synthesized},
+		{"fresh", "first `make synth` in a fresh checkout, Go caches warm (node_modules linked in, not timed)", fresh, []string{"synth"}, nil},
 	} {
 		if slices.Contains(wanted, s.key) {
 			scenarios = append(scenarios, s)
@@ -151,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cli.UsageError{Err: fmt.Errorf("-rows %q: allowed rows are nochange, handler, stacks, fresh", *rowKeys)}
 	}
 	if *testRuns > 0 {
-		scenarios = append(scenarios, scenario{"test", "warm `make test` (`-count=1`)", inPlace, []string{"test", "TESTFLAGS=-count=1"}})
+		scenarios = append(scenarios, scenario{"test", "warm `make test` (`TESTFLAGS=-count=1`: test cache off)", inPlace, []string{"test", "TESTFLAGS=-count=1"}, nil})
 	}
 	loadBefore := benchdoc.LoadAverage()
 	var rows []string
@@ -167,7 +198,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		for _, t := range trees {
 			fmt.Fprintf(stderr, "bench: %s: %s (warm-up)\n", t.label, s.label)
-			if _, err := timeMake(ctx, t.dir, warm); err != nil {
+			if _, _, err := timeMake(ctx, t.dir, warm); err != nil {
 				return err
 			}
 		}
@@ -185,7 +216,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					return err
 				}
 				fmt.Fprintf(stderr, "bench: %s: %s (run %d of %d)\n", t.label, s.label, i+1, n)
-				d, err := timeMake(ctx, dir, s.args)
+				before := templateSum(dir)
+				d, output, err := timeMake(ctx, dir, s.args)
+				if err == nil && s.check != nil {
+					err = s.check(before, templateSum(dir), output)
+				}
 				if uerr := undo(); err == nil {
 					err = uerr
 				}
@@ -240,10 +275,47 @@ func setup(ctx context.Context, root, dir string) error {
 			return fmt.Errorf("link node_modules: %w\n%s", err, out)
 		}
 		now := time.Now()
-		return os.Chtimes(filepath.Join(dir, "node_modules", ".ci-stamp"), now, now)
+		if err := os.Chtimes(filepath.Join(dir, "node_modules", ".ci-stamp"), now, now); err != nil {
+			return err
+		}
+		return linkVenv(root, dir)
 	}
-	_, err := timeMake(ctx, dir, []string{"setup"})
+	_, _, err := timeMake(ctx, dir, []string{"setup"})
 	return err
+}
+
+// linkVenv gives dir root's Python tools (.venv, for `make test`) as a
+// symbolic link when both pin the same requirements-dev.txt, and dates
+// dir's requirements-dev.txt back to the venv's stamp so that make does not
+// reinstall into the shared venv. Otherwise dir keeps none and `make test`
+// makes its own.
+func linkVenv(root, dir string) error {
+	a, errA := os.ReadFile(filepath.Join(root, "requirements-dev.txt"))
+	b, errB := os.ReadFile(filepath.Join(dir, "requirements-dev.txt"))
+	venv, err := filepath.EvalSymlinks(filepath.Join(root, ".venv"))
+	if errA != nil || errB != nil || err != nil || !bytes.Equal(a, b) {
+		return nil
+	}
+	stamp, err := os.Stat(filepath.Join(venv, ".stamp"))
+	if err != nil {
+		return nil
+	}
+	if err := os.Symlink(venv, filepath.Join(dir, ".venv")); err != nil {
+		return err
+	}
+	old := stamp.ModTime().Add(-time.Second)
+	return os.Chtimes(filepath.Join(dir, "requirements-dev.txt"), old, old)
+}
+
+// templateSum is the SHA-256 of dir's synthesized dev template, "" when
+// there is none.
+func templateSum(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, "cdk.out", "GoLambdaCdk-dev.template.json"))
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // resourceCount is the number of resources of a synthesized template.
@@ -261,16 +333,16 @@ func resourceCount(path string) (int, error) {
 	return len(tpl.Resources), nil
 }
 
-func timeMake(ctx context.Context, dir string, args []string) (time.Duration, error) {
+func timeMake(ctx context.Context, dir string, args []string) (time.Duration, string, error) {
 	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory"}, args...)...)
 	cmd.Dir = dir
 	var output strings.Builder
 	cmd.Stdout, cmd.Stderr = &output, &output
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("make %s in %s: %w\n%s", strings.Join(args, " "), dir, err, output.String())
+		return 0, "", fmt.Errorf("make %s in %s: %w\n%s", strings.Join(args, " "), dir, err, output.String())
 	}
-	return time.Since(start), nil
+	return time.Since(start), output.String(), nil
 }
 
 func git(ctx context.Context, dir string, args ...string) error {

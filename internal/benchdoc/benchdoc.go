@@ -77,3 +77,15 @@ func LoadAverage() string {
 	}
 	return "unknown"
 }
+
+// EditGo returns Go source src with a real change appended: an init
+// function that stores nonce in a package-level variable. The linker keeps
+// both, so the built executable differs for each nonce; a comment or an
+// unused declaration (which the linker drops) would leave the executable,
+// the zip and any cache keyed on them as they were, and the "edit" would
+// measure a no-op. src must be a whole Go file; the names benchEdit is
+// declared with must be free in its package.
+func EditGo(src []byte, nonce string) []byte {
+	out := strings.TrimRight(string(src), "\n")
+	return fmt.Appendf(nil, "%s\n\n// A benchmark's edit (%s): the linked binary keeps it.\nfunc init() { benchEdit = %q }\n\nvar benchEdit string\n", out, nonce, nonce)
+}

@@ -1,7 +1,9 @@
 package benchdoc
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -39,5 +41,40 @@ func TestReplaceSection(t *testing.T) {
 	}
 	if err := ReplaceSection(filepath.Join(t.TempDir(), "x.md"), "# Title", "x"); err == nil {
 		t.Error("want an error for a heading that is not a section")
+	}
+}
+
+// TestEditGoChangesTheBinary builds a main package as the bundle does
+// (symbols stripped, no build ID) unedited and after EditGo with two
+// nonces: all three executables must differ, or an "edit" benchmark would
+// time a build whose zip and caches did not change.
+func TestEditGoChangesTheBinary(t *testing.T) {
+	dir := t.TempDir()
+	src := []byte("// Command x does nothing.\npackage main\n\nfunc main() {}\n")
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := func(source []byte) []byte {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "main.go"), source, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", "x.bin", ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s\nsource:\n%s", err, out, source)
+		}
+		bin, err := os.ReadFile(filepath.Join(dir, "x.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bin
+	}
+	builds := map[string][]byte{"unedited": build(src), "edit a": build(EditGo(src, "a")), "edit b": build(EditGo(src, "b"))}
+	for _, pair := range [][2]string{{"unedited", "edit a"}, {"unedited", "edit b"}, {"edit a", "edit b"}} {
+		if bytes.Equal(builds[pair[0]], builds[pair[1]]) {
+			t.Errorf("%s and %s built the same executable", pair[0], pair[1])
+		}
 	}
 }
