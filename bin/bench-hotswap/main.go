@@ -53,7 +53,7 @@ import (
 	"go-lambda-cdk/internal/cli"
 	"go-lambda-cdk/internal/hotswap"
 	"go-lambda-cdk/internal/modcopy"
-	"go-lambda-cdk/stacks/functions"
+	"go-lambda-cdk/functions"
 )
 
 const (
@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 || flags.NArg() > 0 {
 		return cli.UsageError{Err: errors.New("usage: bench-hotswap [-o file] [-runs n>=1] [-fn function]")}
 	}
-	var fn *functions.Function
+	var fn *functions.Declaration
 	var names []string
 	for _, d := range functions.All() {
 		names = append(names, d.Name)
@@ -151,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := b.make(ctx, "deploy", "APPROVE=1"); err != nil {
 		return err
 	}
-	targets, err := hotswap.Resolve(ctx, b.cfn, devStack, []hotswap.Function{{ConstructID: fn.ConstructID(), Build: bundle.Function{Name: fn.Name}}})
+	targets, err := hotswap.Resolve(ctx, b.cfn, devStack, []hotswap.Declared{{ConstructID: fn.ConstructID(), Build: bundle.Target{Name: fn.Name}}})
 	if err != nil {
 		return err
 	}
