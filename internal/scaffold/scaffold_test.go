@@ -12,6 +12,7 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/declare"
+	fx "go-lambda-cdk/internal/fixture" // the package has its own fixture func
 )
 
 func TestParseTrigger(t *testing.T) {
@@ -67,20 +68,8 @@ var declared = []Declaration{
 func newModule(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	write(t, dir, "go.mod", "module example.com/app\n\ngo 1.26\n")
-	write(t, dir, declare.File, declaredSrc)
+	fx.WriteFiles(t, dir, map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", declare.File: declaredSrc})
 	return dir
-}
-
-func write(t *testing.T, dir, name, content string) {
-	t.Helper()
-	path := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // tree lists every file under dir with its content.
@@ -116,7 +105,9 @@ func TestRefusedBeforeWriting(t *testing.T) {
 		{"unknown trigger", "thumbs", "sqs:x", nil, []string{`unknown kind "sqs"`}},
 		{"bad cron", "nightly", "schedule:0 0 * * *", nil, []string{"has 5 fields"}},
 		{"path of another function", "health", "api:/health", nil, []string{`"/health" is already routed to the api function`}},
-		{"folder exists", "thumbs", "none", func(t *testing.T, dir string) { write(t, dir, "internal/thumbs/x.go", "package thumbs\n") }, []string{"internal/thumbs already exists"}},
+		{"folder exists", "thumbs", "none", func(t *testing.T, dir string) {
+			fx.WriteFile(t, filepath.Join(dir, "internal", "thumbs", "x.go"), "package thumbs\n")
+		}, []string{"internal/thumbs already exists"}},
 		{"every problem at once", "Bad", "cron:x", nil, []string{"NAME:", "TRIGGER:"}},
 		{"a declared name and a bad trigger at once", "api", "cron:x", nil, []string{`a function "api" is already declared`, `TRIGGER: trigger "cron:x"`}},
 	}
