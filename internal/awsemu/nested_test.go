@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,25 +92,15 @@ func parent(keys map[string]string, extra map[string]any) string {
 	return string(b)
 }
 
-// TestNestedStacksDeployLikeCloudFormation deploys a parent stack with
-// nested stacks through change sets, as `cdk deploy` does, and checks what
-// CloudFormation does: parameters reach the children, Fn::GetAtt
-// Child.Outputs.X resolves in the parent, an update of one child updates
-// that stack in place and leaves the others alone, a new child is only
-// created, a child reading a sibling's changed output is updated, and
-// deleting the parent deletes the children.
-func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := awsemu.Start(t, root)
+// startWithAssetBucket starts the emulator with the bucket assetBucket, and
+// returns it and upload, which puts a template into the bucket under key
+// and returns key.
+func startWithAssetBucket(t *testing.T) (*awsemu.Server, func(key string, template map[string]any) string) {
+	t.Helper()
+	srv := awsemu.StartInModule(t)
 	cfg := srv.Config()
 	ctx := context.Background()
-	cfn := cloudformation.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	sqsc := sqs.NewFromConfig(cfg)
-
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(assetBucket)}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +112,23 @@ func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
 		}
 		return key
 	}
+	return srv, upload
+}
+
+// TestNestedStacksDeployLikeCloudFormation deploys a parent stack with
+// nested stacks through change sets, as `cdk deploy` does, and checks what
+// CloudFormation does: parameters reach the children, Fn::GetAtt
+// Child.Outputs.X resolves in the parent, an update of one child updates
+// that stack in place and leaves the others alone, a new child is only
+// created, a child reading a sibling's changed output is updated, and
+// deleting the parent deletes the children.
+func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
+	srv, upload := startWithAssetBucket(t)
+	cfg := srv.Config()
+	ctx := context.Background()
+	cfn := cloudformation.NewFromConfig(cfg)
+	sqsc := sqs.NewFromConfig(cfg)
+
 	keys := map[string]string{
 		"A": upload("a1.json", child([]string{"Stage"}, map[string]any{"Greeting": map[string]any{"Fn::Sub": "hello-${Stage}"}})),
 		"B": upload("b1.json", child([]string{"Greeting"}, map[string]any{"Relayed": map[string]any{"Ref": "Greeting"}})),
@@ -312,22 +318,10 @@ func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
 // missing, or a Fn::GetAtt of an output a child does not have, fails the
 // deployment with CloudFormation's message rather than an internal error.
 func TestNestedStackErrorsName(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := awsemu.Start(t, root)
-	cfg := srv.Config()
+	srv, upload := startWithAssetBucket(t)
 	ctx := context.Background()
-	cfn := cloudformation.NewFromConfig(cfg)
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(assetBucket)}); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(child(nil, map[string]any{"Version": "v1"}))
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(assetBucket), Key: aws.String("c.json"), Body: bytes.NewReader(b)}); err != nil {
-		t.Fatal(err)
-	}
+	cfn := cloudformation.NewFromConfig(srv.Config())
+	upload("c.json", child(nil, map[string]any{"Version": "v1"}))
 	for _, tc := range []struct {
 		name     string
 		resource map[string]any
