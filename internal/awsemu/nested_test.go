@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +184,7 @@ func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
 			t.Errorf("parent outputs %v, want %v", got, want)
 		}
 		if len(before) != 3 {
-			t.Fatalf("nested stacks %v, want ChildA, ChildB, ChildC", keysOf(before))
+			t.Fatalf("nested stacks %v, want ChildA, ChildB, ChildC", slices.Sorted(maps.Keys(before)))
 		}
 		for id, s := range before {
 			if !strings.HasPrefix(aws.ToString(s.StackId), "arn:aws:cloudformation:") {
@@ -385,14 +387,6 @@ func hasEntries(got, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func keysOf(m map[string]cfntypes.Stack) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	return ks
 }
 
 func sameTime(a, b *time.Time) bool {

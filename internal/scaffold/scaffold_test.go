@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -159,7 +160,7 @@ func TestCreatesEveryKind(t *testing.T) {
 			for _, f := range []string{"lambda/" + tt.name + "/main.go", "internal/" + tt.name + "/" + tt.name + ".go",
 				"internal/" + tt.name + "/" + tt.name + "_test.go", "internal/" + tt.name + "/testdata/" + tt.fixture} {
 				if files[f] == "" {
-					t.Errorf("%s not created; files: %v", f, keys(files))
+					t.Errorf("%s not created; files: %v", f, slices.Sorted(maps.Keys(files)))
 				}
 			}
 			if main := files["lambda/"+tt.name+"/main.go"]; !strings.Contains(main, `"example.com/app/internal/`+tt.name+`"`) {
@@ -181,15 +182,6 @@ func TestCreatesEveryKind(t *testing.T) {
 	}
 }
 
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // TestWriteRollsBack: a failure half-way removes what was written and
 // keeps the file to replace as it was.
 func TestWriteRollsBack(t *testing.T) {
@@ -205,7 +197,7 @@ func TestWriteRollsBack(t *testing.T) {
 		t.Fatal("writing over an existing file succeeded")
 	}
 	if after := tree(t, dir); !reflect.DeepEqual(before, after) {
-		t.Errorf("files after a failed write: %v, want %v", keys(after), keys(before))
+		t.Errorf("files after a failed write: %v, want %v", slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "lambda")); err == nil {
 		t.Error("folder lambda/ left behind")
