@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // newModule writes a module with the functions a and b and, when broken,
@@ -26,23 +26,9 @@ func newModule(t *testing.T, broken bool) string {
 	if broken {
 		files["lambda/broken/main.go"] = "package main\n\nfunc main() { undefinedThing() }\n"
 	}
-	writeFiles(t, dir, files)
+	fixture.WriteFiles(t, dir, files)
 	t.Chdir(dir)
 	return dir
-}
-
-// writeFiles writes files (path relative to dir -> content) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func TestRun(t *testing.T) {
@@ -130,7 +116,7 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := newModule(t, tt.broken)
-			writeFiles(t, dir, tt.extra)
+			fixture.WriteFiles(t, dir, tt.extra)
 			var stdout, stderr bytes.Buffer
 			declared := tt.declared
 			if declared == nil {

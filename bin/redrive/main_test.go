@@ -17,13 +17,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"go-lambda-cdk/internal/awsemu"
-	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/cli/clitest"
 	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/local"
@@ -34,24 +33,12 @@ import (
 )
 
 func TestUsage(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no function", nil, "-fn is required"},
-		{"negative limit", []string{"-fn", "processor", "-limit", "-1"}, "-limit must not be negative"},
-		{"unknown stage", []string{"-fn", "processor", "-stage", "staging"}, `"staging" is not a known stage`},
-		{"extra argument", []string{"-fn", "processor", "now"}, "unexpected arguments"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, io.Discard, io.Discard)
-			if !cli.IsUsage(err) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("run = %v, want a usage error containing %q", err, tt.want)
-			}
-		})
-	}
+	clitest.RefusesUsage(t, run, []clitest.UsageCase{
+		{Name: "no function", Args: nil, Want: "-fn is required"},
+		{Name: "negative limit", Args: []string{"-fn", "processor", "-limit", "-1"}, Want: "-limit must not be negative"},
+		{Name: "unknown stage", Args: []string{"-fn", "processor", "-stage", "staging"}, Want: `"staging" is not a known stage`},
+		{Name: "extra argument", Args: []string{"-fn", "processor", "now"}, Want: "unexpected arguments"},
+	})
 }
 
 // TestLocalRunNotRunning refuses to start when nothing answers at the
@@ -201,19 +188,7 @@ func TestLocalEndToEnd(t *testing.T) {
 // function through the stack, and Lambda accepts the replayed events (moto
 // accepts an Event invocation without running the code).
 func TestAgainstMoto(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu := awsemu.Start(t, root)
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := awsemu.StartInModule(t).SetEnv(t)
 	ctx := context.Background()
 	body, err := os.ReadFile(filepath.Join("..", "..", "internal", "redrive", "testdata", "stack.template.json"))
 	if err != nil {

@@ -11,27 +11,16 @@ import (
 	"testing"
 
 	"go-lambda-cdk/internal/cli"
+	"go-lambda-cdk/internal/cli/clitest"
 )
 
 func TestUsage(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"unknown stage", []string{"-stage", "staging"}, `"staging" is not a known stage`},
-		{"extra argument", []string{"now"}, "unexpected arguments"},
-		{"zero timeout", []string{"-timeout", "0s"}, "-timeout and -poll must be positive"},
-		{"bad flag", []string{"-nope"}, "flag provided but not defined"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, io.Discard, io.Discard)
-			if !cli.IsUsage(err) || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("run = %v, want a usage error containing %q", err, tt.want)
-			}
-		})
-	}
+	clitest.RefusesUsage(t, run, []clitest.UsageCase{
+		{Name: "unknown stage", Args: []string{"-stage", "staging"}, Want: `"staging" is not a known stage`},
+		{Name: "extra argument", Args: []string{"now"}, Want: "unexpected arguments"},
+		{Name: "zero timeout", Args: []string{"-timeout", "0s"}, Want: "-timeout and -poll must be positive"},
+		{Name: "bad flag", Args: []string{"-nope"}, Want: "flag provided but not defined"},
+	})
 }
 
 // TestLocalNotRunning reads the local stack from a cloud assembly and fails

@@ -19,13 +19,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"go-lambda-cdk/internal/bundle"
 )
 
 // serverPy runs moto's server with fixes to change sets, resources and
@@ -121,6 +125,35 @@ func Start(tb testing.TB, root string) *Server {
 		}
 	})
 	return s
+}
+
+// StartInModule is Start with root the module folder: the first folder
+// holding a go.mod above the working directory, which is the test's
+// package folder.
+func StartInModule(tb testing.TB) *Server {
+	tb.Helper()
+	root, err := bundle.FindModuleDir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return Start(tb, root)
+}
+
+// SetEnv sets Env in the test's process environment (tb.Setenv: restored
+// when the test ends; not allowed in parallel tests), so that code under
+// test which loads the default AWS configuration talks to the emulator, and
+// returns that configuration as such code loads it.
+func (s *Server) SetEnv(tb testing.TB) aws.Config {
+	tb.Helper()
+	for _, kv := range s.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		tb.Setenv(k, v)
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
 }
 
 // Launch starts moto's server with the given Python interpreter and waits

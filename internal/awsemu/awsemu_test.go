@@ -2,7 +2,6 @@ package awsemu_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"testing"
 
 	"go-lambda-cdk/internal/awsemu"
@@ -11,11 +10,7 @@ import (
 // TestStartAnswersAndCloses starts the emulator, sees its API answer, and
 // sees the port closed after Close.
 func TestStartAnswersAndCloses(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := awsemu.Start(t, root)
+	s := awsemu.StartInModule(t)
 	resp, err := http.Get(s.Endpoint() + "/moto-api/")
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,25 +94,15 @@ func parent(keys map[string]string, extra map[string]any) string {
 	return string(b)
 }
 
-// TestNestedStacksDeployLikeCloudFormation deploys a parent stack with
-// nested stacks through change sets, as `cdk deploy` does, and checks what
-// CloudFormation does: parameters reach the children, Fn::GetAtt
-// Child.Outputs.X resolves in the parent, an update of one child updates
-// that stack in place and leaves the others alone, a new child is only
-// created, a child reading a sibling's changed output is updated, and
-// deleting the parent deletes the children.
-func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := awsemu.Start(t, root)
+// startWithAssetBucket starts the emulator with the bucket assetBucket, and
+// returns it and upload, which puts a template into the bucket under key
+// and returns key.
+func startWithAssetBucket(t *testing.T) (*awsemu.Server, func(key string, template map[string]any) string) {
+	t.Helper()
+	srv := awsemu.StartInModule(t)
 	cfg := srv.Config()
 	ctx := context.Background()
-	cfn := cloudformation.NewFromConfig(cfg)
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	sqsc := sqs.NewFromConfig(cfg)
-
 	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(assetBucket)}); err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +114,23 @@ func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
 		}
 		return key
 	}
+	return srv, upload
+}
+
+// TestNestedStacksDeployLikeCloudFormation deploys a parent stack with
+// nested stacks through change sets, as `cdk deploy` does, and checks what
+// CloudFormation does: parameters reach the children, Fn::GetAtt
+// Child.Outputs.X resolves in the parent, an update of one child updates
+// that stack in place and leaves the others alone, a new child is only
+// created, a child reading a sibling's changed output is updated, and
+// deleting the parent deletes the children.
+func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
+	srv, upload := startWithAssetBucket(t)
+	cfg := srv.Config()
+	ctx := context.Background()
+	cfn := cloudformation.NewFromConfig(cfg)
+	sqsc := sqs.NewFromConfig(cfg)
+
 	keys := map[string]string{
 		"A": upload("a1.json", child([]string{"Stage"}, map[string]any{"Greeting": map[string]any{"Fn::Sub": "hello-${Stage}"}})),
 		"B": upload("b1.json", child([]string{"Greeting"}, map[string]any{"Relayed": map[string]any{"Ref": "Greeting"}})),
@@ -176,7 +184,7 @@ func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
 			t.Errorf("parent outputs %v, want %v", got, want)
 		}
 		if len(before) != 3 {
-			t.Fatalf("nested stacks %v, want ChildA, ChildB, ChildC", keysOf(before))
+			t.Fatalf("nested stacks %v, want ChildA, ChildB, ChildC", slices.Sorted(maps.Keys(before)))
 		}
 		for id, s := range before {
 			if !strings.HasPrefix(aws.ToString(s.StackId), "arn:aws:cloudformation:") {
@@ -312,22 +320,10 @@ func TestNestedStacksDeployLikeCloudFormation(t *testing.T) {
 // missing, or a Fn::GetAtt of an output a child does not have, fails the
 // deployment with CloudFormation's message rather than an internal error.
 func TestNestedStackErrorsName(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := awsemu.Start(t, root)
-	cfg := srv.Config()
+	srv, upload := startWithAssetBucket(t)
 	ctx := context.Background()
-	cfn := cloudformation.NewFromConfig(cfg)
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(assetBucket)}); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(child(nil, map[string]any{"Version": "v1"}))
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(assetBucket), Key: aws.String("c.json"), Body: bytes.NewReader(b)}); err != nil {
-		t.Fatal(err)
-	}
+	cfn := cloudformation.NewFromConfig(srv.Config())
+	upload("c.json", child(nil, map[string]any{"Version": "v1"}))
 	for _, tc := range []struct {
 		name     string
 		resource map[string]any
@@ -391,14 +387,6 @@ func hasEntries(got, want map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func keysOf(m map[string]cfntypes.Stack) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	return ks
 }
 
 func sameTime(a, b *time.Time) bool {

@@ -122,6 +122,22 @@ type Result struct {
 	Err      error
 }
 
+// Bootstraps is Build with opts.KeepBootstrap set, for running the
+// functions on this machine (build them for the host GOARCH): it returns
+// the path of each function's bootstrap by function name, or Build's error.
+func Bootstraps(ctx context.Context, opts Options, fns ...Target) (map[string]string, error) {
+	opts.KeepBootstrap = true
+	results, err := Build(ctx, opts, fns...)
+	if err != nil {
+		return nil, err
+	}
+	paths := make(map[string]string, len(results))
+	for _, r := range results {
+		paths[r.Function.Name] = r.BootstrapPath
+	}
+	return paths, nil
+}
+
 // Build compiles, checks and zips every function, Options.Parallel at a
 // time. One function's failure does not stop the others. The results are in
 // input order; the error joins every failed function's error and is nil

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 func TestBuildReproducible(t *testing.T) {
@@ -28,8 +30,8 @@ func TestBuildReproducible(t *testing.T) {
 	// different modification times.
 	first := newModule(t, files)
 	second := filepath.Join(t.TempDir(), "a", "much", "longer", "checkout")
-	writeFiles(t, second, map[string]string{"go.mod": goMod})
-	writeFiles(t, second, files)
+	fixture.WriteFiles(t, second, map[string]string{"go.mod": goMod})
+	fixture.WriteFiles(t, second, files)
 	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	if err := os.Chtimes(filepath.Join(second, "lambda/fn/config.json"), old, old); err != nil {
 		t.Fatal(err)
@@ -280,7 +282,7 @@ for i in z.infolist():
 func TestCheckELF(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "text")
-	writeFiles(t, dir, map[string]string{"text": "#!/bin/sh\necho hi\n"})
+	fixture.WriteFiles(t, dir, map[string]string{"text": "#!/bin/sh\necho hi\n"})
 	type elfCase struct {
 		name    string
 		path    func(t *testing.T) string
@@ -337,7 +339,7 @@ func linkedBinary(t *testing.T, goarch, kind string) string {
 	} else {
 		args = append(args, "-buildmode=pie")
 	}
-	writeFiles(t, dir, map[string]string{"go.mod": goMod, "main.go": main})
+	fixture.WriteFiles(t, dir, map[string]string{"go.mod": goMod, "main.go": main})
 	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
@@ -355,7 +357,7 @@ func TestBuildParallelOneBroken(t *testing.T) {
 	})
 	outDir := filepath.Join(moduleDir, "dist")
 	// A zip left by an earlier, successful build of broken.
-	writeFiles(t, outDir, map[string]string{"broken.zip": "stale"})
+	fixture.WriteFiles(t, outDir, map[string]string{"broken.zip": "stale"})
 	fns, err := Discover(moduleDir)
 	if err != nil {
 		t.Fatal(err)
@@ -528,7 +530,7 @@ func TestWriteTable(t *testing.T) {
 func TestBuildCanceled(t *testing.T) {
 	moduleDir := newModule(t, map[string]string{"lambda/fn/main.go": helloMain})
 	outDir := t.TempDir()
-	writeFiles(t, outDir, map[string]string{"fn.zip": "stale"})
+	fixture.WriteFiles(t, outDir, map[string]string{"fn.zip": "stale"})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := Build(ctx, Options{ModuleDir: moduleDir, OutDir: outDir}, Target{Name: "fn", Dir: "lambda/fn"})

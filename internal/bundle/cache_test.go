@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 // cachedModule is a function whose package imports a local package that
@@ -45,20 +47,20 @@ func TestCacheRebuildsWhenAnInputChanges(t *testing.T) {
 	}{
 		{name: "nothing changed", want: true},
 		{name: "function source", change: func(t *testing.T) {
-			writeFiles(t, dir, map[string]string{"lambda/fn/main.go": "package main\n\nimport \"example/lib\"\n\nfunc main() { println(lib.Greeting, 1) }\n"})
+			fixture.WriteFiles(t, dir, map[string]string{"lambda/fn/main.go": "package main\n\nimport \"example/lib\"\n\nfunc main() { println(lib.Greeting, 1) }\n"})
 		}},
 		{name: "nothing changed after a rebuild", want: true},
 		{name: "dependency source", change: func(t *testing.T) {
-			writeFiles(t, dir, map[string]string{"lib/lib.go": cachedModule["lib/lib.go"] + "\nvar Other = 1\n"})
+			fixture.WriteFiles(t, dir, map[string]string{"lib/lib.go": cachedModule["lib/lib.go"] + "\nvar Other = 1\n"})
 		}},
 		{name: "embedded file", change: func(t *testing.T) {
-			writeFiles(t, dir, map[string]string{"lib/greeting.txt": "hello again\n"})
+			fixture.WriteFiles(t, dir, map[string]string{"lib/greeting.txt": "hello again\n"})
 		}},
 		{name: "new file in a package", change: func(t *testing.T) {
-			writeFiles(t, dir, map[string]string{"lib/more.go": "package lib\n\nvar More = 2\n"})
+			fixture.WriteFiles(t, dir, map[string]string{"lib/more.go": "package lib\n\nvar More = 2\n"})
 		}},
 		{name: "go.mod", change: func(t *testing.T) {
-			writeFiles(t, dir, map[string]string{"go.mod": goMod + "\ngodebug default=go1.25\n"})
+			fixture.WriteFiles(t, dir, map[string]string{"go.mod": goMod + "\ngodebug default=go1.25\n"})
 		}},
 		{name: "architecture", goarch: "amd64"},
 		{name: "build flag", change: func(t *testing.T) {

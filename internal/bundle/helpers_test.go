@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 // goMod is the go.mod of every generated test module: no requirements, so
@@ -34,27 +36,13 @@ func requireTool(t testing.TB, name, install string) string {
 	return ""
 }
 
-// writeFiles writes files (slash-separated path -> content) under dir.
-func writeFiles(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // newModule writes a module holding go.mod and files into a new temporary
 // folder and returns the folder.
 func newModule(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"go.mod": goMod})
-	writeFiles(t, dir, files)
+	fixture.WriteFiles(t, dir, map[string]string{"go.mod": goMod})
+	fixture.WriteFiles(t, dir, files)
 	return dir
 }
 
@@ -107,7 +95,7 @@ func helloBootstrap(t *testing.T, goarch string) string {
 		if h.err != nil {
 			return
 		}
-		writeFiles(t, h.dir, map[string]string{"go.mod": goMod, "lambda/hello/main.go": helloMain})
+		fixture.WriteFiles(t, h.dir, map[string]string{"go.mod": goMod, "lambda/hello/main.go": helloMain})
 		h.paths = make(map[string]string)
 		for _, arch := range Architectures {
 			var results []Result

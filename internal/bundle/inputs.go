@@ -3,6 +3,7 @@ package bundle
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 )
@@ -68,16 +69,7 @@ func ListInputs(ctx context.Context, opts Options, fns ...Target) ([]Inputs, err
 		for _, f := range fn.Files {
 			files[filepath.Join(dir, f)] = true
 		}
-		out[i] = Inputs{Function: fn.Name, Files: sortedKeys(files), Dirs: sortedKeys(dirs)}
+		out[i] = Inputs{Function: fn.Name, Files: slices.Sorted(maps.Keys(files)), Dirs: slices.Sorted(maps.Keys(dirs))}
 	}
 	return out, nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -158,7 +160,7 @@ func readStack(root, rel, name string, nested bool) (Stack, error) {
 // template file their aws:asset:path metadata names.
 func nameNested(s Stack, names map[string]string) {
 	resources := section(s.Template, "Resources")
-	for _, id := range sortedKeys(resources) {
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		r, _ := resources[id].(map[string]any)
 		if r["Type"] != nestedStackType {
 			continue

@@ -17,9 +17,10 @@ package cfnlimits
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -242,7 +243,7 @@ func (c Checker) check(name string, t Template, size int, data []byte) []Violati
 	budget(Bytes, "", cost.Bytes, MaxTemplateBytes)
 	mappings := section(t, "Mappings")
 	budget(Mappings, "", len(mappings), MaxMappings)
-	for _, id := range sortedKeys(mappings) {
+	for _, id := range slices.Sorted(maps.Keys(mappings)) {
 		top, _ := mappings[id].(map[string]any)
 		n := len(top)
 		for _, second := range top {
@@ -253,7 +254,7 @@ func (c Checker) check(name string, t Template, size int, data []byte) []Violati
 		budget(MappingAttributes, id, n, MaxMappingAttributes)
 	}
 	for _, s := range []string{"Resources", "Parameters", "Outputs", "Mappings"} {
-		for _, id := range sortedKeys(section(t, s)) {
+		for _, id := range slices.Sorted(maps.Keys(section(t, s))) {
 			hard(NameLength, strings.TrimSuffix(s, "s")+" "+truncate(id), len(id), MaxNameLength)
 		}
 	}
@@ -263,7 +264,7 @@ func (c Checker) check(name string, t Template, size int, data []byte) []Violati
 	budget(DynamicReferences, "", len(dynamicReference.FindAll(data, -1)), MaxDynamicReferences)
 
 	resources := section(t, "Resources")
-	for _, id := range sortedKeys(resources) {
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		r, _ := resources[id].(map[string]any)
 		if r["Type"] != dashboardType {
 			continue
@@ -299,15 +300,6 @@ func truncate(s string) string {
 func section(t Template, name string) map[string]any {
 	m, _ := t[name].(map[string]any)
 	return m
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // NestedStacks is the number of AWS::CloudFormation::Stack resources in t.

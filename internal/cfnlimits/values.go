@@ -3,7 +3,9 @@ package cfnlimits
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -162,7 +164,7 @@ type functionPolicy struct {
 func functionPolicies(stack string, resources map[string]any) []functionPolicy {
 	sizes := map[string]int{}
 	names := map[string]string{}
-	for _, id := range sortedKeys(resources) {
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		r, _ := resources[id].(map[string]any)
 		if r["Type"] != permissionType {
 			continue

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -41,7 +42,7 @@ func Load(context map[string]any) (Config, error) {
 	}
 	keys := Keys()
 	var errs []error
-	for _, key := range sortedKeys(context) {
+	for _, key := range slices.Sorted(maps.Keys(context)) {
 		switch {
 		case key == StageKey || IsCDKKey(key):
 			continue

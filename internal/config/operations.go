@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -147,7 +148,7 @@ func (a Alarms) validate(add func(string, string, ...any)) {
 	atLeastOne := map[string]int{
 		"alarms.functionErrors": a.FunctionErrors, "alarms.functionThrottles": a.FunctionThrottles, "alarms.queueMessages": a.QueueMessages,
 	}
-	for _, field := range sortedKeys(atLeastOne) {
+	for _, field := range slices.Sorted(maps.Keys(atLeastOne)) {
 		if atLeastOne[field] < 1 {
 			add(field, "%d must be at least 1", atLeastOne[field])
 		}
@@ -155,7 +156,7 @@ func (a Alarms) validate(add func(string, string, ...any)) {
 	percents := map[string]int{
 		"alarms.durationPercentOfTimeout": a.DurationPercentOfTimeout, "alarms.concurrencyPercentOfReserved": a.ConcurrencyPercentOfReserved,
 	}
-	for _, field := range sortedKeys(percents) {
+	for _, field := range slices.Sorted(maps.Keys(percents)) {
 		if percents[field] < 1 || percents[field] > 100 {
 			add(field, "%d is out of range; allowed 1 to 100 (percent)", percents[field])
 		}
@@ -193,7 +194,7 @@ func (c Config) OperationsWarnings() []string {
 func (c Config) validateHooks(add func(string, string, ...any)) {
 	for _, fn := range c.Functions.Named() {
 		hooks := map[string]string{"preTrafficHook": fn.PreTrafficHook, "postTrafficHook": fn.PostTrafficHook}
-		for _, key := range sortedKeys(hooks) {
+		for _, key := range slices.Sorted(maps.Keys(hooks)) {
 			hook := hooks[key]
 			field := "functions." + fn.Name + "." + key
 			switch _, declared := c.Functions[hook]; {

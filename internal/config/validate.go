@@ -2,6 +2,7 @@ package config
 
 import (
 	"go-lambda-cdk/internal/cron"
+	"maps"
 
 	"go-lambda-cdk/internal/quota"
 
@@ -91,7 +92,7 @@ func (c Config) Validate() error {
 	if err := declare.Validate(functions.All()); err != nil {
 		errs = append(errs, err)
 	}
-	for _, name := range sortedKeys(c.Functions) {
+	for _, name := range slices.Sorted(maps.Keys(c.Functions)) {
 		if _, ok := functions.Lookup(name); !ok {
 			add("functions."+name, "no function %q is declared; declared: %s", name, strings.Join(functions.Names(), ", "))
 		}
@@ -153,7 +154,7 @@ func (f NamedFunction) validate(field string, stackEnv map[string]string, add fu
 		add(field+".systemLogLevel", "%q is not a system log level; allowed: %s", f.SystemLogLevel, quoteList(systemLogLevels))
 	}
 	size := mapBytes(stackEnv)
-	for _, k := range sortedKeys(f.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(f.Environment)) {
 		v := f.Environment[k]
 		size += len(k) + len(v)
 		switch {
@@ -338,13 +339,4 @@ func mapBytes(m map[string]string) int {
 		n += len(k) + len(v)
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

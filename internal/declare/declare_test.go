@@ -1,8 +1,6 @@
 package declare
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,15 +121,7 @@ func TestUndeclaredWarnings(t *testing.T) {
 	module := func(t *testing.T, files map[string]string) string {
 		t.Helper()
 		dir := t.TempDir()
-		for name, content := range files {
-			p := filepath.Join(dir, filepath.FromSlash(name))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		fixture.WriteFiles(t, dir, files)
 		return dir
 	}
 	const mainPkg = "package main\n\nfunc main() {}\n"

@@ -42,13 +42,9 @@ func Build(ctx context.Context, outDir string) (map[string]string, error) {
 	for i, name := range names {
 		fns[i] = bundle.ForFunction(name, runtime.GOARCH)
 	}
-	results, err := bundle.Build(ctx, bundle.Options{OutDir: outDir, KeepBootstrap: true}, fns...)
+	paths, err := bundle.Bootstraps(ctx, bundle.Options{OutDir: outDir}, fns...)
 	if err != nil {
 		return nil, fmt.Errorf("build bootstraps: %w", err)
-	}
-	paths := map[string]string{}
-	for _, r := range results {
-		paths[r.Function.Name] = r.BootstrapPath
 	}
 	return paths, nil
 }

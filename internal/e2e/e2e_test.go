@@ -24,6 +24,7 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/api"
 	"go-lambda-cdk/internal/e2e"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/internal/processor"
@@ -62,33 +63,14 @@ func bootstrap(t *testing.T, name string) string {
 	return built.paths[name]
 }
 
-// syncBuffer collects a function's output; the emulator writes it from
-// its own goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type fn struct {
 	*rie.Emulator
-	logs *syncBuffer
+	logs *fixture.SyncBuffer // the emulator writes the function's output from its own goroutine
 }
 
 func start(t *testing.T, name string, env []string) fn {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &fixture.SyncBuffer{}
 	e, err := e2e.Start(context.Background(), bootstrap(t, name), name, env, logs)
 	if err != nil {
 		t.Fatal(err)

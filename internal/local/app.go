@@ -455,13 +455,9 @@ func Build(ctx context.Context, moduleDir, outDir string, fns []template.LambdaF
 		}
 		bfs = append(bfs, bf)
 	}
-	results, err := bundle.Build(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: outDir, Progress: progress, KeepBootstrap: true}, bfs...)
+	paths, err := bundle.Bootstraps(ctx, bundle.Options{ModuleDir: moduleDir, OutDir: outDir, Progress: progress}, bfs...)
 	if err != nil {
 		return nil, fmt.Errorf("local: build: %w", err)
-	}
-	paths := map[string]string{}
-	for _, r := range results {
-		paths[r.Function.Name] = r.BootstrapPath
 	}
 	return paths, nil
 }

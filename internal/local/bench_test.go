@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/modcopy"
 )
@@ -121,7 +122,7 @@ func BenchmarkReload(b *testing.B) {
 	if err != nil || !bytes.Contains(source, []byte(answer)) {
 		b.Fatalf("%s does not hold %s (%v)", apiFile, answer, err)
 	}
-	var logs lockedBuffer
+	var logs fixture.SyncBuffer
 	app, err := local.Start(context.Background(), local.Options{
 		Template: readTemplate(b), ModuleDir: mod, StateDir: filepath.Join(mod, ".local"),
 		API: true, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Reload: true, Logs: &logs,

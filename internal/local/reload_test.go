@@ -1,7 +1,6 @@
 package local_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/local/template"
 )
@@ -111,7 +111,7 @@ func TestReload(t *testing.T) {
 	}
 	mod := t.TempDir()
 	for name, content := range reloadModule {
-		writeFile(t, filepath.Join(mod, name), content)
+		fixture.WriteFile(t, filepath.Join(mod, name), content)
 	}
 	tpl, err := template.Parse([]byte(reloadTemplate(mod)), "Probe")
 	if err != nil {
@@ -119,7 +119,7 @@ func TestReload(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var logs lockedBuffer
+	var logs fixture.SyncBuffer
 	app, err := local.Start(ctx, local.Options{
 		Template: tpl, ModuleDir: mod, StateDir: filepath.Join(mod, ".local"),
 		API: true, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Logs: &logs,
@@ -181,7 +181,7 @@ func TestReload(t *testing.T) {
 		for i := 1; i <= 5; i++ {
 			want := fmt.Sprintf("v%d pid ", i)
 			start := time.Now()
-			writeFile(t, greetingFile, greeting(fmt.Sprintf("v%d", i)))
+			fixture.WriteFile(t, greetingFile, greeting(fmt.Sprintf("v%d", i)))
 			waitFor(t, ctx, "GET /greet to answer "+want, func() bool {
 				status, body := get("/greet")
 				return status == http.StatusOK && strings.HasPrefix(body, want)
@@ -204,14 +204,14 @@ func TestReload(t *testing.T) {
 			slow <- answer{status, body}
 		}()
 		waitFor(t, ctx, "the slow invocation to start", func() bool { _, err := os.Stat(filepath.Join(mod, "inflight")); return err == nil })
-		writeFile(t, greetingFile, greeting("v6"))
+		fixture.WriteFile(t, greetingFile, greeting("v6"))
 		// The only emulator of the replaced build is busy: new requests
 		// reach the new one.
 		waitFor(t, ctx, "GET /greet to answer v6", func() bool {
 			status, body := get("/greet")
 			return status == http.StatusOK && strings.HasPrefix(body, "v6 pid ")
 		})
-		writeFile(t, filepath.Join(mod, "release"), "")
+		fixture.WriteFile(t, filepath.Join(mod, "release"), "")
 		got := <-slow
 		if got.status != http.StatusOK || !strings.HasPrefix(got.body, "v5 pid ") {
 			t.Fatalf("the slow GET /greet = %d %q, want v5 from the build it started on", got.status, got.body)
@@ -224,7 +224,7 @@ func TestReload(t *testing.T) {
 	})
 
 	t.Run("a build error keeps the last good build", func(t *testing.T) {
-		writeFile(t, greetingFile, "package greeting\n\nfunc Text() string { return \"broken\" \n")
+		fixture.WriteFile(t, greetingFile, "package greeting\n\nfunc Text() string { return \"broken\" \n")
 		waitFor(t, ctx, "the build error", func() bool { return strings.Contains(logs.String(), "reload: greetfn: the build failed") })
 		if !strings.Contains(logs.String(), "greeting.go:") {
 			t.Errorf("the build error does not name the file and line")
@@ -232,7 +232,7 @@ func TestReload(t *testing.T) {
 		if status, body := get("/greet"); status != http.StatusOK || !strings.HasPrefix(body, "v6 pid ") {
 			t.Errorf("GET /greet after a failed build = %d %q, want the last good build's v6", status, body)
 		}
-		writeFile(t, greetingFile, greeting("fixed"))
+		fixture.WriteFile(t, greetingFile, greeting("fixed"))
 		waitFor(t, ctx, "the fix to be served", func() bool {
 			status, body := get("/greet")
 			return status == http.StatusOK && strings.HasPrefix(body, "fixed pid ")
@@ -240,7 +240,7 @@ func TestReload(t *testing.T) {
 	})
 
 	t.Run("a change under RestartOn asks for a restart", func(t *testing.T) {
-		writeFile(t, filepath.Join(mod, "stacks", "stack.go"), "package stacks\n\n// Changed.\n")
+		fixture.WriteFile(t, filepath.Join(mod, "stacks", "stack.go"), "package stacks\n\n// Changed.\n")
 		waitFor(t, ctx, "the restart notice", func() bool {
 			return strings.Contains(logs.String(), "reload: "+filepath.Join("stacks", "stack.go")+" changed")
 		})
@@ -273,32 +273,4 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// lockedBuffer is a bytes.Buffer that the app writes while the test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

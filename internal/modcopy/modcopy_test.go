@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 func TestCopy(t *testing.T) {
@@ -23,11 +25,7 @@ func TestCopy(t *testing.T) {
 	}
 	write := func(name, content string) {
 		t.Helper()
-		path := filepath.Join(root, name)
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		fixture.WriteFile(t, filepath.Join(root, name), content)
 	}
 	run("init", "-q")
 	write(".gitignore", "ignored/\nnode_modules/\n")

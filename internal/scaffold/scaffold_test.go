@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/declare"
+	fx "go-lambda-cdk/internal/fixture" // the package has its own fixture func
 )
 
 func TestParseTrigger(t *testing.T) {
@@ -67,20 +69,8 @@ var declared = []Declaration{
 func newModule(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	write(t, dir, "go.mod", "module example.com/app\n\ngo 1.26\n")
-	write(t, dir, declare.File, declaredSrc)
+	fx.WriteFiles(t, dir, map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", declare.File: declaredSrc})
 	return dir
-}
-
-func write(t *testing.T, dir, name, content string) {
-	t.Helper()
-	path := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // tree lists every file under dir with its content.
@@ -116,7 +106,9 @@ func TestRefusedBeforeWriting(t *testing.T) {
 		{"unknown trigger", "thumbs", "sqs:x", nil, []string{`unknown kind "sqs"`}},
 		{"bad cron", "nightly", "schedule:0 0 * * *", nil, []string{"has 5 fields"}},
 		{"path of another function", "health", "api:/health", nil, []string{`"/health" is already routed to the api function`}},
-		{"folder exists", "thumbs", "none", func(t *testing.T, dir string) { write(t, dir, "internal/thumbs/x.go", "package thumbs\n") }, []string{"internal/thumbs already exists"}},
+		{"folder exists", "thumbs", "none", func(t *testing.T, dir string) {
+			fx.WriteFile(t, filepath.Join(dir, "internal", "thumbs", "x.go"), "package thumbs\n")
+		}, []string{"internal/thumbs already exists"}},
 		{"every problem at once", "Bad", "cron:x", nil, []string{"NAME:", "TRIGGER:"}},
 		{"a declared name and a bad trigger at once", "api", "cron:x", nil, []string{`a function "api" is already declared`, `TRIGGER: trigger "cron:x"`}},
 	}
@@ -168,7 +160,7 @@ func TestCreatesEveryKind(t *testing.T) {
 			for _, f := range []string{"lambda/" + tt.name + "/main.go", "internal/" + tt.name + "/" + tt.name + ".go",
 				"internal/" + tt.name + "/" + tt.name + "_test.go", "internal/" + tt.name + "/testdata/" + tt.fixture} {
 				if files[f] == "" {
-					t.Errorf("%s not created; files: %v", f, keys(files))
+					t.Errorf("%s not created; files: %v", f, slices.Sorted(maps.Keys(files)))
 				}
 			}
 			if main := files["lambda/"+tt.name+"/main.go"]; !strings.Contains(main, `"example.com/app/internal/`+tt.name+`"`) {
@@ -190,15 +182,6 @@ func TestCreatesEveryKind(t *testing.T) {
 	}
 }
 
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // TestWriteRollsBack: a failure half-way removes what was written and
 // keeps the file to replace as it was.
 func TestWriteRollsBack(t *testing.T) {
@@ -214,7 +197,7 @@ func TestWriteRollsBack(t *testing.T) {
 		t.Fatal("writing over an existing file succeeded")
 	}
 	if after := tree(t, dir); !reflect.DeepEqual(before, after) {
-		t.Errorf("files after a failed write: %v, want %v", keys(after), keys(before))
+		t.Errorf("files after a failed write: %v, want %v", slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "lambda")); err == nil {
 		t.Error("folder lambda/ left behind")

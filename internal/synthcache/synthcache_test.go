@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 // inputs is a complete set of inputs for the tests to vary.
@@ -25,7 +27,7 @@ func inputs() Inputs {
 // writeAssembly fills dir with the files of a small cloud assembly.
 func writeAssembly(t *testing.T, dir string) {
 	t.Helper()
-	for name, content := range map[string]string{
+	fixture.WriteFiles(t, dir, map[string]string{
 		"manifest.json":              `{"version":"1"}`,
 		"App.template.json":          `{"Resources":{}}`,
 		"asset.abc.zip":              "zip bytes",
@@ -34,15 +36,7 @@ func writeAssembly(t *testing.T, dir string) {
 		"read.1.1.lock":              "lock",
 		"performance-counters.json":  "{}",
 		"nested.assembly/inner.json": "{}",
-	} {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 }
 
 // TestEveryInputChangesTheKey changes each input in turn, by a value and by
