@@ -1,22 +1,67 @@
 # moto's server with four fixes to its change sets, three to its resources
 # and one to nested stacks that bring it closer to CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
 #
-# 1. moto 5.2 creates the resources a change set adds in template order and
-# ignores DependsOn (its CreateStack path honours it). CDK writes an API
-# Gateway deployment before the methods it depends on, so executing the
-# change set of a REST API fails with "The REST API doesn't contain any
-# methods". Here the added resources are ordered by DependsOn first, as
-# CloudFormation does.
+# 1. moto 5.2 executes a change set (and UpdateStack) as: delete the removed
+# resources, create the added ones in template order, then update the
+# modified ones, ignoring DependsOn, Ref, Fn::GetAtt and Fn::Sub (its
+# CreateStack path honours DependsOn). CloudFormation creates and updates
+# in dependency order across both sets (a resource that refers to another
+# is created or updated after it) and deletes the removed resources last,
+# in the cleanup phase, dependents first
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html,
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html).
+# Two failures followed: CDK writes an API Gateway deployment before the
+# methods it depends on, so executing the change set of a REST API failed
+# with "The REST API doesn't contain any methods"; and after a handler edit
+# the new AWS::Lambda::Version that CDK's currentVersion adds (its logical
+# ID hashes the function's code) was published before the function's code
+# was updated, so from the old code (moto then returns the last version
+# unchanged), and the live alias never moved to the new code. An
+# AWS::Lambda::Version publishes the function's code and configuration as
+# they are when it is created
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-version.html,
+# https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html).
+# Here the added resources are listed in dependency order, and an update
+# creates and updates in that order, then deletes.
+import re
 import sys
 
 from moto.cloudformation import parsing
 
-_build_resource_diff = parsing.ResourceMap.build_resource_diff
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
-def _ordered_resource_diff(self, other_template, parameters=None):
-    diff = _build_resource_diff(self, other_template, parameters)
-    resources = other_template.get("Resources", {})
+def _references(value):
+    """The logical IDs value names through Ref, Fn::GetAtt and Fn::Sub
+    (pseudo parameters and parameters included; callers keep resources)."""
+    found = set()
+    if isinstance(value, dict):
+        for key, v in value.items():
+            if key == "Ref" and isinstance(v, str):
+                found.add(v)
+            elif key == "Fn::GetAtt" and isinstance(v, str):
+                found.add(v.split(".")[0])
+            elif key == "Fn::GetAtt" and isinstance(v, list) and v and isinstance(v[0], str):
+                found.add(v[0])
+                found |= _references(v[1:])
+            elif key == "Fn::Sub":
+                text = v if isinstance(v, str) else (v[0] if isinstance(v, list) and v else "")
+                if isinstance(text, str):
+                    found |= {m.group(1).split(".")[0] for m in _SUB_VARIABLE.finditer(text)}
+                if isinstance(v, list):
+                    found |= _references(v[1:])
+            else:
+                found |= _references(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _references(v)
+    return found
+
+
+def _dependency_order(resources):
+    """The logical IDs of resources, each after the resources it depends on
+    (DependsOn, Ref, Fn::GetAtt, Fn::Sub), otherwise in template order; a
+    cycle (which CloudFormation rejects) is broken where it is met."""
     order = []
     seen = set()
 
@@ -24,19 +69,94 @@ def _ordered_resource_diff(self, other_template, parameters=None):
         if name in seen or name not in resources:
             return
         seen.add(name)
-        deps = resources[name].get("DependsOn", [])
+        resource = resources[name] or {}
+        deps = resource.get("DependsOn", [])
         for dep in [deps] if isinstance(deps, str) else deps:
+            visit(dep)
+        for dep in sorted(_references({k: v for k, v in resource.items() if k != "DependsOn"})):
             visit(dep)
         order.append(name)
 
     for name in resources:
         visit(name)
-    position = {name: i for i, name in enumerate(order)}
+    return order
+
+
+_build_resource_diff = parsing.ResourceMap.build_resource_diff
+
+
+def _ordered_resource_diff(self, other_template, parameters=None):
+    diff = _build_resource_diff(self, other_template, parameters)
+    position = {name: i for i, name in enumerate(_dependency_order(other_template.get("Resources", {})))}
     diff["Add"].sort(key=lambda name: position.get(name, len(position)))
     return diff
 
 
+def _update_in_dependency_order(self, template, parameters=None):
+    """ResourceMap.update as CloudFormation runs it: creations and updates in
+    dependency order across both sets, then the removed resources deleted,
+    dependents first. As in moto, a failed update is retried after the
+    others (up to MAX_UPDATE_ATTEMPTS passes), and so is a failed deletion."""
+    diff = self.build_resource_diff(template, parameters)
+    old_resources = self._resource_json_map
+
+    self._template = template
+    if parameters:
+        self.input_parameters = parameters
+    self.load_mapping()
+    self.load_parameters()
+    self.load_conditions()
+    self._resource_json_map = template["Resources"]
+
+    added, modified = set(diff["Add"]), set(diff["Modify"])
+    pending = [name for name in _dependency_order(self._resource_json_map) if name in added or name in modified]
+    last_exception = None
+    for _ in range(parsing.MAX_UPDATE_ATTEMPTS):
+        failed = []
+        for name in pending:
+            if name in added:
+                _ = self[name]  # creates it, as moto does
+                added.discard(name)
+                continue
+            try:
+                changed = parsing.parse_and_update_resource(
+                    name, self._resource_json_map[name], self,
+                    account_id=self._account_id, region_name=self._region_name,
+                )
+            except Exception as e:  # retried after the others, as in moto
+                last_exception = e
+                failed.append(name)
+            else:
+                self._parsed_resources[name] = changed
+        pending = failed
+        if not pending:
+            break
+    if pending:
+        raise last_exception
+
+    removed = [name for name in reversed(_dependency_order(old_resources)) if name in diff["Remove"]]
+    for _ in range(parsing.MAX_UPDATE_ATTEMPTS):
+        failed = []
+        for name in removed:
+            if name not in self._parsed_resources:
+                continue  # never created (a false Condition)
+            try:
+                self._delete_resource(self._parsed_resources[name], old_resources[name])
+            except Exception as e:  # retried after the others, as in moto
+                last_exception = e
+                failed.append(name)
+            else:
+                # forgotten, so that adding the logical ID again creates it anew
+                del self._parsed_resources[name]
+        removed = failed
+        if not removed:
+            break
+    if removed:
+        raise last_exception
+
+
 parsing.ResourceMap.build_resource_diff = _ordered_resource_diff
+parsing.ResourceMap.update = _update_in_dependency_order
 
 # 2. Executing a change set leaves the stack's outputs as they were before
 # (none for a new stack): moto builds them only in CreateStack and
