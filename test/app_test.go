@@ -23,6 +23,7 @@ import (
 // names from the declarations, so it holds for any set of declared
 // functions with an API and a schedule trigger among them.
 func TestBadConfigThroughCLI(t *testing.T) {
+	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	api, report := declaredWith(t, functions.KindAPI).Name, declaredWith(t, functions.KindSchedule).Name
 	tests := []struct {

@@ -30,6 +30,7 @@ const declarationTests = "^(TestFunctions|TestLogGroups|TestBucket|TestNotificat
 // there run with -trimpath (modcopy.Env), so only what the new functions
 // change is compiled.
 func TestNewFunctionOfEveryKind(t *testing.T) {
+	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	start := time.Now()
 	dir := t.TempDir()

@@ -288,6 +288,7 @@ func TestSynthReusesUnchangedAssembly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two full synths through the CDK CLI, with the function builds")
 	}
+	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	out := t.TempDir()
 	memoryKey := "functions." + functions.Names()[0] + ".memoryMB"
