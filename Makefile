@@ -143,10 +143,15 @@ bootstrap: setup ## cdk bootstrap the account and region, then deploy the accoun
 	$(CDK) deploy --app $(CDK_OUT) '*-account' $(DEPLOY_APPROVAL)
 
 # preflight synthesizes once into CDK_OUT; diff and deploy then use that
-# very template (--app) instead of synthesizing again.
+# very template (--app) instead of synthesizing again. SYNTH=0 skips that
+# synth: preflight, diff and deploy then use the app already synthesized in
+# CDK_OUT (by make synth, make bootstrap or an earlier make deploy), as it is.
+SYNTH ?= 1
 .PHONY: preflight
-preflight: setup ## read-only checks of the target account (credentials, bootstrap, API Gateway role, Lambda quota)
+preflight: setup ## read-only checks of the target account (credentials, bootstrap, API Gateway role, Lambda quota); SYNTH=0 uses the app already in CDK_OUT
+ifneq ($(SYNTH),0)
 	$(CDK) synth --quiet
+endif
 	go run ./bin/preflight -stage $(STAGE) -cdk-out $(CDK_OUT) $(if $(filter 1,$(PREFLIGHT_VIA_LOOKUP_ROLE)),-via-lookup-role) $(CDK_CONTEXT)
 
 .PHONY: diff
@@ -178,14 +183,17 @@ smoke: ## check the deployed STAGE end to end: /health, a temporary user's uploa
 # APPROVE=1), then delete the stack. A late S3 log delivery can refill the
 # access-log bucket meanwhile, so a failed delete empties and tries once more.
 # prod: delete the stack; its bucket and log groups are retained.
+# SYNTH=0 names the stack from the app already in CDK_OUT instead of
+# synthesizing it.
+DESTROY_APP := $(if $(filter 0,$(SYNTH)),--app $(CDK_OUT))
 .PHONY: destroy
 destroy: setup ## delete the STAGE stack [APPROVE=1]; dev empties its buckets first, prod keeps its bucket and log groups
 ifeq ($(STAGE),dev)
 	go run ./bin/empty-buckets -stack $(APP_STACK) -stage $(STAGE) $(if $(filter 1,$(APPROVE)),-yes)
-	$(CDK) destroy $(APP_STACK) --force || { echo "destroy: emptying the buckets again and retrying"; \
-	  go run ./bin/empty-buckets -stack $(APP_STACK) -stage $(STAGE) -yes && $(CDK) destroy $(APP_STACK) --force; }
+	$(CDK) destroy $(DESTROY_APP) $(APP_STACK) --force || { echo "destroy: emptying the buckets again and retrying"; \
+	  go run ./bin/empty-buckets -stack $(APP_STACK) -stage $(STAGE) -yes && $(CDK) destroy $(DESTROY_APP) $(APP_STACK) --force; }
 else
-	$(CDK) destroy $(APP_STACK) $(DESTROY_FORCE)
+	$(CDK) destroy $(DESTROY_APP) $(APP_STACK) $(DESTROY_FORCE)
 endif
 
 .PHONY: clean

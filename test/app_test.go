@@ -15,19 +15,17 @@ import (
 
 // TestBadConfigThroughCLI runs the real CDK CLI on the app with bad context
 // values: it must fail with the config messages only (no Go panic, no jsii
-// stack trace) and write no template.
+// stack trace) and write no template. One case goes through the CLI; the
+// app's messages for every other configuration mistake are tested below
+// it, on the app's run without the CLI (bin/app TestBadConfigMessages).
 //
 // It selects functions by their trigger and derives the lists of function
 // names from the declarations, so it holds for any set of declared
 // functions with an API and a schedule trigger among them.
 func TestBadConfigThroughCLI(t *testing.T) {
+	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	api, report := declaredWith(t, functions.KindAPI).Name, declaredWith(t, functions.KindSchedule).Name
-	names := strings.Join(functions.Names(), ", ")
-	timeoutHint := "functions.<name>.timeoutSeconds (<name>: " + names + ")" // every function has a timeout
-	if len(functions.Names()) == 1 {
-		timeoutHint = "functions." + names + ".timeoutSeconds"
-	}
 	tests := []struct {
 		name    string
 		context []string
@@ -41,63 +39,6 @@ func TestBadConfigThroughCLI(t *testing.T) {
 				"functions." + api + ".memoryMB: 64 is out of range; allowed 128 to 10240 MB",
 				"functions." + report + `.schedule: "0 0 * * *": has 5 fields; want 6`,
 				"functions." + api + ".timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
-			},
-		},
-		{
-			name:    "unknown stage",
-			context: []string{"stage=staging"},
-			want:    []string{`stage: "staging" is not a known stage; allowed: "dev", "prod"`},
-		},
-		{
-			name:    "prod without an account",
-			context: []string{"stage=prod"},
-			want: []string{
-				"configuration of stage prod:",
-				`prod.account: "" is not a 12-digit AWS account ID`,
-				`prod.region: "" is not an AWS region`,
-			},
-		},
-		{
-			name:    "prod without the front end's origins",
-			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1"},
-			want: []string{
-				"configuration of stage prod:",
-				"api.corsAllowedOrigins: is not set, and has no default in stage prod",
-				`auth.callbackUrls: is not set, so it defaults to "http://localhost:3000/"`,
-				`auth.logoutUrls: is not set, so it defaults to "http://localhost:3000/"`,
-			},
-		},
-		{
-			name:    "prod with the example.com placeholder",
-			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "api.corsAllowedOrigins=https://app.example.com"},
-			want: []string{
-				`api.corsAllowedOrigins[0]: "https://app.example.com" is a placeholder: example.com is reserved for documentation (RFC 2606)`,
-				`auth.callbackUrls: is not set, so it defaults to "https://app.example.com/"`,
-			},
-		},
-		{
-			name:    "public API in prod, WAF limit too low",
-			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "api.corsAllowedOrigins=https://uploads.acme.dev", "auth.mode=none", "api.wafRequestsPer5Minutes=5"},
-			want: []string{
-				"configuration of stage prod:",
-				`auth.mode: "none" is allowed only in stage dev (it makes every route public); allowed in prod: "cognito"`,
-				"api.wafRequestsPer5Minutes: 5 is out of range; allowed 0 (no web ACL) or 10 to 2000000000",
-			},
-		},
-		{
-			name:    "not a number and a misspelt key",
-			context: []string{"api.throttleRateLimit=fast", "functions." + api + ".memory=512"},
-			want: []string{
-				`context api.throttleRateLimit: value "fast": want a number`,
-				"context functions." + api + ".memory: not a configuration key; did you mean functions." + api + ".memoryMB?",
-			},
-		},
-		{
-			name:    "a key that is not ours, and an undeclared function",
-			context: []string{"timeoutSeconds=901", "functions.thumbnail.memoryMB=512"},
-			want: []string{
-				"context timeoutSeconds: not a configuration key; did you mean " + timeoutHint + "?",
-				`context functions.thumbnail.memoryMB: no function "thumbnail" is declared; declared: ` + names,
 			},
 		},
 	}

@@ -1,15 +1,9 @@
 package test
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
@@ -476,35 +470,5 @@ func TestGatewayErrorsCarryCORS(t *testing.T) {
 				t.Errorf("%v: Access-Control-Allow-Origin %v, want %s", c.context, got, c.origin)
 			}
 		}
-	}
-}
-
-// TestWarningsThroughCLI: a synth with auth.mode none succeeds, prints the
-// public-API warning on stderr and writes a template without authorizer.
-func TestWarningsThroughCLI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a full synth through the CDK CLI, with the function builds")
-	}
-	root, cdk := cdkCLI(t)
-	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, cdk, "synth", "--quiet", "--no-notices", "-o", out, "-c", "auth.mode=none")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("cdk synth -c auth.mode=none: %v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), `warning: auth.mode is "none": every route of the dev REST API is public`) {
-		t.Errorf("stderr lacks the auth.mode warning:\n%s", stderr.String())
-	}
-	raw, err := os.ReadFile(filepath.Join(out, "GoLambdaCdk-dev.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(raw), "AWS::ApiGateway::Authorizer") || strings.Contains(string(raw), "COGNITO_USER_POOLS") {
-		t.Error("the template of auth.mode none has an authorizer")
 	}
 }

@@ -15,14 +15,10 @@ import (
 	"go-lambda-cdk/internal/modcopy"
 )
 
-// declarationTests are the stack tests that read the declarations, which
-// TestNewFunctionOfEveryKind runs again with a function of each kind added;
-// declarationTestsSkip leaves out the CLI test's cases that name no
-// function.
-const (
-	declarationTests     = "^(TestFunctions|TestLogGroups|TestBucket|TestNotificationSuffixes|TestAsyncInvocation|TestSchedule|TestRestAPI|TestBadConfigThroughCLI)$"
-	declarationTestsSkip = "^TestBadConfigThroughCLI$/^(unknown_stage|prod_without_an_account|public_API_in_prod,_WAF_limit_too_low)$"
-)
+// declarationTests are the stack tests that read the declarations, and
+// the app's configuration-message test, which TestNewFunctionOfEveryKind
+// runs again with a function of each kind added.
+const declarationTests = "^(TestFunctions|TestLogGroups|TestBucket|TestNotificationSuffixes|TestAsyncInvocation|TestSchedule|TestRestAPI|TestBadConfigMessages)$"
 
 // TestNewFunctionOfEveryKind proves that a function is one folder and one
 // declaration: in a temporary copy of the module it runs `make
@@ -30,9 +26,11 @@ const (
 // once with the real CDK CLI (which builds every zip), and checks each new
 // function's role statements, trigger wiring, log group and asynchronous
 // invocation settings, written out here by hand, plus the scaffolded unit
-// tests. The Go build cache is shared with the copy, so only what the new
-// functions change is compiled.
+// tests. The Go build cache is shared with the copy, and the go commands
+// there run with -trimpath (modcopy.Env), so only what the new functions
+// change is compiled.
 func TestNewFunctionOfEveryKind(t *testing.T) {
+	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	start := time.Now()
 	dir := t.TempDir()
@@ -45,7 +43,7 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	run := func(name string, args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "PATH="+path)
+		cmd.Env = append(modcopy.Env(os.Environ()), "PATH="+path)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
@@ -89,12 +87,12 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	// The project's own tests that read the declarations hold for any set
 	// of declared functions: run them in the copy, with the four new ones
 	// declared. Only those: the configuration's and the declarations'
-	// tests, and the stack tests that derive their expectations from the
-	// declarations (of the CLI test, the cases that name functions).
+	// tests, the stack tests that derive their expectations from the
+	// declarations and the app's configuration messages.
 	if _, err := run("go", "test", "-short", "./internal/config/", "./internal/declare/", "./functions/"); err != nil {
 		t.Errorf("with a function of each kind added, the configuration's tests fail: %v", err)
 	}
-	if _, err := run("go", "test", "-short", "./test/", "-run", declarationTests, "-skip", declarationTestsSkip); err != nil {
+	if _, err := run("go", "test", "-short", "./test/", "./bin/app/", "-run", declarationTests); err != nil {
 		t.Errorf("with a function of each kind added, the stack tests fail: %v", err)
 	}
 	declarationsTested := time.Now()

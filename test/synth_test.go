@@ -275,14 +275,17 @@ func cdkJSONContext(t *testing.T) map[string]any {
 }
 
 // TestSynthReusesUnchangedAssembly runs `cdk synth` through the real CDK
-// CLI three times into one folder: the first synthesizes, the second, with
-// nothing changed, reuses that assembly without starting the jsii kernel
-// and leaves every template byte for byte as it was, and the third, after a
-// context change, synthesizes again and writes the change.
+// CLI three times into one folder, with auth.mode none: the first
+// synthesizes, prints the public-API warning on stderr and writes a
+// template without authorizer; the second, with nothing changed, reuses
+// that assembly without starting the jsii kernel and leaves every template
+// byte for byte as it was; the third, after a context change, synthesizes
+// again and writes the change.
 func TestSynthReusesUnchangedAssembly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two full synths through the CDK CLI, with the function builds")
 	}
+	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	out := t.TempDir()
 	memoryKey := "functions." + functions.Names()[0] + ".memoryMB"
@@ -295,9 +298,10 @@ func TestSynthReusesUnchangedAssembly(t *testing.T) {
 		{name: "nothing changed", want: "synth: reused " + out},
 		{name: "context changed", context: []string{memoryKey + "=1536"}, want: "synth: synthesized " + out},
 	}
+	const publicWarning = `warning: auth.mode is "none": every route of the dev REST API is public`
 	var templates map[string]string
 	for i, step := range steps {
-		args := []string{"synth", "--quiet", "--no-notices", "-o", out}
+		args := []string{"synth", "--quiet", "--no-notices", "-o", out, "-c", "auth.mode=none"}
 		for _, c := range step.context {
 			args = append(args, "-c", c)
 		}
@@ -317,6 +321,13 @@ func TestSynthReusesUnchangedAssembly(t *testing.T) {
 		}
 		got := readTemplates(t, out)
 		switch i {
+		case 0:
+			if !strings.Contains(stderr.String(), publicWarning) {
+				t.Errorf("%s: stderr lacks the auth.mode warning:\n%s", step.name, stderr.String())
+			}
+			if tpl := got["GoLambdaCdk-dev.template.json"]; strings.Contains(tpl, "AWS::ApiGateway::Authorizer") || strings.Contains(tpl, "COGNITO_USER_POOLS") {
+				t.Errorf("%s: the template of auth.mode none has an authorizer", step.name)
+			}
 		case 1:
 			if !maps.Equal(got, templates) {
 				t.Errorf("%s: the templates differ from the first synth's", step.name)

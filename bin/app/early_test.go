@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	fns "go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
 )
 
@@ -73,6 +76,154 @@ func TestBadConfigStartsNoKernel(t *testing.T) {
 			}
 			if stderr.Len() > 0 {
 				t.Errorf("printed before the configuration error:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// TestBadConfigMessages runs the app on the contexts the CDK CLI would
+// pass for bad -c values (cdk.json's context plus each case's, as strings):
+// each run must end with every problem's message, before the jsii kernel
+// starts, and without a Go or jsii stack trace. (test/
+// TestBadConfigThroughCLI runs one such case through the real CLI.)
+//
+// It selects functions by their trigger and derives the lists of function
+// names from the declarations, so it holds for any set of declared
+// functions with an API and a schedule trigger among them.
+func TestBadConfigMessages(t *testing.T) {
+	mark := filepath.Join(t.TempDir(), "kernel-started")
+	t.Setenv("JSII_RUNTIME", "touch "+mark+"; exit 1")
+	t.Setenv(outdirEnv, t.TempDir())
+	t.Setenv(contextOverflowEnv, "")
+	t.Setenv(defaultAccountEnv, "")
+	raw, err := os.ReadFile("../../cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cdkJSON struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	declared := func(kind string) string {
+		for _, d := range fns.All() {
+			if slices.Contains(d.Kinds(), kind) {
+				return d.Name
+			}
+		}
+		t.Fatalf("no declared function has a %s trigger", kind)
+		return ""
+	}
+	api, report := declared(fns.KindAPI), declared(fns.KindSchedule)
+	names := strings.Join(fns.Names(), ", ")
+	timeoutHint := "functions.<name>.timeoutSeconds (<name>: " + names + ")" // every function has a timeout
+	if len(fns.Names()) == 1 {
+		timeoutHint = "functions." + names + ".timeoutSeconds"
+	}
+	tests := []struct {
+		name    string
+		context []string
+		want    []string
+	}{
+		{
+			name:    "values out of range",
+			context: []string{"functions." + api + ".memoryMB=64", "functions." + report + ".schedule=0 0 * * *", "functions." + api + ".timeoutSeconds=60"},
+			want: []string{
+				"configuration of stage dev:",
+				"functions." + api + ".memoryMB: 64 is out of range; allowed 128 to 10240 MB",
+				"functions." + report + `.schedule: "0 0 * * *": has 5 fields; want 6`,
+				"functions." + api + ".timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
+			},
+		},
+		{
+			name:    "unknown stage",
+			context: []string{"stage=staging"},
+			want:    []string{`stage: "staging" is not a known stage; allowed: "dev", "prod"`},
+		},
+		{
+			name:    "prod without an account",
+			context: []string{"stage=prod"},
+			want: []string{
+				"configuration of stage prod:",
+				`prod.account: "" is not a 12-digit AWS account ID`,
+				`prod.region: "" is not an AWS region`,
+			},
+		},
+		{
+			name:    "prod without the front end's origins",
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1"},
+			want: []string{
+				"configuration of stage prod:",
+				"api.corsAllowedOrigins: is not set, and has no default in stage prod",
+				`auth.callbackUrls: is not set, so it defaults to "http://localhost:3000/"`,
+				`auth.logoutUrls: is not set, so it defaults to "http://localhost:3000/"`,
+			},
+		},
+		{
+			name:    "prod with the example.com placeholder",
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "api.corsAllowedOrigins=https://app.example.com"},
+			want: []string{
+				`api.corsAllowedOrigins[0]: "https://app.example.com" is a placeholder: example.com is reserved for documentation (RFC 2606)`,
+				`auth.callbackUrls: is not set, so it defaults to "https://app.example.com/"`,
+			},
+		},
+		{
+			name:    "public API in prod, WAF limit too low",
+			context: []string{"stage=prod", "prod.account=111111111111", "prod.region=eu-west-1", "api.corsAllowedOrigins=https://uploads.acme.dev", "auth.mode=none", "api.wafRequestsPer5Minutes=5"},
+			want: []string{
+				"configuration of stage prod:",
+				`auth.mode: "none" is allowed only in stage dev (it makes every route public); allowed in prod: "cognito"`,
+				"api.wafRequestsPer5Minutes: 5 is out of range; allowed 0 (no web ACL) or 10 to 2000000000",
+			},
+		},
+		{
+			name:    "not a number and a misspelt key",
+			context: []string{"api.throttleRateLimit=fast", "functions." + api + ".memory=512"},
+			want: []string{
+				`context api.throttleRateLimit: value "fast": want a number`,
+				"context functions." + api + ".memory: not a configuration key; did you mean functions." + api + ".memoryMB?",
+			},
+		},
+		{
+			name:    "a key that is not ours, and an undeclared function",
+			context: []string{"timeoutSeconds=901", "functions.thumbnail.memoryMB=512"},
+			want: []string{
+				"context timeoutSeconds: not a configuration key; did you mean " + timeoutHint + "?",
+				`context functions.thumbnail.memoryMB: no function "thumbnail" is declared; declared: ` + names,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			context := maps.Clone(cdkJSON.Context)
+			for _, kv := range tt.context {
+				k, v, _ := strings.Cut(kv, "=")
+				context[k] = v // the CLI passes -c values as strings
+			}
+			raw, err := json.Marshal(context)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv(contextEnv, string(raw))
+			var stderr bytes.Buffer
+			err = run(t.Context(), &stderr)
+			if err == nil {
+				t.Fatalf("run succeeded with bad config; stderr:\n%s", &stderr)
+			}
+			text := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("error lacks %q:\n%s", w, text)
+				}
+			}
+			for _, bad := range []string{"panic:", "goroutine ", "jsii.", "    at "} {
+				if strings.Contains(text, bad) {
+					t.Errorf("error shows a stack trace (%q):\n%s", bad, text)
+				}
+			}
+			if _, err := os.Stat(mark); err == nil {
+				t.Error("the jsii kernel was started")
 			}
 		})
 	}

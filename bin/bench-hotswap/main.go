@@ -47,13 +47,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/benchdoc"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
 	"go-lambda-cdk/internal/hotswap"
 	"go-lambda-cdk/internal/modcopy"
-	"go-lambda-cdk/functions"
 )
 
 const (

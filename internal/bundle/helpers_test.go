@@ -76,6 +76,18 @@ func embedModule(t testing.TB, name string, n int64) string {
 	return dir
 }
 
+// embedZerosModule is embedModule with n zero bytes instead: a binary
+// that large whose zip stays small (and whose data file is sparse, so
+// cheap to write).
+func embedZerosModule(t testing.TB, name string, n int64) string {
+	t.Helper()
+	dir := embedModule(t, name, 1)
+	if err := os.Truncate(filepath.Join(dir, "lambda", name, "data.bin"), n); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // helloBootstraps holds one small bootstrap per architecture, built once and
 // shared by the tests that only need a valid binary.
 var helloBootstraps = struct {

@@ -66,3 +66,23 @@ func copyFile(src, dst string) error {
 	}
 	return os.Chtimes(dst, info.ModTime(), info.ModTime())
 }
+
+// Env returns environ (as os.Environ gives it) with -trimpath added to
+// GOFLAGS, for the go commands run in a copy. Without -trimpath the Go
+// build cache keys every package of the module on its folder, so each new
+// copy would compile the whole module again; with it, a copy reuses what
+// an earlier copy compiled.
+func Env(environ []string) []string {
+	out := make([]string, 0, len(environ)+1)
+	flags := "-trimpath"
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			if v != "" {
+				flags = v + " " + flags
+			}
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "GOFLAGS="+flags)
+}

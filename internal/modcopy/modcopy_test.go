@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -60,5 +61,26 @@ func TestCopy(t *testing.T) {
 	}
 	if target, err := os.Readlink(filepath.Join(dst, "node_modules")); err != nil || target != filepath.Join(root, "node_modules") {
 		t.Errorf("node_modules is not a link to the original: %q, %v", target, err)
+	}
+}
+
+// TestEnvAddsTrimpath: Env adds -trimpath to GOFLAGS, keeps other flags
+// and every other variable, and leaves one GOFLAGS entry.
+func TestEnvAddsTrimpath(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		want    []string
+	}{
+		{"no GOFLAGS", []string{"HOME=/h"}, []string{"HOME=/h", "GOFLAGS=-trimpath"}},
+		{"empty GOFLAGS", []string{"GOFLAGS=", "HOME=/h"}, []string{"HOME=/h", "GOFLAGS=-trimpath"}},
+		{"other flags kept", []string{"GOFLAGS=-mod=mod", "HOME=/h"}, []string{"HOME=/h", "GOFLAGS=-mod=mod -trimpath"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Env(tt.environ); !slices.Equal(got, tt.want) {
+				t.Errorf("Env(%q) = %q, want %q", tt.environ, got, tt.want)
+			}
+		})
 	}
 }

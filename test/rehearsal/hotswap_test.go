@@ -9,70 +9,31 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/apigateway"
-	apigwtypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"go-lambda-cdk/functions"
-	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/hotswap"
-	"go-lambda-cdk/internal/modcopy"
 )
 
-// hotswapRuns is how many edits the hotswap rehearsal makes, each put live
-// by a hotswap and then by a full deploy; the times reported are medians.
-const hotswapRuns = 3
-
-// TestHotswapRehearsal proves `make deploy STAGE=dev HOTSWAP=1` against
-// the emulator, in a copy of the module (it edits a handler): after a full
-// deploy, a hotswap with no edit changes nothing; then, for each edit of
-// the first declared function's main package, the hotswap gives that
-// function new code (its CodeSha256 is the rebuilt zip's) and a new version
-// under its live alias while every other function stays as it was, and a
-// full `make deploy` of the same edit then succeeds; last, `make watch`
-// puts one more save live and stops on Ctrl-C. It reports the time
-// from save to live of both (the target: a hotswap at most 8 s warm and at
-// most half a full deploy).
-func TestHotswapRehearsal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the hotswap rehearsal takes minutes; run without -short")
-	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireCDK(t, root)
-	dir := t.TempDir()
-	if err := modcopy.Copy(root, dir); err != nil {
-		t.Fatal(err)
-	}
-	emu := awsemu.Start(t, root)
-	r := &rehearsal{t: t, root: dir, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
-	defer func() {
-		if t.Failed() {
-			log := emu.Output()
-			t.Logf("emulator output (last 8 KiB):\n%s", log[max(0, len(log)-8192):])
-		}
-	}()
-	r.make("bootstrap", "APPROVE=1")
-	// What AWS::ApiGateway::Account does on AWS (moto skips it), so that
-	// preflight passes.
-	if _, err := r.aws.apigw.UpdateAccount(r.ctx(), &apigateway.UpdateAccountInput{PatchOperations: []apigwtypes.PatchOperation{
-		{Op: apigwtypes.OpReplace, Path: aws.String("/cloudwatchRoleArn"), Value: aws.String(r.output(accountStack, "ApiGatewayCloudWatchRoleArn"))},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	r.make("deploy", "APPROVE=1")
-
+// hotswap proves `make deploy STAGE=dev HOTSWAP=1` on the deployed dev
+// stack: a hotswap with no edit changes nothing; after an edit of the first
+// declared function's main package, the hotswap gives that function new
+// code (its CodeSha256 is the rebuilt zip's) and a new version under its
+// live alias while every other function stays as it was; a full `make
+// deploy` of the same edit, with the extra -c settings in context, then
+// succeeds and leaves the live alias on that code. It reports the time from
+// save to live of both (the target: a hotswap at most 8 s warm and at most
+// half a full deploy), and returns the edited function.
+func (r *rehearsal) hotswap(dir, context string) functions.Declaration {
+	t := r.t
+	t.Helper()
 	all := functions.All()
 	edited := all[0]
 	before := r.liveCode(all)
@@ -88,57 +49,51 @@ func TestHotswapRehearsal(t *testing.T) {
 	}
 
 	main := filepath.Join(dir, "lambda", edited.Name, "main.go")
-	var hot, full []time.Duration
-	for i := range hotswapRuns {
-		before := r.liveCode(all)
-		f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// A change the binary keeps (a comment would compile to the same zip).
-		fmt.Fprintf(f, "\nfunc init() { println(\"rehearsal edit %d\") }\n", i)
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
-		saved := time.Now()
-		out := r.make("deploy", "HOTSWAP=1")
-		hot = append(hot, time.Since(saved))
-		if !strings.Contains(out, edited.Name+": live as version ") {
-			t.Errorf("edit %d: hotswap output lacks %q:\n%s", i, edited.Name+": live as version", out)
-		}
-		after := r.liveCode(all)
-		zip, err := os.ReadFile(filepath.Join(dir, "dist", edited.Name+".zip"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(zip)
-		want := base64.StdEncoding.EncodeToString(sum[:])
-		for _, d := range all {
-			b, a := before[d.Name], after[d.Name]
-			switch {
-			case d.Name != edited.Name && a != b:
-				t.Errorf("edit %d: %s was not edited but changed: %+v, was %+v", i, d.Name, a, b)
-			case d.Name == edited.Name && (a.version == b.version || a.sha == b.sha || a.sha != want || a.latest != want):
-				t.Errorf("edit %d: %s after the hotswap: live alias on version %s with code %s ($LATEST %s), was version %s with %s; want a new version with the rebuilt zip's %s",
-					i, d.Name, a.version, a.sha, a.latest, b.version, b.sha, want)
-			}
-		}
-
-		// The same edit through CloudFormation: the stack comes back to
-		// what its template says, without error.
-		began := time.Now()
-		r.make("deploy", "APPROVE=1")
-		full = append(full, time.Since(began))
-		r.stackStatus(devStack, cfntypes.StackStatusUpdateComplete)
-		if got := r.liveCode(all)[edited.Name]; got.sha != want {
-			t.Errorf("edit %d: after the full deploy %s's live alias runs %s, want %s", i, edited.Name, got.sha, want)
+	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change the binary keeps (a comment would compile to the same zip).
+	fmt.Fprint(f, "\nfunc init() { println(\"rehearsal edit\") }\n")
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Now()
+	out = r.make("deploy", "HOTSWAP=1")
+	hot := time.Since(saved)
+	if !strings.Contains(out, edited.Name+": live as version ") {
+		t.Errorf("hotswap output lacks %q:\n%s", edited.Name+": live as version", out)
+	}
+	after := r.liveCode(all)
+	zip, err := os.ReadFile(filepath.Join(dir, "dist", edited.Name+".zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(zip)
+	want := base64.StdEncoding.EncodeToString(sum[:])
+	for _, d := range all {
+		b, a := before[d.Name], after[d.Name]
+		switch {
+		case d.Name != edited.Name && a != b:
+			t.Errorf("%s was not edited but changed: %+v, was %+v", d.Name, a, b)
+		case d.Name == edited.Name && (a.version == b.version || a.sha == b.sha || a.sha != want || a.latest != want):
+			t.Errorf("%s after the hotswap: live alias on version %s with code %s ($LATEST %s), was version %s with %s; want a new version with the rebuilt zip's %s",
+				d.Name, a.version, a.sha, a.latest, b.version, b.sha, want)
 		}
 	}
-	r.watchOnce(dir, main, edited)
 
-	mh, mf := median(hot), median(full)
-	t.Logf("save to live on the emulator, median of %d: hotswap %s (runs %v), full make deploy %s (runs %v); target: hotswap <= 8s and <= half the full deploy (%s)",
-		hotswapRuns, mh.Round(100*time.Millisecond), roundAll(hot), mf.Round(100*time.Millisecond), roundAll(full), (mf / 2).Round(100*time.Millisecond))
+	// The same edit through CloudFormation: the stack comes back to what
+	// its template says, without error.
+	began := time.Now()
+	r.make("deploy", "APPROVE=1", "CDK_CONTEXT="+context)
+	full := time.Since(began)
+	r.stackStatus(devStack, cfntypes.StackStatusUpdateComplete)
+	if got := r.liveCode(all)[edited.Name]; got.sha != want {
+		t.Errorf("after the full deploy %s's live alias runs %s, want %s", edited.Name, got.sha, want)
+	}
+	t.Logf("save to live on the emulator: hotswap %s, full make deploy (with a synth) %s; target: hotswap <= 8s and <= half the full deploy",
+		hot.Round(100*time.Millisecond), full.Round(100*time.Millisecond))
+	return edited
 }
 
 // liveCode is what one function's live alias runs.
@@ -166,20 +121,6 @@ func (r *rehearsal) liveCode(fns []functions.Declaration) map[string]liveCode {
 			r.t.Fatalf("%s: %v", d.Name, err)
 		}
 		out[d.Name] = liveCode{version: aws.ToString(alias.FunctionVersion), sha: aws.ToString(live.Configuration.CodeSha256), latest: aws.ToString(latest.Configuration.CodeSha256)}
-	}
-	return out
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func roundAll(ds []time.Duration) []time.Duration {
-	out := make([]time.Duration, len(ds))
-	for i, d := range ds {
-		out[i] = d.Round(100 * time.Millisecond)
 	}
 	return out
 }

@@ -60,6 +60,7 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/modcopy"
 	"go-lambda-cdk/stacks"
 )
 
@@ -73,6 +74,13 @@ const (
 // a front end's origin (prod has no default).
 var prodContext = "CDK_CONTEXT=-c prod.account=" + awsemu.Account + " -c prod.region=" + awsemu.Region + " -c api.corsAllowedOrigins=https://uploads.acme.dev"
 
+// TestDeployRehearsal deploys one dev stack and proves on it, in order:
+// bootstrap and preflight (which reads the app bootstrap synthesized, with
+// SYNTH=0, as does the first deploy), what the emulator holds, an empty
+// diff, an idempotent redeploy, `make deploy HOTSWAP=1` without and with an
+// edit of a handler, a full deploy of that edit together with a memory
+// change (an update), `make watch`, and destroy; then prod's deploy and
+// destroy. It runs in a copy of the module, since it edits a handler.
 func TestDeployRehearsal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the deploy rehearsal takes minutes; run without -short")
@@ -83,8 +91,12 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	requireCDK(t, root)
 	start := time.Now()
+	dir := t.TempDir()
+	if err := modcopy.Copy(root, dir); err != nil {
+		t.Fatal(err)
+	}
 	emu := awsemu.Start(t, root)
-	r := &rehearsal{t: t, root: root, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
+	r := &rehearsal{t: t, root: dir, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
 	defer func() {
 		t.Logf("rehearsal wall time %s", time.Since(start).Round(time.Second))
 		if t.Failed() { // the emulator's tracebacks explain its 500s
@@ -93,7 +105,8 @@ func TestDeployRehearsal(t *testing.T) {
 		}
 	}()
 
-	// 1. bootstrap, preflight, deploy.
+	// 1. bootstrap (which synthesizes the app into CDK_OUT), preflight,
+	// deploy of that very assembly.
 	r.make("bootstrap", "APPROVE=1")
 	r.stackStatus(accountStack, cfntypes.StackStatusCreateComplete)
 	role := r.output(accountStack, "ApiGatewayCloudWatchRoleArn")
@@ -111,36 +124,43 @@ func TestDeployRehearsal(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	out = r.make("preflight", "PREFLIGHT_VIA_LOOKUP_ROLE=1") // as the deploy workflow runs it
+	out = r.make("preflight", "SYNTH=0", "PREFLIGHT_VIA_LOOKUP_ROLE=1") // through the lookup role, as the deploy workflow runs it
 	if !strings.Contains(out, "preflight: ready") || !strings.Contains(out, "not available concurrency") {
 		t.Errorf("preflight output:\n%s", out)
 	}
-	r.make("deploy", "APPROVE=1")
+	if strings.Contains(out, "synth: ") {
+		t.Errorf("make preflight SYNTH=0 ran the app:\n%s", out)
+	}
+	r.make("deploy", "APPROVE=1", "SYNTH=0")
 
 	// 2. What the emulator holds.
 	r.stackStatus(devStack, cfntypes.StackStatusCreateComplete)
 	bucket := r.checkDevStack(256)
 
 	// 3. diff reports no differences.
-	if out := r.make("diff"); !strings.Contains(out, "There were no differences") {
+	if out := r.make("diff", "SYNTH=0"); !strings.Contains(out, "There were no differences") {
 		t.Errorf("make diff after deploy:\n%s", out)
 	}
 	// 4. A second deploy changes nothing: the asset hashes are stable.
-	if out := r.make("deploy", "APPROVE=1"); !strings.Contains(out, "(no changes)") {
+	if out := r.make("deploy", "APPROVE=1", "SYNTH=0"); !strings.Contains(out, "(no changes)") {
 		t.Errorf("second make deploy did not report (no changes):\n%s", out)
 	}
-	// 5. A memory change deploys as an update.
-	r.make("deploy", "APPROVE=1", "CDK_CONTEXT=-c functions.api.memoryMB=512")
+
+	// 5. Hotswap, then the same edit and a memory change through
+	// CloudFormation (an update), then make watch.
+	edited := r.hotswap(dir, "-c functions."+functions.All()[0].Name+".memoryMB=512")
 	r.stackStatus(devStack, cfntypes.StackStatusUpdateComplete)
-	if got := r.functionMemory(devStack, "ApiFunction"); got != 512 {
-		t.Errorf("api memory after the update: %d, want 512", got)
+	if got := r.functionMemory(devStack, edited.ConstructID()+"Function"); got != 512 {
+		t.Errorf("%s memory after the update: %d, want 512", edited.Name, got)
 	}
-	// (On AWS the change also publishes version 2 and CodeDeploy moves the
-	// live alias to it. moto publishes a new version only when the code
-	// changes, and has no CodeDeploy: the alias stays on version 1.)
+	// (On AWS the memory change alone would also publish a new version
+	// and CodeDeploy would move the live alias to it. moto publishes a new
+	// version only when the code changes, and has no CodeDeploy.)
+	r.watchOnce(dir, filepath.Join(dir, "lambda", edited.Name, "main.go"), edited)
 
 	// 6. With objects in the bucket (two versions of one key, a delete
-	// marker), destroy leaves no stack and no bucket. moto ignores a
+	// marker), destroy (of the stack in CDK_OUT, SYNTH=0) leaves no stack
+	// and no bucket. moto ignores a
 	// bucket's VersioningConfiguration, so versioning is turned on here.
 	if _, err := r.aws.s3.PutBucketVersioning(r.ctx(), &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
@@ -154,7 +174,7 @@ func TestDeployRehearsal(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.put(logsBucket, "uploads-bucket/2026-11-25-00-00-00-LOG")
-	if out := r.make("destroy", "APPROVE=1"); !strings.Contains(out, bucket+": deleted 3 object versions and 1 delete markers") {
+	if out := r.make("destroy", "APPROVE=1", "SYNTH=0"); !strings.Contains(out, bucket+": deleted 3 object versions and 1 delete markers") {
 		t.Errorf("make destroy did not empty %s as expected:\n%s", bucket, out)
 	}
 	r.stackGone(devStack)
@@ -164,7 +184,9 @@ func TestDeployRehearsal(t *testing.T) {
 		}
 	}
 
-	// 7. prod: deploy, then destroy; the retained bucket and log groups stay.
+	// 7. prod: deploy (preflight synthesizes), then destroy (which
+	// synthesizes, reusing that assembly); the retained bucket and log
+	// groups stay.
 	r.make("deploy", "STAGE=prod", "APPROVE=1", prodContext)
 	r.stackStatus(prodStack, cfntypes.StackStatusCreateComplete)
 	prodBucket := r.output(prodStack, "BucketName")
@@ -224,7 +246,8 @@ func (r *rehearsal) run(mustPass bool, name string, args ...string) string {
 }
 
 // environ is the test's environment without the parent make's settings,
-// which a nested make would otherwise inherit.
+// which a nested make would otherwise inherit, for commands in a copy of
+// the module (see modcopy.Env).
 func environ() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -233,7 +256,7 @@ func environ() []string {
 			env = append(env, kv)
 		}
 	}
-	return env
+	return modcopy.Env(env)
 }
 
 // checkDevStack asserts what the dev stack put into the emulator and
@@ -261,10 +284,11 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 
 	// Functions: runtime, handler, memory, timeout, environment and role,
 	// for every declared function.
-	cfg, err := config.ForStage(config.StageDev)
+	plan, err := config.LoadPlan(map[string]any{"stage": config.StageDev})
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg := plan.Config
 	fnARN := map[string]string{}
 	for _, d := range functions.All() {
 		name, timeout := d.ConstructID(), int32(cfg.Functions[d.Name].TimeoutSeconds)
@@ -392,7 +416,8 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := "cron(" + cfg.Functions[d.Name].Schedule + ")"; aws.ToString(rule.ScheduleExpression) != want {
+		fp, _ := plan.Function(d.Name)
+		if want := "cron(" + fp.Schedule + ")"; aws.ToString(rule.ScheduleExpression) != want {
 			t.Errorf("%s schedule %s, want %s", d.Name, aws.ToString(rule.ScheduleExpression), want)
 		}
 		targets, err := r.aws.events.ListTargetsByRule(r.ctx(), &eventbridge.ListTargetsByRuleInput{Rule: rule.Name})
