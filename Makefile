@@ -58,7 +58,7 @@ package: ## build every function's bootstrap zip into dist/ and print the size t
 
 # The app reuses cdk.out/ when nothing that determines it changed and says
 # so ("synth: reused cdk.out ..."); SYNTH_CACHE=off, which make passes on to
-# the app, synthesizes anyway (README "Synth cache").
+# the app, synthesizes anyway (docs/build.md, "Synth cache").
 .PHONY: synth
 synth: setup ## build the zips and synthesize the stacks into cdk.out/, reused when nothing changed; SYNTH_CACHE=off forces a synth (no AWS account needed)
 	cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
@@ -87,7 +87,7 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 	go run ./bin/bench-make -base 461e2c7
 	@echo "bench: warm make synth before and after the operations resources (issue 10)"
 	go run ./bin/bench-make -base 98b4d88 -heading "## Synth before and after the operations resources" -rows nochange,stacks -runs 3 -test-runs 0
-	@echo "bench: make synth with 50 declared functions against 3"
+	@echo "bench: make synth with 50 and 200 declared functions against 3, with each template's size"
 	go run ./bin/bench-scale
 
 .PHONY: local
@@ -108,7 +108,7 @@ redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [
 	@if [ -z "$(FN)" ]; then echo "usage: make redrive FN=<processor|report> [STAGE=dev|prod] [DRY_RUN=1] [LOCAL=1]" >&2; exit 2; fi
 	go run ./bin/redrive -stage $(STAGE) -fn $(FN) $(if $(DRY_RUN),-dry-run) $(if $(LOCAL),-local)
 
-# Deploying (needs AWS credentials; see README "Deploy").
+# Deploying (needs AWS credentials; see docs/deploy.md).
 # APPROVE=1 runs unattended (CI): deploy without asking about IAM changes,
 # destroy without asking. CDK_CONTEXT passes more -c key=value settings to
 # every command, e.g. CDK_CONTEXT='-c prod.account=111122223333'. CDK_OUT is
@@ -146,7 +146,7 @@ diff: preflight ## show what deploy would change (needs AWS credentials)
 
 # HOTSWAP=1 (dev only; the command refuses prod) skips CloudFormation and
 # CodeDeploy: it rebuilds, uploads each changed function's code, publishes a
-# version and moves the live alias (README "Hotswap (dev only)").
+# version and moves the live alias (docs/deploy.md, "Hotswap (dev only)").
 .PHONY: deploy
 deploy: $(if $(filter 1,$(HOTSWAP)),,preflight) ## deploy the STAGE stack, e.g. make deploy STAGE=prod [APPROVE=1]; STAGE=dev HOTSWAP=1 swaps changed code only (needs AWS credentials)
 ifeq ($(HOTSWAP),1)

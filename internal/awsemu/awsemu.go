@@ -23,9 +23,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// serverPy runs moto's server with a fix for change sets (see the file).
+// serverPy runs moto's server with fixes to change sets, resources and
+// nested stacks (each explained in the file).
 //
 //go:embed server.py
 var serverPy string
@@ -70,6 +74,17 @@ func (s *Server) Env() []string {
 	}
 }
 
+// Config is an AWS SDK configuration for the emulator: its endpoint, fake
+// static credentials and Region. S3 clients made from it need
+// UsePathStyle, as the host name 127.0.0.1 or localhost names no bucket.
+func (s *Server) Config() aws.Config {
+	return aws.Config{
+		Region:       Region,
+		BaseEndpoint: aws.String(s.Endpoint()),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", "testing"),
+	}
+}
+
 // Python is the project's virtual environment interpreter under root, the
 // module folder.
 func Python(root string) string { return filepath.Join(root, ".venv", "bin", "python") }
@@ -109,8 +124,9 @@ func Start(tb testing.TB, root string) *Server {
 }
 
 // Launch starts moto's server with the given Python interpreter and waits
-// up to 30 s for it to answer. Close stops it. It runs moto with one fix
-// that makes it honour DependsOn when executing a change set (server.py).
+// up to 30 s for it to answer. Close stops it. It runs moto with the fixes
+// in server.py that bring its change sets, resources and nested stacks
+// closer to CloudFormation.
 func Launch(ctx context.Context, python string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {

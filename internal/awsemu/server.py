@@ -1,5 +1,5 @@
-# moto's server with four fixes to its change sets and three to its
-# resources that bring it closer to CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
+# moto's server with four fixes to its change sets, three to its resources
+# and one to nested stacks that bring it closer to CloudFormation, run by awsemu.Launch as `python -c <this file> ARGS`.
 #
 # 1. moto 5.2 creates the resources a change set adds in template order and
 # ignores DependsOn (its CreateStack path honours it). CDK writes an API
@@ -280,6 +280,184 @@ class AlarmModel(CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         pass
+
+
+# 8. Nested stacks (AWS::CloudFormation::Stack). What CloudFormation does,
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html
+# and https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-nested-stacks.html:
+# the parent fetches TemplateURL from S3 and creates the child with the
+# Parameters property (strings; a list is passed comma-joined); Ref of the
+# resource is the child's stack ID (ARN), and the child's DescribeStacks
+# shows ParentId and RootId; Fn::GetAtt Child.Outputs.Name is the child's
+# output
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getatt.html),
+# an unknown output is a template error; updating the parent updates a
+# modified child in place (same stack ID, UPDATE_COMPLETE), and a child
+# whose template and resolved parameters did not change is left alone
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-updates.html);
+# deleting the parent deletes its children.
+#
+# moto 5.2 creates the child and deletes it with the parent, but its Stack
+# has no get_cfn_attribute, so a Fn::GetAtt of a child's output fails the
+# request with an internal error (AttributeError) while executing a change
+# set, leaving the parent in REVIEW_IN_PROGRESS beside orphaned children (the
+# SDK's retry of that 500 then "succeeds" with nothing more created), and in
+# an Outputs section the output silently vanishes; Ref is the child's name
+# and DescribeStacks has no ParentId; a missing TemplateURL object is an
+# internal error (which SDKs retry); and a modified child is deleted and
+# created anew under another name and ID.
+# Here: the template is fetched with a ValidationError naming the URL;
+# parameters are passed as strings; Ref is the stack ID; ParentId and RootId
+# are set; Outputs.Name resolves (an unknown one is CloudFormation's "does
+# not support attribute type" error, and the parent's outputs that read a
+# child's are built with the stack, so it fails the request rather than
+# vanishing); an update calls the child's own Stack.update (LastUpdatedTime is
+# set, as on any updated stack); and after the parent's resources are
+# updated, a child whose resolved Parameters differ from the ones it runs
+# with (a sibling's output or a parent resource changed) is updated too.
+import threading  # noqa: E402
+
+from moto.cloudformation import utils as cfn_utils  # noqa: E402
+from moto.core.utils import utcnow  # noqa: E402
+from moto.utilities.utils import get_partition  # noqa: E402
+
+
+def _nested_template(url, account_id, region_name):
+    try:
+        return cfn_utils.get_stack_from_s3_url(url, account_id=account_id, partition=get_partition(region_name))
+    except Exception as e:  # no such bucket or key, or a malformed URL
+        raise exceptions.ValidationError(
+            message=f"TemplateURL must reference a valid S3 object to which you have access: {url}: {e}"
+        )
+
+
+def _nested_parameters(properties):
+    params = {}
+    for key, value in (properties.get("Parameters") or {}).items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        params[key] = str(value)
+    return params
+
+
+# The parent and root of a child being created, set on it before its own
+# resources (and grandchildren) are created.
+_lineage = threading.local()
+
+
+def _create_nested(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    backend = models.cloudformation_backends[account_id][region_name]
+    body = _nested_template(props["TemplateURL"], account_id, region_name)
+    parent = backend.stacks.get(kwargs.get("StackId"))
+    tags = dict(parent.tags) if parent is not None else {}
+    tags.update({t["Key"]: t["Value"] for t in props.get("Tags", [])})
+    if parent is not None:
+        pending = getattr(_lineage, "pending", {})
+        pending[resource_name] = (parent.stack_id, getattr(parent, "root_id", None) or parent.stack_id)
+        _lineage.pending = pending
+    return backend.create_stack(
+        name=resource_name, template=body, parameters=_nested_parameters(props),
+        notification_arns=props.get("NotificationARNs"), tags=tags,
+    )
+
+
+def _update_nested(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    props = cloudformation_json["Properties"]
+    body = _nested_template(props["TemplateURL"], account_id, region_name)
+    original_resource.update(body, parameters=_nested_parameters(props))
+    return original_resource
+
+
+def _nested_attribute(self, attribute_name):
+    if attribute_name.startswith("Outputs."):
+        key = attribute_name[len("Outputs."):]
+        if key in self.output_map.outputs:
+            output = self.output_map[key]
+            if output is not None:
+                return output.value
+        raise parsing.UnformattedGetAttTemplateException()
+    raise NotImplementedError(attribute_name)
+
+
+def _reads_nested_output(value, resources):
+    if isinstance(value, dict):
+        att = value.get("Fn::GetAtt")
+        if isinstance(att, list) and att and (resources.get(att[0]) or {}).get("Type") == "AWS::CloudFormation::Stack":
+            return True
+        return any(_reads_nested_output(v, resources) for v in value.values())
+    if isinstance(value, list):
+        return any(_reads_nested_output(v, resources) for v in value)
+    return False
+
+
+def _resolve_outputs(stack):
+    """Builds now the outputs that read a nested stack's, so that an unknown
+    one fails the request instead of vanishing; moto builds the others
+    lazily, as before."""
+    resources = stack.template_dict.get("Resources") or {}
+    for key, output in (stack.template_dict.get("Outputs") or {}).items():
+        if _reads_nested_output(output.get("Value"), resources):
+            stack.output_map[key]
+
+
+_create_resources = models.Stack.create_resources
+
+
+def _create_resources_nested(self):
+    pending = getattr(_lineage, "pending", {})
+    if self.name in pending:
+        self.parent_id, self.root_id = pending.pop(self.name)
+    _create_resources(self)
+    _resolve_outputs(self)
+
+
+_stack_update = models.Stack.update
+
+
+def _stack_update_timed(self, *args, **kwargs):
+    _stack_update(self, *args, **kwargs)
+    self.last_updated_time = utcnow()
+
+
+_update_resources = parsing.ResourceMap.update
+
+
+def _update_resources_and_nested(self, template, parameters=None):
+    _update_resources(self, template, parameters)
+    for _ in range(len(self._resource_json_map) + 1):  # until no child changes
+        changed = False
+        for name, resource_json in self._resource_json_map.items():
+            child = self._parsed_resources.get(name)
+            if resource_json.get("Type") != "AWS::CloudFormation::Stack" or not isinstance(child, models.Stack):
+                continue
+            props = parsing.clean_json(resource_json.get("Properties", {}), self)
+            if _nested_parameters(props) != child.parameters:
+                _update_nested(None, child, name, {"Properties": props}, self._account_id, self._region_name)
+                changed = True
+        if not changed:
+            break
+
+
+models.Stack.create_from_cloudformation_json = classmethod(_create_nested)
+models.Stack.update_from_cloudformation_json = classmethod(_update_nested)
+models.Stack.get_cfn_attribute = _nested_attribute
+models.Stack.physical_resource_id = property(lambda self: self.stack_id)
+models.Stack.create_resources = _create_resources_nested
+models.Stack.update = _stack_update_timed
+parsing.ResourceMap.update = _update_resources_and_nested
+
+
+def _apply_with_nested_outputs(self):
+    _apply_with_outputs(self)
+    if self.change_set_type == "UPDATE":
+        self.stack.last_updated_time = utcnow()
+    _resolve_outputs(self.stack)
+
+
+models.ChangeSet.apply = _apply_with_nested_outputs
 
 from moto.server import main  # noqa: E402
 

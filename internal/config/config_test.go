@@ -402,10 +402,10 @@ func TestKeysCoverEveryLeaf(t *testing.T) {
 	}
 }
 
-// TestReadmeDocumentsEveryKey keeps the README's configuration reference in
-// step with the Config type.
-func TestReadmeDocumentsEveryKey(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestConfigurationPageDocumentsEveryKey keeps the configuration reference,
+// docs/configuration.md, in step with the Config type.
+func TestConfigurationPageDocumentsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,17 +414,17 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 			key = strings.Replace(key, "functions."+name+".", "functions.<name>.", 1)
 		}
 		if !strings.Contains(string(readme), "`"+key+"`") {
-			t.Errorf("README.md does not document the configuration key `%s`", key)
+			t.Errorf("docs/configuration.md does not document the configuration key `%s`", key)
 		}
 	}
 }
 
-// TestReadmeListsTheFunctionsEnvironment keeps the README's lists of the
-// variables the stack sets ("Add a function") equal to what it sets: on
-// every function the bucket's name and CommonEnvironment, and on a function
-// behind the REST API also APIEnvironment.
-func TestReadmeListsTheFunctionsEnvironment(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestFunctionsPageListsTheFunctionsEnvironment keeps the lists of the
+// variables the stack sets (docs/functions.md, "Add a function") equal to
+// what it sets: on every function the bucket's name and CommonEnvironment,
+// and on a function behind the REST API also APIEnvironment.
+func TestFunctionsPageListsTheFunctionsEnvironment(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/functions.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +444,7 @@ func TestReadmeListsTheFunctionsEnvironment(t *testing.T) {
 		_, after, ok := strings.Cut(text, tc.start)
 		list, _, ok2 := strings.Cut(after, tc.end)
 		if !ok || !ok2 {
-			t.Errorf("README.md has no list %q ... %q", tc.start, tc.end)
+			t.Errorf("docs/functions.md has no list %q ... %q", tc.start, tc.end)
 			continue
 		}
 		var got []string
@@ -454,7 +454,7 @@ func TestReadmeListsTheFunctionsEnvironment(t *testing.T) {
 		slices.Sort(got)
 		slices.Sort(tc.want)
 		if !slices.Equal(got, tc.want) {
-			t.Errorf("README.md: %q lists %v, want what the stack sets: %v", tc.start, got, tc.want)
+			t.Errorf("docs/functions.md: %q lists %v, want what the stack sets: %v", tc.start, got, tc.want)
 		}
 	}
 }
