@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -20,6 +21,7 @@ import (
 	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/cron"
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/nesting"
 )
 
 // Assets maps a function's name to the path of its zip.
@@ -31,6 +33,11 @@ type Assets map[string]string
 // schedules. cfg must have passed Validate; every function in it must have
 // an entry in assets.
 //
+// The functions are in the stage's stack, or each in the nested stack of
+// its group when they do not all fit one template (nesting.Split, which
+// also refuses a plan over CloudFormation's limits before any construct
+// is created).
+//
 // The prod stack is pinned to cfg.Prods account and region; dev is
 // environment-agnostic.
 func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (awscdk.Stack, error) {
@@ -40,6 +47,12 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		}
 	}
 	logRetention, err := retention(cfg.Logs.RetentionDays)
+	if err != nil {
+		return nil, err
+	}
+	// Every template's counts and size are checked before any construct
+	// exists (package nesting): a limit is an error here, not CDK's panic.
+	plan, err := nesting.Split(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +71,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	if cfg.Stage == config.StageDev {
 		removal = awscdk.RemovalPolicy_DESTROY
 	}
-	a := &app{stack: stack, cfg: cfg, removal: removal, logRetention: logRetention}
+	a := &app{stack: stack, cfg: cfg, plan: plan, removal: removal, logRetention: logRetention, groups: map[int]awscdk.NestedStack{}}
 	a.bucketName = newBucketRef(stack, cfg)
 	a.bucket = newBucket(stack, cfg, a.bucketName, removal, logRetention)
 	a.queue = newFailureQueue(stack, removal)
@@ -69,6 +82,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 		return nil, err
 	}
 	a.functions = map[string]*GoFunction{}
+	a.functionAlarmsOf = map[string][]awscloudwatch.Alarm{}
 	for _, fn := range cfg.Functions.Named() {
 		f, err := a.addFunction(fn, assets[fn.Name], schedules[fn.Name])
 		if err != nil {
@@ -85,7 +99,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	if a.restAPI != nil {
 		a.apiAlarms()
 	}
-	a.newDashboard()
+	a.dashboards()
 
 	if a.restAPI != nil {
 		output(stack, "ApiUrl", a.restAPI.Url(), "Base URL of the REST API")
@@ -99,16 +113,23 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 type app struct {
 	stack        awscdk.Stack
 	cfg          config.Config
+	plan         nesting.Plan
+	groups       map[int]awscdk.NestedStack // the plan's nested stacks, as created
 	removal      awscdk.RemovalPolicy
 	logRetention awslogs.RetentionDays
 	bucketName   bucketRef // how everything refers to the bucket
 	bucket       awss3.Bucket
 	queue        awssqs.Queue
-	restAPI      awsapigateway.RestApi  // created for the first api trigger
-	alerts       awssns.Topic           // every alarm's action
-	alarms       []awscloudwatch.Alarm  // every alarm, for the dashboard
-	functions    map[string]*GoFunction // by name
-	deployments  awscodedeploy.LambdaApplication
+	restAPI      awsapigateway.RestApi // created for the first api trigger
+	alerts       awssns.Topic          // every alarm's action
+	stageAlarms  []awscloudwatch.Alarm // the queue's and the API's alarms, for the dashboard
+	// functionAlarmsOf are each function's alarms, by name, for the
+	// dashboard of the stack that holds it.
+	functionAlarmsOf map[string][]awscloudwatch.Alarm
+	alertAction      awscloudwatch.IAlarmAction // notifies the alert topic
+	apigateway       awsiam.IPrincipal          // API Gateway's service principal
+	functions        map[string]*GoFunction     // by name
+	deployments      awscodedeploy.LambdaApplication
 	// authorizer guards every non-public method; nil with auth.mode none
 	// or when every path is public (api.go).
 	authorizer awsapigateway.IAuthorizer
@@ -136,7 +157,8 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cro
 	if err != nil {
 		return nil, fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
 	}
-	f := NewGoFunction(a.stack, d.ConstructID(), GoFunctionProps{
+	scope := a.scopeOf(fn.Name)
+	f := NewGoFunction(scope, d.ConstructID(), GoFunctionProps{
 		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.FunctionSettings, Architecture: arch,
 		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
 	})
@@ -156,7 +178,7 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cro
 		case functions.ObjectCreated:
 			a.notifyOnObjectCreated(f, t.Prefix, fn.NotificationSuffixes)
 		case functions.Schedule:
-			a.schedule(f, fn.Schedule)
+			a.schedule(scope, f, fn.Schedule)
 		default:
 			return nil, fmt.Errorf("function %s: unknown trigger type %T", fn.Name, t)
 		}
@@ -271,4 +293,21 @@ func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.Rete
 
 func output(stack awscdk.Stack, id string, value *string, description string) {
 	awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+}
+
+// scopeOf is where the named function's constructs go: the stage's stack,
+// or its group's nested stack (created with the first of its functions).
+func (a *app) scopeOf(name string) constructs.Construct {
+	g, ok := a.plan.GroupOf(name)
+	if !ok {
+		return a.stack
+	}
+	if n, ok := a.groups[g]; ok {
+		return n
+	}
+	n := awscdk.NewNestedStack(a.stack, jsii.String(nesting.StackID(g)), &awscdk.NestedStackProps{
+		Description: jsii.String(fmt.Sprintf("%s (%s): functions of group %d (placed by a hash of their names)", a.cfg.Project, a.cfg.Stage, g)),
+	})
+	a.groups[g] = n
+	return n
 }
