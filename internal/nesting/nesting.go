@@ -78,16 +78,25 @@ func GroupOf(key string) int {
 // "Functions07". It names the stack in cdk.out and in errors.
 func StackID(g int) string { return fmt.Sprintf("Functions%02d", g) }
 
-// Key is the name whose hash places fn: its own, or, when it has a
-// traffic hook, its pre-traffic hook's key (else its post-traffic
-// hook's). A function and its hooks then share a nested stack: the
-// deployment's hook policy and the alias's UpdatePolicy name each other,
-// which across two nested stacks would make each wait for the other.
-func Key(c config.Config, name string) string {
+// Key is the name whose hash places the function called name among fns:
+// its own, or, when it has a traffic hook, its pre-traffic hook's key
+// (else its post-traffic hook's). A function and its hooks then share a
+// nested stack: the deployment's hook policy and the alias's UpdatePolicy
+// name each other, which across two nested stacks would make each wait
+// for the other.
+func Key(fns []config.NamedFunction, name string) string {
+	byName := make(map[string]config.FunctionSettings, len(fns))
+	for _, fn := range fns {
+		byName[fn.Name] = fn.FunctionSettings
+	}
+	return key(byName, name)
+}
+
+func key(fns map[string]config.FunctionSettings, name string) string {
 	seen := map[string]bool{}
 	for !seen[name] {
 		seen[name] = true
-		fn, ok := c.Functions[name]
+		fn, ok := fns[name]
 		if !ok {
 			return name
 		}
@@ -192,10 +201,17 @@ func (p Plan) GroupOf(name string) (int, bool) {
 // the default margin (cfnlimits.DefaultMargin). It returns every template
 // over a limit as one error naming the stack, the quantity, the count, the
 // limit and what to do. c must have passed Validate.
-func Split(c config.Config) (Plan, error) {
-	fns := c.Functions.Named()
+func Split(c config.Config) (Plan, error) { return SplitFunctions(c, c.Functions.Named()) }
+
+// SplitFunctions is Split of the functions fns (in declaration order)
+// with c's other settings.
+func SplitFunctions(c config.Config, fns []config.NamedFunction) (Plan, error) {
 	p := Plan{Stack: c.StackName(), group: map[string]int{}}
-	shared := sharedCost(c)
+	settings := make(map[string]config.FunctionSettings, len(fns))
+	for _, fn := range fns {
+		settings[fn.Name] = fn.FunctionSettings
+	}
+	shared := sharedCost(c, fns)
 	single := shared
 	for _, fn := range fns {
 		single = single.Plus(FunctionCost(c, fn, false))
@@ -208,7 +224,7 @@ func Split(c config.Config) (Plan, error) {
 	}
 	byID := map[int]*Group{}
 	for _, fn := range fns {
-		g := GroupOf(Key(c, fn.Name))
+		g := GroupOf(key(settings, fn.Name))
 		p.group[fn.Name] = g
 		if byID[g] == nil {
 			byID[g] = &Group{ID: g, Cost: cfnlimits.Cost{Resources: nestedResources, Parameters: nestedParameters, Bytes: nestedResources * bytesPerResource}}
@@ -227,10 +243,10 @@ func Split(c config.Config) (Plan, error) {
 // sharedCost is the estimated cost of the stage's stack without its
 // functions: the shared resources, the email subscriptions, and the
 // REST API's resources and methods, which stay with the API.
-func sharedCost(c config.Config) cfnlimits.Cost {
+func sharedCost(c config.Config, fns []config.NamedFunction) cfnlimits.Cost {
 	r := sharedResources + len(c.Alerts.Emails)
 	segments := map[string]bool{}
-	for _, fn := range c.Functions.Named() {
+	for _, fn := range fns {
 		api, ok := fn.Declaration.API()
 		if !ok {
 			continue
