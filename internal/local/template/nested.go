@@ -18,8 +18,9 @@ const NestedStackType = "AWS::CloudFormation::Stack"
 const NestedSeparator = "."
 
 // ChildTemplate returns the template of the nested stack declared by the
-// resource id (an AWS::CloudFormation::Stack with its properties and
-// metadata).
+// resource (an AWS::CloudFormation::Stack with its properties and
+// metadata) whose flattened name is id: its logical ID, preceded by its
+// parents' and NestedSeparator when it is nested deeper.
 type ChildTemplate func(id string, resource map[string]any) ([]byte, error)
 
 // AssemblyChild reads a nested stack's template from the cloud assembly
@@ -52,7 +53,7 @@ func Flatten(data []byte, child ChildTemplate) ([]byte, error) {
 	if !hasNested(resources) {
 		return data, nil
 	}
-	if err := flatten(doc, child); err != nil {
+	if err := flatten(doc, child, ""); err != nil {
 		return nil, err
 	}
 	return json.Marshal(doc)
@@ -67,7 +68,7 @@ func hasNested(resources map[string]any) bool {
 	return false
 }
 
-func flatten(doc map[string]any, child ChildTemplate) error {
+func flatten(doc map[string]any, child ChildTemplate, prefix string) error {
 	resources, _ := doc["Resources"].(map[string]any)
 	ids := make([]string, 0, len(resources))
 	for id := range resources {
@@ -80,7 +81,7 @@ func flatten(doc map[string]any, child ChildTemplate) error {
 		if res["Type"] != NestedStackType {
 			continue
 		}
-		data, err := child(id, res)
+		data, err := child(prefix+id, res)
 		if err != nil {
 			return fmt.Errorf("nested stack %s: %w", id, err)
 		}
@@ -89,7 +90,7 @@ func flatten(doc map[string]any, child ChildTemplate) error {
 			return fmt.Errorf("nested stack %s: parse: %w", id, err)
 		}
 		// Its own nested stacks first, named within it.
-		if err := flatten(sub, func(cid string, cres map[string]any) ([]byte, error) { return child(cid, cres) }); err != nil {
+		if err := flatten(sub, child, prefix+id+NestedSeparator); err != nil {
 			return fmt.Errorf("nested stack %s: %w", id, err)
 		}
 		props, _ := res["Properties"].(map[string]any)
