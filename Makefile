@@ -92,16 +92,16 @@ bench: setup ## run the benchmarks and write docs/benchmarks.md (takes several m
 
 .PHONY: local
 local: synth ## serve the whole app locally: API http://127.0.0.1:3000/$(STAGE)/, S3 on :3001, Lambda Invoke API on :3002, no Docker; a saved handler is rebuilt and reloaded (Ctrl-C stops)
-	go run ./bin/local serve -stack GoLambdaCdk-$(STAGE)
+	go run ./bin/local serve -stack $(APP_STACK)
 
 .PHONY: invoke
 invoke: synth ## run one function once under the emulator: make invoke FN=api EVENT=event.json
 	@if [ -z "$(FN)" ] || [ -z "$(EVENT)" ]; then echo "usage: make invoke FN=<function, as declared in functions/declared.go> EVENT=<file> (sample events: go run ./bin/local event s3-put|api|schedule)" >&2; exit 2; fi
-	go run ./bin/local invoke -stack GoLambdaCdk-$(STAGE) -fn $(FN) -event $(EVENT)
+	go run ./bin/local invoke -stack $(APP_STACK) -fn $(FN) -event $(EVENT)
 
 .PHONY: invoke-schedule
 invoke-schedule: synth ## fire a schedule now (EventBridge scheduled event, async retries); RULE=<logical ID> when the stack has several
-	go run ./bin/local invoke-schedule -stack GoLambdaCdk-$(STAGE) $(if $(RULE),-rule $(RULE))
+	go run ./bin/local invoke-schedule -stack $(APP_STACK) $(if $(RULE),-rule $(RULE))
 
 .PHONY: redrive
 redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [DRY_RUN=1] [LOCAL=1 against make local]
@@ -118,7 +118,10 @@ redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [
 APPROVE ?=
 CDK_CONTEXT ?=
 CDK_OUT ?= cdk.out
-APP_STACK = GoLambdaCdk-$(STAGE)
+# The stage's stack name comes from the app (the project's name in
+# PascalCase and the stage, e.g. GoLambdaCdk-dev), asked once per make run
+# and only by the targets that use it.
+APP_STACK = $(eval APP_STACK := $$(shell go run ./bin/app -print stack-name -stage $(STAGE) $(CDK_CONTEXT)))$(APP_STACK)
 CDK := npx cdk --no-notices -o $(CDK_OUT) -c stage=$(STAGE) $(CDK_CONTEXT)
 ifeq ($(APPROVE),1)
 DEPLOY_APPROVAL := --require-approval never

@@ -2,6 +2,10 @@ package functions
 
 import "go-lambda-cdk/internal/layout"
 
+// StackDescription says what the app's stack holds; the stack's
+// description is "<project> (<stage>): " followed by it.
+const StackDescription = "REST API, S3 upload processing and nightly report on AWS Lambda"
+
 // declared is the app's functions, one declaration each. The stack, the
 // build step, the local run and the tests derive everything per function
 // from it; `make new-function` appends to it.

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -9,6 +10,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -16,9 +20,10 @@ import (
 	"go-lambda-cdk/internal/config"
 )
 
-// The REST API's protection, added once when the first api trigger creates
-// the API (app.routeAPI): who may call it (auth.*), the WAF web ACL
-// (api.wafRequestsPer5Minutes) and the custom domain (api.domainName).
+// The REST API, all of it: the API and its stage (newRestAPI), each api
+// trigger's routes (app.routeAPI), and its protection, added once when the
+// first api trigger creates the API: who may call it (auth.*), the WAF web
+// ACL (api.wafRequestsPer5Minutes) and the custom domain (api.domainName).
 
 // Reasons of the cdk-nag findings the API's settings accept.
 const (
@@ -266,4 +271,86 @@ func newCustomDomain(stack awscdk.Stack, cfg config.API, api awsapigateway.RestA
 	output(stack, "ApiCustomUrl", jsii.String(url), "Base URL of the REST API on its custom domain")
 	output(stack, "ApiDomainTarget", domain.DomainNameAliasDomainName(), "Regional domain name to point api.domainName at (CNAME, or a Route 53 alias with ApiDomainHostedZoneId)")
 	output(stack, "ApiDomainHostedZoneId", domain.DomainNameAliasHostedZoneId(), "Hosted zone ID of ApiDomainTarget, for a Route 53 alias record")
+}
+
+// newRestAPI creates the stage's REST API with JSON access logs and CORS;
+// each function with an api trigger adds its routes (app.routeAPI).
+func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awsapigateway.RestApi {
+	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     logRetention,
+		RemovalPolicy: removal,
+	})
+	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		// API Gateway's metrics are keyed by ApiName (and Stage): a name of
+		// its own per project and stage keeps another stage's, or another
+		// app's, requests out of this stage's alarms and dashboard
+		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
+		RestApiName:    jsii.String(cfg.Project + "-" + cfg.Stage),
+		Description:    jsii.String(fmt.Sprintf("%s %s API", cfg.Project, cfg.Stage)),
+		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole: jsii.Bool(false),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(cfg.Stage),
+			ThrottlingRateLimit:  jsii.Number(cfg.API.ThrottleRateLimit),
+			ThrottlingBurstLimit: jsii.Number(cfg.API.ThrottleBurstLimit),
+			TracingEnabled:       jsii.Bool(cfg.Tracing),
+			MethodOptions:        uploadThrottles(cfg),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
+			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+				Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
+				RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
+				Status: jsii.Bool(true), User: jsii.Bool(false),
+			}),
+		},
+	})
+	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: each function behind the API validates every request body and parameter itself and answers 400/413 with a JSON error.")
+	suppress(api, "AwsSolutions-APIG6", "Execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-Logs_<id>/<stage>), outside the stack and without retention; the stage's JSON access logs cover every request. (Both need the region's API Gateway CloudWatch role, which the account stack sets.)")
+	return api
+}
+
+// routeAPI sends every method of each path to the function through a
+// Lambda proxy integration on the stage's REST API, behind its authorizer
+// (api.go).
+func (a *app) routeAPI(f *GoFunction, t functions.API) {
+	if a.restAPI == nil {
+		a.restAPI = newRestAPI(a.stack, a.cfg, a.logRetention, a.removal)
+		a.protectAPI()
+	}
+	// The Lambda proxy integration of CDK's LambdaIntegration (the same
+	// AWS_PROXY URI invoking the live alias), without its invoke
+	// permissions: it adds two per method (the stage's and the console's
+	// test), in the API's stack. Here each path gets one, in the function's
+	// own stack, for every method and stage of the path
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html):
+	// the stage's stack keeps only the methods, which matters once the
+	// functions are in nested stacks, and the function's resource policy
+	// (20 KB at most, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+	// grows by one statement per path.
+	integration := awsapigateway.NewAwsIntegration(&awsapigateway.AwsIntegrationProps{
+		Proxy:   jsii.Bool(true),
+		Service: jsii.String("lambda"),
+		Path:    jsii.String("2015-03-31/functions/" + *f.Alias.FunctionArn() + "/invocations"),
+	})
+	a.addMethods(t, integration)
+	for _, path := range t.Paths {
+		f.Alias.AddPermission(jsii.String("ApiInvoke"+apiPermissionID.Replace(path)), &awslambda.Permission{
+			Principal: a.apiPrincipal(),
+			SourceArn: a.restAPI.ArnForExecuteApi(jsii.String("*"), jsii.String(pathParams.ReplaceAllString(path, "*")), jsii.String("*")),
+		})
+	}
+}
+
+// pathParams are the {parameters} of a resource path, which an
+// execute-api ARN spells "*" (as CDK's Method.methodArn does).
+var pathParams = regexp.MustCompile(`\{[^}]*\}`)
+
+// apiPermissionID turns a resource path into a construct ID's tail.
+var apiPermissionID = strings.NewReplacer("/", ".", "{", "", "}", "", "+", "")
+
+// apiPrincipal is API Gateway's service principal, made once.
+func (a *app) apiPrincipal() awsiam.IPrincipal {
+	if a.apigateway == nil {
+		a.apigateway = awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil)
+	}
+	return a.apigateway
 }

@@ -2,11 +2,14 @@ package stacks
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
@@ -19,7 +22,6 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
-	"go-lambda-cdk/internal/cron"
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/nesting"
 )
@@ -27,38 +29,37 @@ import (
 // Assets maps a function's name to the path of its zip.
 type Assets map[string]string
 
-// NewAppStack defines one stage of the app: the bucket, the failure queue
-// and its alarm, then every declared function (package functions) with its
-// role, log group and triggers — the REST API, bucket notifications and
-// schedules. cfg must have passed Validate; every function in it must have
-// an entry in assets.
+// NewAppStack defines one stage of the app from its plan: the bucket, the
+// failure queue and its alarm, then every declared function (package
+// functions) with its role, log group and triggers — the REST API, bucket
+// notifications and schedules. Every function of the plan must have an
+// entry in assets; the plan itself was checked when it was made, so
+// nothing here fails on configuration.
 //
 // The functions are in the stage's stack, or each in the nested stack of
 // its group when they do not all fit one template (nesting.Split, which
-// also refuses a plan over CloudFormation's limits before any construct
+// refuses a placement over CloudFormation's limits before any construct
 // is created).
 //
-// The prod stack is pinned to cfg.Prods account and region; dev is
+// The prod stack is pinned to the plan's prod account and region; dev is
 // environment-agnostic.
-func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (awscdk.Stack, error) {
-	for _, fn := range cfg.Functions.Named() {
+func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (awscdk.Stack, error) {
+	for _, fn := range plan.Functions {
 		if assets[fn.Name] == "" {
 			return nil, fmt.Errorf("function %s: no asset (zip) was built for it", fn.Name)
 		}
 	}
-	logRetention, err := retention(cfg.Logs.RetentionDays)
-	if err != nil {
-		return nil, err
-	}
+	cfg := plan.Config
+	logRetention := awslogs.RetentionDays(plan.RetentionName)
 	// Every template's counts and size are checked before any construct
 	// exists (package nesting): a limit is an error here, not CDK's panic.
-	plan, err := nesting.Split(cfg)
+	placement, err := nesting.Split(cfg)
 	if err != nil {
 		return nil, err
 	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
 		Env:         environment(cfg),
-		Description: jsii.String(fmt.Sprintf("%s (%s): REST API, S3 upload processing and nightly report on AWS Lambda", cfg.Project, cfg.Stage)),
+		Description: jsii.String(plan.Description),
 	})
 	// Dashboards and scalable targets take tags only in CloudFormation's
 	// newest schema (cfn-lint 1.51 refuses them); they are found by name
@@ -71,29 +72,25 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	if cfg.Stage == config.StageDev {
 		removal = awscdk.RemovalPolicy_DESTROY
 	}
-	a := &app{stack: stack, cfg: cfg, plan: plan, removal: removal, logRetention: logRetention, groups: map[int]awscdk.NestedStack{}}
-	a.bucketName = newBucketRef(stack, cfg)
-	a.bucket = newBucket(stack, cfg, a.bucketName, removal, logRetention)
+	a := &app{stack: stack, cfg: cfg, placement: placement, removal: removal, logRetention: logRetention, groups: map[int]awscdk.NestedStack{}}
+	a.bucketRef = newBucketRef(stack, cfg)
+	a.bucket = newBucket(stack, cfg, a.bucketRef, removal, logRetention)
 	a.queue = newFailureQueue(stack, removal)
 	a.alerts = newAlertTopic(stack, cfg, removal)
 	a.queueAlarms()
-	schedules, err := cfg.Schedules()
-	if err != nil {
-		return nil, err
-	}
 	a.functions = map[string]*GoFunction{}
 	a.functionAlarmsOf = map[string][]awscloudwatch.Alarm{}
-	for _, fn := range cfg.Functions.Named() {
-		f, err := a.addFunction(fn, assets[fn.Name], schedules[fn.Name])
+	for _, fn := range plan.Functions {
+		f, err := a.addFunction(fn, assets[fn.Name])
 		if err != nil {
 			return nil, err
 		}
 		a.functions[fn.Name] = f
 	}
 	// Deployments come last: a hook may be any function.
-	for _, fn := range cfg.Functions.Named() {
+	for _, fn := range plan.Functions {
 		f := a.functions[fn.Name]
-		a.deployment(f, a.functionAlarms(f, fn), a.functions[fn.PreTrafficHook], a.functions[fn.PostTrafficHook])
+		a.deployment(f, a.functionAlarms(f, fn.NamedFunction), a.functions[fn.PreTrafficHook], a.functions[fn.PostTrafficHook])
 	}
 	setNotifications(a.bucket, a.notifications, a.notifyPermissions)
 	if a.restAPI != nil {
@@ -104,7 +101,7 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 	if a.restAPI != nil {
 		output(stack, "ApiUrl", a.restAPI.Url(), "Base URL of the REST API")
 	}
-	output(stack, "BucketName", a.bucketName.Name, "Bucket that holds uploads, results and reports")
+	output(stack, "BucketName", a.bucketRef.Name, "Bucket that holds uploads, results and reports")
 	output(stack, "FailureQueueUrl", a.queue.QueueUrl(), "Queue that receives the asynchronous events a function failed on after its retries")
 	return stack, nil
 }
@@ -113,11 +110,11 @@ func NewAppStack(scope constructs.Construct, cfg config.Config, assets Assets) (
 type app struct {
 	stack        awscdk.Stack
 	cfg          config.Config
-	plan         nesting.Plan
-	groups       map[int]awscdk.NestedStack // the plan's nested stacks, as created
+	placement    nesting.Plan               // which stack holds each function
+	groups       map[int]awscdk.NestedStack // the placement's nested stacks, as created
 	removal      awscdk.RemovalPolicy
 	logRetention awslogs.RetentionDays
-	bucketName   bucketRef // how everything refers to the bucket
+	bucketRef    bucketRef // how everything refers to the bucket
 	bucket       awss3.Bucket
 	queue        awssqs.Queue
 	restAPI      awsapigateway.RestApi // created for the first api trigger
@@ -126,10 +123,10 @@ type app struct {
 	// functionAlarmsOf are each function's alarms, by name, for the
 	// dashboard of the stack that holds it.
 	functionAlarmsOf map[string][]awscloudwatch.Alarm
-	alertAction      awscloudwatch.IAlarmAction // notifies the alert topic
-	apigateway       awsiam.IPrincipal          // API Gateway's service principal
-	functions        map[string]*GoFunction     // by name
-	deployments      awscodedeploy.LambdaApplication
+	alertAction      awscloudwatch.IAlarmAction      // notifies the alert topic
+	apigateway       awsiam.IPrincipal               // API Gateway's service principal
+	functions        map[string]*GoFunction          // by name
+	codeDeployApp    awscodedeploy.LambdaApplication // the CodeDeploy application of every deployment group
 	// authorizer guards every non-public method; nil with auth.mode none
 	// or when every path is public (api.go).
 	authorizer awsapigateway.IAuthorizer
@@ -139,30 +136,43 @@ type app struct {
 	notifyPermissions []constructs.IConstruct
 }
 
+// goFunctionProps adapts a function's plan to GoFunction's props: the one
+// place where the plan meets the construct. Provisioned concurrency with
+// windows belongs to Application Auto Scaling (scheduleProvisioned), so
+// the alias gets the baseline only without windows.
+func (a *app) goFunctionProps(fn config.FunctionPlan, asset string) GoFunctionProps {
+	env := map[string]*string{layout.EnvBucketName: a.bucketRef.Name}
+	for k, v := range fn.Environment {
+		env[k] = jsii.String(v)
+	}
+	arch := awslambda.Architecture_ARM_64()
+	if fn.Architecture == config.ArchX86_64 {
+		arch = awslambda.Architecture_X86_64()
+	}
+	baseline := fn.Provisioned.Baseline
+	if len(fn.Provisioned.Windows) > 0 {
+		baseline = 0
+	}
+	return GoFunctionProps{
+		Name: fn.Name, Description: fn.Declaration.Description, Asset: asset,
+		MemorySize: fn.MemoryMB, Timeout: time.Duration(fn.TimeoutSeconds) * time.Second, EphemeralStorageSize: fn.EphemeralStorageMB,
+		Architecture: arch, Environment: env, ApplicationLogLevel: fn.LogLevel, SystemLogLevel: fn.SystemLogLevel,
+		LogRetention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
+		ReservedConcurrency: fn.ReservedConcurrency, ProvisionedBaseline: baseline,
+	}
+}
+
 // addFunction creates one declared function with its role statements, its
 // asynchronous invocation settings, its provisioned concurrency schedule and
 // its triggers, all on its live alias. Per-function resources go here.
-func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cron.Week) (*GoFunction, error) {
+func (a *app) addFunction(fn config.FunctionPlan, asset string) (*GoFunction, error) {
 	d := fn.Declaration
-	env := map[string]*string{layout.EnvBucketName: a.bucketName.Name}
-	for k, v := range a.cfg.CommonEnvironment() {
-		env[k] = jsii.String(v)
-	}
-	if _, ok := d.API(); ok {
-		for k, v := range a.cfg.APIEnvironment() {
-			env[k] = jsii.String(v)
-		}
-	}
-	arch, err := architecture(fn.Architecture)
-	if err != nil {
-		return nil, fmt.Errorf("functions.%s.architecture: %w", fn.Name, err)
-	}
 	scope := a.scopeOf(fn.Name)
-	f := NewGoFunction(scope, d.ConstructID(), GoFunctionProps{
-		Name: fn.Name, Description: d.Description, Asset: asset, Config: fn.FunctionSettings, Architecture: arch,
-		Environment: env, Retention: a.logRetention, RemovalPolicy: a.removal, Tracing: a.cfg.Tracing,
-	})
-	scheduleProvisioned(f.Alias, fn.Provisioned, provisioned.Max())
+	f, err := NewGoFunction(scope, d.ConstructID(), a.goFunctionProps(fn, asset))
+	if err != nil {
+		return nil, err
+	}
+	scheduleProvisioned(f.Alias, fn.Provisioned, fn.ProvisionedWeek.Max())
 	a.grantBucketAccess(f, d)
 	if d.Async() {
 		f.Alias.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
@@ -176,7 +186,7 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cro
 		case functions.API:
 			a.routeAPI(f, t)
 		case functions.ObjectCreated:
-			a.notifyOnObjectCreated(f, t.Prefix, fn.NotificationSuffixes)
+			a.notifyOnObjectCreated(f, t.Prefix, fn.Suffixes)
 		case functions.Schedule:
 			a.schedule(scope, f, fn.Schedule)
 		default:
@@ -192,11 +202,11 @@ func (a *app) addFunction(fn config.NamedFunction, asset string, provisioned cro
 func (a *app) grantBucketAccess(f *GoFunction, d functions.Declaration) {
 	for _, s := range d.Statements() {
 		if s.OnBucket {
-			f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucketName.Arn},
+			f.AddToRolePolicy(s.Sid, s.Actions, []string{*a.bucketRef.Arn},
 				map[string]any{"StringLike": map[string]any{"s3:prefix": []string{s.Prefix, s.Prefix + "*"}}})
 			continue
 		}
-		f.AddToRolePolicy(s.Sid, readActions(s, d, a.cfg.Bucket), []string{a.bucketName.Objects(s.Prefix)}, nil)
+		f.AddToRolePolicy(s.Sid, readActions(s, d, a.cfg.Bucket), []string{a.bucketRef.Objects(s.Prefix)}, nil)
 	}
 	if prefixes := d.ObjectPrefixes(); len(prefixes) > 0 {
 		suppressPrefixWildcards(f.Role, prefixes, d.WildcardReason())
@@ -213,38 +223,6 @@ func environment(cfg config.Config) *awscdk.Environment {
 	return &awscdk.Environment{Account: jsii.String(cfg.Prod.Account), Region: jsii.String(cfg.Prod.Region)}
 }
 
-func newBucket(stack awscdk.Stack, cfg config.Config, name bucketRef, removal awscdk.RemovalPolicy, logRetention awslogs.RetentionDays) awss3.Bucket {
-	common := func() *awss3.BucketProps {
-		return &awss3.BucketProps{
-			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-			Encryption:        awss3.BucketEncryption_S3_MANAGED,
-			EnforceSSL:        jsii.Bool(true),
-			MinimumTLSVersion: jsii.Number(1.2),
-			ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-			RemovalPolicy:     removal,
-		}
-	}
-	logsProps := common()
-	logsProps.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED // S3 log delivery writes with ACLs
-	logsProps.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(cfg.Logs.RetentionDays))}}
-	accessLogs := awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), logsProps)
-	suppress(accessLogs, "AwsSolutions-S1", "This bucket is the target of the upload bucket's server access logs; logging it into itself would loop.")
-
-	props := common()
-	props.BucketName = name.Name
-	props.Versioned = jsii.Bool(cfg.Bucket.Versioned)
-	props.LifecycleRules = lifecycleRules(cfg.Bucket)
-	props.ServerAccessLogsBucket = accessLogs
-	props.ServerAccessLogsPrefix = jsii.String("uploads-bucket/")
-	props.Cors = &[]*awss3.CorsRule{{
-		AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT},
-		AllowedOrigins: jsii.Strings(cfg.API.CORSAllowedOrigins...),
-		AllowedHeaders: jsii.Strings(layout.CORSAllowedHeaders()...),
-		MaxAge:         jsii.Number(layout.CORSMaxAgeSeconds),
-	}}
-	return awss3.NewBucket(stack, jsii.String("Bucket"), props)
-}
-
 func newFailureQueue(stack awscdk.Stack, removal awscdk.RemovalPolicy) awssqs.Queue {
 	queue := awssqs.NewQueue(stack, jsii.String("FailureQueue"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
@@ -256,49 +234,25 @@ func newFailureQueue(stack awscdk.Stack, removal awscdk.RemovalPolicy) awssqs.Qu
 	return queue
 }
 
-// newRestAPI creates the stage's REST API with JSON access logs and CORS;
-// each function with an api trigger adds its routes (app.routeAPI).
-func newRestAPI(stack awscdk.Stack, cfg config.Config, logRetention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awsapigateway.RestApi {
-	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
-		Retention:     logRetention,
-		RemovalPolicy: removal,
-	})
-	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
-		// API Gateway's metrics are keyed by ApiName (and Stage): a name of
-		// its own per project and stage keeps another stage's, or another
-		// app's, requests out of this stage's alarms and dashboard
-		// (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html).
-		RestApiName:    jsii.String(cfg.Project + "-" + cfg.Stage),
-		Description:    jsii.String(fmt.Sprintf("%s %s API", cfg.Project, cfg.Stage)),
-		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole: jsii.Bool(false),
-		DeployOptions: &awsapigateway.StageOptions{
-			StageName:            jsii.String(cfg.Stage),
-			ThrottlingRateLimit:  jsii.Number(cfg.API.ThrottleRateLimit),
-			ThrottlingBurstLimit: jsii.Number(cfg.API.ThrottleBurstLimit),
-			TracingEnabled:       jsii.Bool(cfg.Tracing),
-			MethodOptions:        uploadThrottles(cfg),
-			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
-			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
-				Caller: jsii.Bool(false), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true), Protocol: jsii.Bool(true),
-				RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true), ResponseLength: jsii.Bool(true),
-				Status: jsii.Bool(true), User: jsii.Bool(false),
-			}),
-		},
-	})
-	suppress(api, "AwsSolutions-APIG2", "Lambda proxy integration: each function behind the API validates every request body and parameter itself and answers 400/413 with a JSON error.")
-	suppress(api, "AwsSolutions-APIG6", "Execution logs go to a log group API Gateway creates itself (API-Gateway-Execution-Logs_<id>/<stage>), outside the stack and without retention; the stage's JSON access logs cover every request. (Both need the region's API Gateway CloudWatch role, which the account stack sets.)")
-	return api
-}
-
 func output(stack awscdk.Stack, id string, value *string, description string) {
 	awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+}
+
+// schedule invokes the function on an EventBridge cron schedule. The rule
+// is in scope, the stack that holds the function; its construct ID is the
+// function's followed by "Schedule".
+func (a *app) schedule(scope constructs.Construct, f *GoFunction, cron string) {
+	awsevents.NewRule(scope, jsii.String(*f.Node().Id()+"Schedule"), &awsevents.RuleProps{
+		Description: jsii.String(fmt.Sprintf("Invokes the %s function on schedule", f.Name)),
+		Schedule:    awsevents.Schedule_Expression(jsii.String("cron(" + cron + ")")),
+		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.Alias, nil)},
+	})
 }
 
 // scopeOf is where the named function's constructs go: the stage's stack,
 // or its group's nested stack (created with the first of its functions).
 func (a *app) scopeOf(name string) constructs.Construct {
-	g, ok := a.plan.GroupOf(name)
+	g, ok := a.placement.GroupOf(name)
 	if !ok {
 		return a.stack
 	}

@@ -1,14 +1,22 @@
 package stacks
 
+// The app's bucket, all of it: its name (bucketRef), the bucket and its
+// access-log bucket with lifecycle rules and CORS, the object-created
+// notifications of every S3 trigger, and the versioned read actions.
+
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/layout"
+	"slices"
 )
 
 // bucketRef is how every resource of the stack refers to the app's bucket:
@@ -92,4 +100,89 @@ func setNotifications(bucket awss3.Bucket, configs []any, permissions []construc
 	for _, p := range permissions {
 		cfn.Node().AddDependency(p)
 	}
+}
+
+// newBucket creates the upload bucket and the bucket of its server access
+// logs.
+func newBucket(stack awscdk.Stack, cfg config.Config, name bucketRef, removal awscdk.RemovalPolicy, logRetention awslogs.RetentionDays) awss3.Bucket {
+	common := func() *awss3.BucketProps {
+		return &awss3.BucketProps{
+			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+			Encryption:        awss3.BucketEncryption_S3_MANAGED,
+			EnforceSSL:        jsii.Bool(true),
+			MinimumTLSVersion: jsii.Number(1.2),
+			ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+			RemovalPolicy:     removal,
+		}
+	}
+	logsProps := common()
+	logsProps.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED // S3 log delivery writes with ACLs
+	logsProps.LifecycleRules = &[]*awss3.LifecycleRule{{Expiration: awscdk.Duration_Days(jsii.Number(cfg.Logs.RetentionDays))}}
+	accessLogs := awss3.NewBucket(stack, jsii.String("AccessLogsBucket"), logsProps)
+	suppress(accessLogs, "AwsSolutions-S1", "This bucket is the target of the upload bucket's server access logs; logging it into itself would loop.")
+
+	props := common()
+	props.BucketName = name.Name
+	props.Versioned = jsii.Bool(cfg.Bucket.Versioned)
+	props.LifecycleRules = lifecycleRules(cfg.Bucket)
+	props.ServerAccessLogsBucket = accessLogs
+	props.ServerAccessLogsPrefix = jsii.String("uploads-bucket/")
+	props.Cors = &[]*awss3.CorsRule{{
+		AllowedMethods: &[]awss3.HttpMethods{awss3.HttpMethods_PUT},
+		AllowedOrigins: jsii.Strings(cfg.API.CORSAllowedOrigins...),
+		AllowedHeaders: jsii.Strings(layout.CORSAllowedHeaders()...),
+		MaxAge:         jsii.Number(layout.CORSMaxAgeSeconds),
+	}}
+	return awss3.NewBucket(stack, jsii.String("Bucket"), props)
+}
+
+// lifecycleRules expires uploads/ and results/ (by-owner results and the
+// by-day index) after the configured days, keeps reports/, expires
+// noncurrent versions, removes expired object delete markers and aborts
+// incomplete multipart uploads everywhere.
+//
+// In a versioned bucket, expiring an object adds a delete marker; once its
+// noncurrent versions expire too, the marker is left alone in the listing
+// (an "expired object delete marker") and is removed only by a rule that
+// says so. S3 refuses ExpiredObjectDeleteMarker in a rule that also expires
+// after days or on a date, hence a rule of its own
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html,
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html).
+// The noncurrent-version and delete-marker rules apply in every stage: a
+// bucket whose versioning was turned off is suspended, not unversioned, and
+// keeps its versions and markers.
+func lifecycleRules(b config.Bucket) *[]*awss3.LifecycleRule {
+	days := func(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(n)) }
+	return &[]*awss3.LifecycleRule{
+		{Id: jsii.String("ExpireUploads"), Prefix: jsii.String(layout.UploadsPrefix), Expiration: days(b.UploadsExpireDays)},
+		{Id: jsii.String("ExpireResults"), Prefix: jsii.String(layout.ResultsPrefix), Expiration: days(b.ResultsExpireDays)},
+		{
+			Id:                                  jsii.String("NoncurrentAndIncomplete"),
+			AbortIncompleteMultipartUploadAfter: days(config.AbortIncompleteMultipartDays),
+			NoncurrentVersionExpiration:         days(config.NoncurrentVersionExpireDays),
+		},
+		{Id: jsii.String("ExpiredDeleteMarkers"), ExpiredObjectDeleteMarker: jsii.Bool(true)},
+	}
+}
+
+// readActions adds s3:GetObjectVersion to a Read statement on the prefix
+// of the function's own S3 trigger when the bucket is versioned: the
+// processor reads exactly the version of its event (GetObject with
+// VersionId), which S3 authorizes with s3:GetObjectVersion.
+func readActions(s functions.Statement, d functions.Declaration, b config.Bucket) []string {
+	o, ok := d.ObjectCreated()
+	if !b.Versioned || !ok || o.Prefix != s.Prefix || !slices.Contains(s.Actions, "s3:GetObject") {
+		return s.Actions
+	}
+	return append(slices.Clone(s.Actions), "s3:GetObjectVersion")
+}
+
+// notifyOnObjectCreated invokes the function for every object created
+// under prefix, or, with suffixes, under prefix and ending in one of them,
+// through the bucket's own NotificationConfiguration (see bucketRef);
+// NewAppStack writes the collected entries once every function exists.
+func (a *app) notifyOnObjectCreated(f *GoFunction, prefix string, suffixes []string) {
+	configs, permission := objectCreatedConfigs(a.bucketRef, f.Alias, prefix, suffixes)
+	a.notifications = append(a.notifications, configs...)
+	a.notifyPermissions = append(a.notifyPermissions, permission)
 }

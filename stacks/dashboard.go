@@ -33,15 +33,15 @@ const alarmsPerStatusWidget = 100
 func (a *app) dashboards() {
 	name := fmt.Sprintf("%s-%s", a.cfg.Project, a.cfg.Stage)
 	fns := a.cfg.Functions.Named()
-	if !a.plan.Nested {
+	if !a.placement.Nested {
 		a.newDashboard(a.stack, name, a.stageAlarms, fns, nil)
 	} else {
 		var links []string
-		for _, g := range a.plan.Groups {
+		for _, g := range a.placement.Groups {
 			groupName := name + "-" + g.StackID()
 			var members []config.NamedFunction
 			for _, fn := range fns {
-				if id, _ := a.plan.GroupOf(fn.Name); id == g.ID {
+				if id, _ := a.placement.GroupOf(fn.Name); id == g.ID {
 					members = append(members, fn)
 				}
 			}

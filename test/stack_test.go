@@ -17,7 +17,6 @@ import (
 	"github.com/gkampitakis/go-snaps/snaps"
 
 	"go-lambda-cdk/functions"
-	"go-lambda-cdk/internal/config"
 	localtemplate "go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/stacks"
 )
@@ -756,11 +755,6 @@ func checkLocalFixture(t *testing.T, fixturePath string, context map[string]any)
 // function's lambda/<name> folder by the name the stack writes on it, so a
 // name that ends like a suffix of construct IDs ("thumbfn") keeps it whole.
 func TestLocalRunNamesFunctionsByDeclaredName(t *testing.T) {
-	cfg, err := config.Load(map[string]any{"stage": "dev"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := cfg.Functions.Named()[0].FunctionSettings
 	asset := t.TempDir()
 	if err := os.WriteFile(filepath.Join(asset, "bootstrap"), []byte("placeholder"), 0o755); err != nil {
 		t.Fatal(err)
@@ -770,7 +764,9 @@ func TestLocalRunNamesFunctionsByDeclaredName(t *testing.T) {
 			app := awscdk.NewApp(nil)
 			stack := awscdk.NewStack(app, jsii.String("Probe"), nil)
 			id := functions.Declaration{Name: name}.ConstructID()
-			stacks.NewGoFunction(stack, id, stacks.GoFunctionProps{Name: name, Description: "probe", Asset: asset, Config: settings})
+			if _, err := stacks.NewGoFunction(stack, id, stacks.GoFunctionProps{Name: name, Description: "probe", Asset: asset}); err != nil {
+				t.Fatal(err)
+			}
 			data, err := json.Marshal(templateOf(t, stack))
 			if err != nil {
 				t.Fatal(err)

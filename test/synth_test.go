@@ -76,11 +76,8 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 		return s
 	}
 	context = withProdEnvironment(context)
-	cfg, err := config.Load(context)
+	plan, err := config.LoadPlan(context)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	// The feature flags in cdk.json change the template (e.g. how server
@@ -90,11 +87,11 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 		appContext[k] = v
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext})
-	stack, err := stacks.NewAppStack(app, cfg, placeholderAssets(t, content))
+	stack, err := stacks.NewAppStack(app, plan, placeholderAssets(t, content))
 	if err != nil {
 		t.Fatal(err)
 	}
-	account := stacks.NewAccountStack(app, cfg)
+	account := stacks.NewAccountStack(app, plan.Config)
 	stacks.CheckAwsSolutions(app)
 	s := synthesized{stack: stack, template: templateOf(t, stack), account: account, accountTemplate: templateOf(t, account)}
 	cache[string(key)] = s

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"go-lambda-cdk/internal/bundle"
-	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/stacks"
 )
 
@@ -44,15 +43,6 @@ func contextFromEnvironment() (map[string]any, error) {
 		}
 	}
 	return context, nil
-}
-
-// functions lists what to build for a configuration.
-func functions(cfg config.Config) []bundle.Target {
-	var fns []bundle.Target
-	for _, fn := range cfg.Functions.Named() {
-		fns = append(fns, bundle.Target{Name: fn.Name, Dir: "lambda/" + fn.Name, GOARCH: fn.GOARCH()})
-	}
-	return fns
 }
 
 // builds is a bundle.Build running in the background, while the synth

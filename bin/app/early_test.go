@@ -87,16 +87,20 @@ func TestSynthWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Auth.Mode = config.AuthModeNone // a configuration warning
+	plan, err := config.NewPlan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	undeclared := "zzundeclared"
-	for _, fn := range functions(cfg) {
+	for _, fn := range plan.BuildTargets() {
 		writeMain(t, filepath.Join(dir, fn.Dir))
 		if fn.Name == undeclared {
 			t.Fatalf("%s is declared; pick another name for the test", undeclared)
 		}
 	}
 	writeMain(t, filepath.Join(dir, "lambda", undeclared))
-	got, err := synthWarnings(cfg, dir)
+	got, err := synthWarnings(plan, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,5 +121,34 @@ func writeMain(t *testing.T, dir string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPrintName: what the Makefile asks the app, with the stage and -c
+// settings over cdk.json's context; an unknown name is an error.
+func TestPrintName(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{[]string{"-print", "stack-name", "-stage", "prod"}, "GoLambdaCdk-prod\n", ""},
+		{[]string{"-print", "stack-name", "-c", "project=shop-app"}, "ShopApp-dev\n", ""},
+		{[]string{"-print", "account-stack-name", "-c", "project=shop-app"}, "shop-app-account\n", ""},
+		{[]string{"-print", "bucket"}, "", `-print "bucket": allowed: stack-name, account-stack-name`},
+		{[]string{"-print", "stack-name", "-c", "projekt=x"}, "", "context projekt: not a configuration key"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var out strings.Builder
+			err := printName(tt.args, &out)
+			switch {
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			case tt.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case out.String() != tt.want:
+				t.Errorf("printed %q, want %q", out.String(), tt.want)
+			}
+		})
 	}
 }

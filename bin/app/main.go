@@ -11,11 +11,14 @@
 // that wrote the output folder (see internal/synthcache), it exits at once,
 // without starting the jsii kernel, and the CDK CLI reads that assembly.
 // SYNTH_CACHE=off makes it synthesize anyway.
+//
+// `go run ./bin/app -print stack-name -stage dev [-c key=value ...]` prints
+// the stage's stack name (account-stack-name: the account stack's) from
+// cdk.json's context and the -c settings, without synthesizing: the
+// Makefile asks it rather than spelling the names itself.
 package main
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"context"
 	"fmt"
 	"io"
@@ -31,11 +34,21 @@ import (
 	"go-lambda-cdk/internal/cdkerrors"
 	"go-lambda-cdk/internal/cfnlimits"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/internal/nesting"
 	"go-lambda-cdk/stacks"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		// `app -print stack-name ...`: what the Makefile asks the app;
+		// no synth, no jsii kernel.
+		if err := printName(os.Args[1:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Stderr)
 	stop()
@@ -48,40 +61,41 @@ func main() {
 
 func run(ctx context.Context, stderr io.Writer) error {
 	start := time.Now()
-	cdkContext, cfg, err := loadConfig()
+	cdkContext, plan, err := loadPlan()
 	if err != nil {
 		return err
 	}
+	cfg := plan.Config
 	if err := cfg.CheckAccountStackTarget(os.Getenv(defaultAccountEnv)); err != nil {
 		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
 	}
 	// Provisioned concurrency bills whether used or not: say what it costs,
 	// and what the alarms cost, which grow with the functions.
-	for _, line := range cfg.ProvisionedCost() {
+	for _, line := range plan.ProvisionedCost() {
 		fmt.Fprintln(stderr, "provisioned concurrency:", line)
 	}
 	fmt.Fprintln(stderr, "alarms:", cfg.AlarmCost())
 	// Every template's counts and size, before any construct exists: a
 	// CloudFormation limit is refused here with what to do.
-	plan, err := nesting.Split(cfg)
+	placement, err := nesting.Split(cfg)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", cfg.Stage, err)
 	}
-	if plan.Nested {
-		fmt.Fprintf(stderr, "stacks: %d functions in %d nested stacks (nestedStacks %s)\n", len(cfg.Functions), len(plan.Groups), cfg.NestedStacks)
+	if placement.Nested {
+		fmt.Fprintf(stderr, "stacks: %d functions in %d nested stacks (nestedStacks %s)\n", len(plan.Functions), len(placement.Groups), cfg.NestedStacks)
 	}
 	moduleDir, err := bundle.FindModuleDir()
 	if err != nil {
 		return err
 	}
-	warnings, err := synthWarnings(cfg, moduleDir)
+	warnings, err := synthWarnings(plan, moduleDir)
 	if err != nil {
 		return err
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
-	builds := startBuilds(ctx, functions(cfg), stderr)
+	builds := startBuilds(ctx, plan.BuildTargets(), stderr)
 	defer builds.stop()
 	cache := openCache(cdkContext)
 	// When more than the zips changed, the synth is certain: the kernel
@@ -111,7 +125,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 	t := time.Now()
 	var outdir string
 	err = cdkerrors.Recover(func() error {
-		if _, err := stacks.NewAppStack(app, cfg, assets); err != nil {
+		if _, err := stacks.NewAppStack(app, plan, assets); err != nil {
 			return err
 		}
 		stacks.NewAccountStack(app, cfg)
@@ -144,21 +158,18 @@ func run(ctx context.Context, stderr io.Writer) error {
 	return nil
 }
 
-// loadConfig reads the context the CDK CLI passed and the configuration it
-// gives, validated, without starting the jsii kernel.
-func loadConfig() (map[string]any, config.Config, error) {
+// loadPlan reads the context the CDK CLI passed and resolves the stage's
+// plan from it, without starting the jsii kernel.
+func loadPlan() (map[string]any, config.Plan, error) {
 	cdkContext, err := contextFromEnvironment()
 	if err != nil {
-		return nil, config.Config{}, fmt.Errorf("configuration:\n%w", err)
+		return nil, config.Plan{}, fmt.Errorf("configuration:\n%w", err)
 	}
-	cfg, err := config.Load(cdkContext)
+	plan, err := config.LoadPlan(cdkContext)
 	if err != nil {
-		return nil, config.Config{}, fmt.Errorf("configuration:\n%w", err)
+		return nil, config.Plan{}, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, config.Config{}, fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
-	}
-	return cdkContext, cfg, nil
+	return cdkContext, plan, nil
 }
 
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecond) }
@@ -167,14 +178,14 @@ func round(d time.Duration) time.Duration { return d.Round(100 * time.Millisecon
 // configuration's warnings, then one for each lambda/<name> folder under
 // moduleDir with a main package that synth does not build (no declared
 // function has its name).
-func synthWarnings(cfg config.Config, moduleDir string) ([]string, error) {
+func synthWarnings(plan config.Plan, moduleDir string) ([]string, error) {
 	var built []string
-	for _, fn := range functions(cfg) {
+	for _, fn := range plan.Functions {
 		built = append(built, fn.Name)
 	}
 	undeclared, err := declare.UndeclaredWarnings(moduleDir, built)
 	if err != nil {
 		return nil, err
 	}
-	return append(cfg.Warnings(), undeclared...), nil
+	return append(plan.Warnings(), undeclared...), nil
 }

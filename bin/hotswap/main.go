@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path"
 	"path/filepath"
 	"time"
 
@@ -63,16 +62,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	plan, err := config.LoadPlanFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
 	if err != nil {
 		return err
 	}
+	cfg := plan.Config
 	var fns []hotswap.Declared
-	for _, f := range cfg.Functions.Named() {
-		fns = append(fns, hotswap.Declared{
-			ConstructID: f.Declaration.ConstructID(),
-			Build:       bundle.Target{Name: f.Name, Dir: path.Join(bundle.LambdaDir, f.Name), GOARCH: f.GOARCH()},
-		})
+	for _, f := range plan.Functions {
+		fns = append(fns, hotswap.Declared{ConstructID: f.Declaration.ConstructID(), Build: f.Build})
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {

@@ -13,14 +13,11 @@
 package main
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,6 +27,7 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/declare"
 )
 
 func main() {
@@ -67,7 +65,7 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 	}
 	all := make([]bundle.Target, len(declared))
 	for i, name := range declared {
-		all[i] = bundle.Target{Name: name, Dir: path.Join(bundle.LambdaDir, name)}
+		all[i] = bundle.ForFunction(name, "")
 	}
 	fns, err := selectFunctions(all, flags.Args())
 	if err != nil {

@@ -54,10 +54,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	plan, err := config.LoadPlanFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
 	if err != nil {
 		return err
 	}
+	cfg := plan.Config
 	out := *cdkOut
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(moduleDir, out)

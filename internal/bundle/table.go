@@ -4,10 +4,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 )
+
+// ForFunction is what to build for the declared function called name: its
+// main package lambda/<name>, for goarch ("" is DefaultGOARCH). It is the
+// one mapping from a declared function to its build.
+func ForFunction(name, goarch string) Target {
+	return Target{Name: name, Dir: path.Join(LambdaDir, name), GOARCH: goarch}
+}
 
 // LambdaDir is the folder, relative to the module root, that holds one
 // folder per function.

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
+
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +16,8 @@ func TestAuthAndEdgePresets(t *testing.T) {
 		if c.Auth.Mode != AuthModeCognito || !c.Auth.CreatesUserPool() {
 			t.Errorf("%s: auth.mode %q, creates pool %v; want cognito with the stack's own pool", c.Stage, c.Auth.Mode, c.Auth.CreatesUserPool())
 		}
-		if c.APIEnvironment()["AUTH_MODE"] != "cognito" {
-			t.Errorf("%s: AUTH_MODE %q, want cognito", c.Stage, c.APIEnvironment()["AUTH_MODE"])
+		if c.Environment(functions.Declaration{Triggers: []functions.Trigger{functions.API{Paths: []string{"/x"}}}})["AUTH_MODE"] != "cognito" {
+			t.Errorf("%s: AUTH_MODE %q, want cognito", c.Stage, c.Environment(functions.Declaration{Triggers: []functions.Trigger{functions.API{Paths: []string{"/x"}}}})["AUTH_MODE"])
 		}
 	}
 	if dev.Auth.ThreatProtection || !prod.Auth.ThreatProtection {
@@ -135,7 +138,7 @@ func TestValidateAuthAndEdge(t *testing.T) {
 				c.Prod.Region = "eu-west-1"
 			}
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }

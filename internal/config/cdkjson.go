@@ -49,24 +49,17 @@ func (c ContextFlag) Set(s string) error {
 	return nil
 }
 
-// LoadFile builds and validates a stage's configuration as the CDK app
-// does: the context of the cdk.json file at cdkJSON, then the overrides
-// (the -c key=value settings), then the stage.
-func LoadFile(cdkJSON, stage string, overrides map[string]any) (Config, error) {
+// LoadPlanFile resolves a stage's plan as the CDK app does: the context
+// of the cdk.json file at cdkJSON, then the overrides (the -c key=value
+// settings), then the stage.
+func LoadPlanFile(cdkJSON, stage string, overrides map[string]any) (Plan, error) {
 	context, err := ReadContext(cdkJSON)
 	if err != nil {
-		return Config{}, err
+		return Plan{}, err
 	}
 	for k, v := range overrides {
 		context[k] = v
 	}
 	context[StageKey] = stage
-	cfg, err := Load(context)
-	if err != nil {
-		return Config{}, fmt.Errorf("configuration:\n%w", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
-	}
-	return cfg, nil
+	return LoadPlan(context)
 }

@@ -9,8 +9,10 @@ package config
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/quota"
 )
 
 // Stages with a preset. Select one with `-c stage=NAME`; default dev.
@@ -110,6 +112,32 @@ type NamedFunction struct {
 	Declaration functions.Declaration
 }
 
+// Cron is the function's final schedule: the stage's override, else the
+// declaration's; "" when it has no schedule trigger.
+func (f NamedFunction) Cron() string {
+	s, ok := f.Declaration.Schedule()
+	switch {
+	case !ok:
+		return ""
+	case f.Schedule != "":
+		return f.Schedule
+	}
+	return s.Cron
+}
+
+// Suffixes are the final suffixes of the function's S3 trigger: the
+// stage's override when set, else the declaration's.
+func (f NamedFunction) Suffixes() []string {
+	o, ok := f.Declaration.ObjectCreated()
+	switch {
+	case !ok:
+		return nil
+	case f.NotificationSuffixes != nil:
+		return f.NotificationSuffixes
+	}
+	return o.Suffixes
+}
+
 // GOARCH is the Go architecture the function's Lambda architecture needs:
 // "arm64" or "amd64".
 func (f FunctionSettings) GOARCH() string {
@@ -144,14 +172,18 @@ type FunctionSettings struct {
 	// SystemLogLevel is the Lambda platform's log level: DEBUG, INFO or
 	// WARN. Default WARN.
 	SystemLogLevel string `json:"systemLogLevel"`
-	// Schedule is the EventBridge cron expression of a function with a
-	// schedule trigger: six fields (minutes hours day-of-month month
-	// day-of-week year), without the "cron(...)" wrapper. Default: the
-	// declaration's (report: "0 0 * * ? *", daily at 00:00 UTC).
+	// Schedule overrides the EventBridge cron expression that a function
+	// with a schedule trigger declares (functions.Schedule.Cron): six
+	// fields (minutes hours day-of-month month day-of-week year), without
+	// the "cron(...)" wrapper. Default "": the declaration's (report:
+	// "0 0 * * ? *", daily at 00:00 UTC). The plan holds the final cron.
 	Schedule string `json:"schedule" trigger:"schedule"`
-	// NotificationSuffixes restricts the S3 trigger of a function that has
-	// one to keys under its prefix ending with one of these literal
-	// suffixes (".csv"). Default: the declaration's (none: every key).
+	// NotificationSuffixes overrides the suffixes that a function with an
+	// S3 trigger declares (functions.ObjectCreated.Suffixes): keys under
+	// its prefix must end with one of these literal suffixes (".csv"); an
+	// empty list ([]) removes the declared ones. Default: not set, the
+	// declaration's (none: every key). The prefix is the declaration's
+	// alone. The plan holds the final suffixes.
 	NotificationSuffixes []string `json:"notificationSuffixes" trigger:"s3"`
 	// Provisioned schedules provisioned concurrency on the function's live
 	// alias: a baseline and daily or weekly windows (provisioned.go).
@@ -264,7 +296,7 @@ func ForStage(stage string) (Config, error) {
 		},
 		Bucket:             Bucket{UploadsExpireDays: 30, ResultsExpireDays: 365},
 		Async:              Async{RetryAttempts: 2, MaxEventAgeSeconds: 21600},
-		AccountConcurrency: 1000,
+		AccountConcurrency: quota.DefaultAccountConcurrency,
 		Account:            Account{Stages: []string{stage}},
 	}
 	for _, d := range functions.All() {
@@ -304,12 +336,6 @@ func defaultFunction(d functions.Declaration) FunctionSettings {
 		LogLevel:           "INFO",
 		SystemLogLevel:     "WARN",
 	}
-	if s, ok := d.Schedule(); ok {
-		f.Schedule = s.Cron
-	}
-	if o, ok := d.ObjectCreated(); ok {
-		f.NotificationSuffixes = append([]string(nil), o.Suffixes...)
-	}
 	return f
 }
 
@@ -320,9 +346,20 @@ func (c *Config) forEachFunction(f func(*FunctionSettings)) {
 	}
 }
 
-// StackName is the CloudFormation stack name of the stage, e.g.
-// "GoLambdaCdk-dev".
-func (c Config) StackName() string { return "GoLambdaCdk-" + c.Stage }
+// StackName is the CloudFormation stack name of the stage: the project
+// name in PascalCase, a hyphen and the stage, e.g. "GoLambdaCdk-dev" for
+// the default project "go-lambda-cdk". Like the account stack's name
+// (AccountStackName) it follows the project: changing project names a new
+// stack, which CloudFormation creates beside the old one.
+func (c Config) StackName() string {
+	var b strings.Builder
+	for _, part := range strings.Split(c.Project, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String() + "-" + c.Stage
+}
 
 func quoteList(values []string) string {
 	s := append([]string(nil), values...)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/layout"
 )
 
@@ -165,7 +166,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(StageDev)
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }
@@ -421,8 +422,9 @@ func TestConfigurationPageDocumentsEveryKey(t *testing.T) {
 
 // TestFunctionsPageListsTheFunctionsEnvironment keeps the lists of the
 // variables the stack sets (docs/functions.md, "Add a function") equal to
-// what it sets: on every function the bucket's name and CommonEnvironment,
-// and on a function behind the REST API also APIEnvironment.
+// what it sets: on every function the bucket's name and what Environment
+// gives a function without triggers, and on a function behind the REST API
+// that presigns uploads also the rest of Environment.
 func TestFunctionsPageListsTheFunctionsEnvironment(t *testing.T) {
 	readme, err := os.ReadFile("../../docs/functions.md")
 	if err != nil {
@@ -432,14 +434,18 @@ func TestFunctionsPageListsTheFunctionsEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	common := cfg.Environment(functions.Declaration{})
+	uploads := cfg.Environment(functions.Declaration{Triggers: []functions.Trigger{functions.API{
+		Paths: []string{"/x"}, UploadRoutes: []functions.Route{{Method: "POST", Path: "/x"}},
+	}}})
 	text := strings.Join(strings.Fields(string(readme)), " ")
 	variable := regexp.MustCompile("`([A-Z][A-Z0-9_]+)`")
 	for _, tc := range []struct {
 		start, end string
 		want       []string
 	}{
-		{"Every function gets", " as environment", append(slices.Collect(maps.Keys(cfg.CommonEnvironment())), layout.EnvBucketName)},
-		{"also gets the API's settings", ").", slices.Collect(maps.Keys(cfg.APIEnvironment()))},
+		{"Every function gets", " as environment", append(slices.Collect(maps.Keys(common)), layout.EnvBucketName)},
+		{"also gets the API's settings", ").", slices.DeleteFunc(slices.Collect(maps.Keys(uploads)), func(k string) bool { _, ok := common[k]; return ok })},
 	} {
 		_, after, ok := strings.Cut(text, tc.start)
 		list, _, ok2 := strings.Cut(after, tc.end)

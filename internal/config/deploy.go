@@ -1,12 +1,12 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/quota"
-
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+
+	"go-lambda-cdk/internal/quota"
 )
 
 // Prod pins the prod stage's stack to one account and region, so that prod

@@ -1,12 +1,13 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/quota"
-
 	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
+	"go-lambda-cdk/internal/quota"
 )
 
 // testProdOrigin is the front end's origin the tests give stage prod.
@@ -74,7 +75,7 @@ func TestValidateDeploy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(tt.stage)
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }
@@ -120,23 +121,6 @@ func TestCheckAccountStackTarget(t *testing.T) {
 
 // checkValidation expects no error for a nil want, otherwise an error that
 // contains every fragment of want.
-func checkValidation(t *testing.T, err error, want []string) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("want valid, got:\n%v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("want an error containing %q, got none", want)
-	}
-	for _, frag := range want {
-		if !strings.Contains(err.Error(), frag) {
-			t.Errorf("error does not contain %q:\n%v", frag, err)
-		}
-	}
-}
 
 func TestContextFlagAndFile(t *testing.T) {
 	flags := ContextFlag{}
@@ -187,5 +171,23 @@ func TestBucketNameFits(t *testing.T) {
 		if n := len(c.BucketNamePrefix()) + BucketNameSuffixLen; n != quota.MaxBucketNameBytes {
 			t.Errorf("%s: longest bucket name has %d characters, want %d", stage, n, quota.MaxBucketNameBytes)
 		}
+	}
+}
+
+// TestStackNamesFollowTheProject: both stacks are named after the project,
+// and the default project keeps the names deployed so far.
+func TestStackNamesFollowTheProject(t *testing.T) {
+	for _, tt := range []struct{ project, stage, app, account string }{
+		{"go-lambda-cdk", StageDev, "GoLambdaCdk-dev", "go-lambda-cdk-account"},
+		{"go-lambda-cdk", StageProd, "GoLambdaCdk-prod", "go-lambda-cdk-account"},
+		{"shop", StageDev, "Shop-dev", "shop-account"},
+		{"my-app2", StageProd, "MyApp2-prod", "my-app2-account"},
+	} {
+		t.Run(tt.project+"/"+tt.stage, func(t *testing.T) {
+			c := Config{Project: tt.project, Stage: tt.stage}
+			if c.StackName() != tt.app || c.AccountStackName() != tt.account {
+				t.Errorf("stacks %q and %q, want %q and %q", c.StackName(), c.AccountStackName(), tt.app, tt.account)
+			}
+		})
 	}
 }

@@ -1,10 +1,10 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"fmt"
 	"strings"
+
+	"go-lambda-cdk/internal/declare"
 )
 
 // S3 refuses a bucket notification configuration in which two entries for
@@ -35,7 +35,7 @@ func (c Config) s3Triggers() []s3Trigger {
 	var out []s3Trigger
 	for _, fn := range c.Functions.Named() {
 		if o, ok := fn.Declaration.ObjectCreated(); ok {
-			out = append(out, s3Trigger{Function: fn.Name, Prefix: o.Prefix, Suffixes: fn.NotificationSuffixes})
+			out = append(out, s3Trigger{Function: fn.Name, Prefix: o.Prefix, Suffixes: fn.Suffixes()})
 		}
 	}
 	return out

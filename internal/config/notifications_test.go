@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 // TestS3TriggerOverlaps: two S3 triggers that can match one key, or one
@@ -51,7 +53,7 @@ func TestS3TriggerOverlaps(t *testing.T) {
 			validateS3Overlaps(tt.triggers, func(field, format string, args ...any) {
 				errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 			})
-			checkValidation(t, errors.Join(errs...), tt.want)
+			fixture.ErrorContains(t, errors.Join(errs...), tt.want)
 		})
 	}
 }
@@ -66,5 +68,5 @@ func TestValidateRefusesOverlappingSuffixes(t *testing.T) {
 	}
 	name := triggers[0].Function
 	setFunction(&c, name, func(f *FunctionSettings) { f.NotificationSuffixes = []string{".csv", "data.csv"} })
-	checkValidation(t, c.Validate(), []string{"functions." + name + ".notificationSuffixes", `".csv" and "data.csv" overlap`})
+	fixture.ErrorContains(t, c.Validate(), []string{"functions." + name + ".notificationSuffixes", `".csv" and "data.csv" overlap`})
 }

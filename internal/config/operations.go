@@ -1,8 +1,6 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/quota"
-
 	"fmt"
 	"net/mail"
 	"regexp"
@@ -10,6 +8,7 @@ import (
 	"strings"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/quota"
 )
 
 // Deployment strategies: CodeDeploy's predefined deployment configurations

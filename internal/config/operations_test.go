@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 )
 
 func TestOperationsPresets(t *testing.T) {
@@ -113,7 +114,7 @@ func TestValidateOperations(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }
@@ -148,8 +149,17 @@ func setFn(c *Config, name string, f func(*FunctionSettings)) {
 // TestProvisionedCost: one line per function with provisioned
 // concurrency, with its GB-hours per day; none without.
 func TestProvisionedCost(t *testing.T) {
-	c, _ := ForStage(StageProd)
-	if lines := c.ProvisionedCost(); len(lines) != 0 {
+	c, _ := ForStage(StageDev)
+	setFn(&c, "api", func(f *FunctionSettings) { f.MemoryMB = 512 })
+	plan := func(c Config) Plan {
+		t.Helper()
+		p, err := NewPlan(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if lines := plan(c).ProvisionedCost(); len(lines) != 0 {
 		t.Errorf("no provisioned concurrency, yet %q", lines)
 	}
 	// 1 all week, 21 on weekdays 08:00-10:00, at 512 MB: 12 GB-hours on
@@ -157,7 +167,7 @@ func TestProvisionedCost(t *testing.T) {
 	setFn(&c, "api", func(f *FunctionSettings) {
 		f.Provisioned = Provisioned{Baseline: 1, Windows: []Window{{Start: "0 8 ? * MON-FRI *", End: "0 10 ? * MON-FRI *", Value: 21}}}
 	})
-	lines := c.ProvisionedCost()
+	lines := plan(c).ProvisionedCost()
 	want := "functions.api.provisioned: baseline 1, peak 21 at 512 MB = GB-hours per day SUN 12.0, MON 32.0, TUE 32.0, WED 32.0, THU 32.0, FRI 32.0, SAT 12.0 (184.0 a week)"
 	if len(lines) != 1 || lines[0] != want {
 		t.Errorf("cost %q\nwant %q", lines, want)

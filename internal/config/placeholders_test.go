@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 func TestPlaceholderHost(t *testing.T) {
@@ -92,7 +94,7 @@ func TestProdNeedsRealFrontEnd(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := ForStage(tt.stage)
 			tt.mutate(&c)
-			checkValidation(t, c.Validate(), tt.want)
+			fixture.ErrorContains(t, c.Validate(), tt.want)
 		})
 	}
 }

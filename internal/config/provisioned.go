@@ -2,7 +2,6 @@ package config
 
 import (
 	"go-lambda-cdk/internal/cron"
-
 	"go-lambda-cdk/internal/quota"
 
 	"errors"
@@ -172,32 +171,21 @@ func (c Config) Schedules() (map[string]cron.Week, error) {
 	return out, errors.Join(errs...)
 }
 
-// ProvisionedCost describes, one line per function with provisioned
-// concurrency, what it keeps warm and the GB-hours it bills each day (Sunday
-// first), which synth prints: provisioned concurrency is billed whether
-// it is used or not. None when no function has any.
-func (c Config) ProvisionedCost() []string {
-	schedules, err := c.Schedules()
-	if err != nil {
-		return nil
+// provisionedCost is fn's line of Plan.ProvisionedCost, "" without
+// provisioned concurrency.
+func provisionedCost(fn NamedFunction, s cron.Week) string {
+	if s.Max() == 0 {
+		return ""
 	}
-	var out []string
-	for _, fn := range c.Functions.Named() {
-		s := schedules[fn.Name]
-		if s.Max() == 0 {
-			continue
-		}
-		days := s.GBHoursPerDay(fn.MemoryMB)
-		parts := make([]string, len(days))
-		week := 0.0
-		for i, d := range days {
-			parts[i] = fmt.Sprintf("%s %.1f", cron.DayName(i), d)
-			week += d
-		}
-		out = append(out, fmt.Sprintf("functions.%s.provisioned: baseline %d, peak %d at %d MB = GB-hours per day %s (%.1f a week)",
-			fn.Name, fn.Provisioned.Baseline, s.Max(), fn.MemoryMB, strings.Join(parts, ", "), week))
+	days := s.GBHoursPerDay(fn.MemoryMB)
+	parts := make([]string, len(days))
+	week := 0.0
+	for i, d := range days {
+		parts[i] = fmt.Sprintf("%s %.1f", cron.DayName(i), d)
+		week += d
 	}
-	return out
+	return fmt.Sprintf("functions.%s.provisioned: baseline %d, peak %d at %d MB = GB-hours per day %s (%.1f a week)",
+		fn.Name, fn.Provisioned.Baseline, s.Max(), fn.MemoryMB, strings.Join(parts, ", "), week)
 }
 
 // provisionedOutsideAPI is the most provisioned concurrency that unreserved

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"go-lambda-cdk/internal/cron"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // Minutes of the week used by the tests (Sunday 00:00 UTC is 0).
@@ -59,7 +60,7 @@ func TestProvisionedValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := tt.p.Validate("p", tt.reserved)
-			checkValidation(t, err, tt.want)
+			fixture.ErrorContains(t, err, tt.want)
 			for m, want := range tt.levels {
 				if got := s.At(m); got != want {
 					t.Errorf("at %s: %d, want %d", cron.MinuteString(m), got, want)
@@ -116,7 +117,7 @@ func TestValidateProvisionedTotal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkValidation(t, ValidateProvisionedTotal(1000, tt.fns), tt.want)
+			fixture.ErrorContains(t, ValidateProvisionedTotal(1000, tt.fns), tt.want)
 		})
 	}
 }

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"go-lambda-cdk/internal/cron"
 
 	"go-lambda-cdk/internal/quota"
@@ -15,6 +13,7 @@ import (
 	"strings"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/internal/layout"
 )
 
@@ -48,9 +47,9 @@ type Retention struct {
 
 // RetentionDays lists the days of every value in Retentions.
 func RetentionDays() []int {
-	days := make([]int, len(Retentions))
-	for i, r := range Retentions {
-		days[i] = r.Days
+	var days []int
+	for _, r := range Retentions {
+		days = append(days, r.Days)
 	}
 	return days
 }
@@ -178,11 +177,12 @@ func (f NamedFunction) validate(field string, stackEnv map[string]string, add fu
 // validateTriggers checks the trigger settings: each only on a function
 // declared with that trigger.
 func (f NamedFunction) validateTriggers(field string, add func(string, string, ...any)) {
-	if _, ok := f.Declaration.Schedule(); ok {
+	// An empty Schedule is the declaration's, which declare.Validate checks.
+	if _, ok := f.Declaration.Schedule(); ok && f.Schedule != "" {
 		if err := cron.Validate(f.Schedule); err != nil {
 			add(field+".schedule", "%q: %v", f.Schedule, err)
 		}
-	} else if f.Schedule != "" {
+	} else if !ok && f.Schedule != "" {
 		add(field+".schedule", "%q is set, but the %s function has no schedule trigger (its triggers: %s)", f.Schedule, f.Name, strings.Join(f.Declaration.Kinds(), ", "))
 	}
 	_, s3 := f.Declaration.ObjectCreated()
@@ -309,32 +309,30 @@ var contentTypePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9
 // bucket name at its longest, so that the 4 KB budget is checked before the
 // real name is known.
 func (c Config) stackEnvironment(d functions.Declaration) map[string]string {
-	env := c.CommonEnvironment()
+	env := c.Environment(d)
 	env[layout.EnvBucketName] = strings.Repeat("b", quota.MaxBucketNameBytes)
-	if _, ok := d.API(); ok {
-		for k, v := range c.APIEnvironment() {
-			env[k] = v
-		}
-	}
 	return env
 }
 
-// CommonEnvironment is what the stack sets, besides the bucket name (a
-// token), on every function: the business metrics' namespace.
-func (c Config) CommonEnvironment() map[string]string {
-	return map[string]string{layout.EnvMetricsNamespace: c.MetricsNamespace()}
-}
-
-// APIEnvironment is what the stack sets, besides the bucket name, on every
-// function with an api trigger: the REST API's settings.
-func (c Config) APIEnvironment() map[string]string {
-	return map[string]string{
-		layout.EnvAllowedContentTypes:    strings.Join(c.API.AllowedContentTypes, ","),
-		layout.EnvMaxUploadBytes:         fmt.Sprint(c.API.MaxUploadBytes),
-		layout.EnvCORSAllowedOrigins:     strings.Join(c.API.CORSAllowedOrigins, ","),
-		layout.EnvUploadURLExpirySeconds: fmt.Sprint(c.API.UploadURLExpirySeconds),
-		layout.EnvAuthMode:               c.Auth.Mode,
+// Environment is what the stack sets on a function besides the bucket
+// name (a token): the business metrics' namespace on every function; the
+// REST API's CORS origins and auth mode on a function with an api
+// trigger; the upload settings on a function that declares upload routes
+// (functions.API.UploadRoutes), the one that presigns uploads.
+func (c Config) Environment(d functions.Declaration) map[string]string {
+	env := map[string]string{layout.EnvMetricsNamespace: c.MetricsNamespace()}
+	t, ok := d.API()
+	if !ok {
+		return env
 	}
+	env[layout.EnvCORSAllowedOrigins] = strings.Join(c.API.CORSAllowedOrigins, ",")
+	env[layout.EnvAuthMode] = c.Auth.Mode
+	if len(t.UploadRoutes) > 0 {
+		env[layout.EnvAllowedContentTypes] = strings.Join(c.API.AllowedContentTypes, ",")
+		env[layout.EnvMaxUploadBytes] = fmt.Sprint(c.API.MaxUploadBytes)
+		env[layout.EnvUploadURLExpirySeconds] = fmt.Sprint(c.API.UploadURLExpirySeconds)
+	}
+	return env
 }
 
 func mapBytes(m map[string]string) int {

@@ -7,8 +7,6 @@
 package declare
 
 import (
-	"go-lambda-cdk/internal/cron"
-
 	"go-lambda-cdk/internal/quota"
 
 	"errors"
@@ -22,6 +20,7 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/cron"
 )
 
 // File is where the functions are declared, relative to the module, for

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 )
 
 func TestDeclaredFunctionsAreValid(t *testing.T) {
@@ -109,7 +110,7 @@ func TestValidate(t *testing.T) {
 			f := valid()
 			tt.change(&f)
 			err := Validate(append(tt.others, f))
-			checkValidation(t, err, tt.want)
+			fixture.ErrorContains(t, err, tt.want)
 		})
 	}
 }
@@ -166,23 +167,5 @@ func TestUndeclaredWarnings(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func checkValidation(t *testing.T, err error, want []string) {
-	t.Helper()
-	if want == nil {
-		if err != nil {
-			t.Fatalf("want valid, got:\n%v", err)
-		}
-		return
-	}
-	if err == nil {
-		t.Fatalf("want an error containing %q, got none", want)
-	}
-	for _, frag := range want {
-		if !strings.Contains(err.Error(), frag) {
-			t.Errorf("error does not contain %q:\n%v", frag, err)
-		}
 	}
 }

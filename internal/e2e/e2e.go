@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"runtime"
 	"strconv"
 	"strings"
@@ -41,7 +40,7 @@ func Build(ctx context.Context, outDir string) (map[string]string, error) {
 	names := functions.Names()
 	fns := make([]bundle.Target, len(names))
 	for i, name := range names {
-		fns[i] = bundle.Target{Name: name, Dir: path.Join(bundle.LambdaDir, name), GOARCH: runtime.GOARCH}
+		fns[i] = bundle.ForFunction(name, runtime.GOARCH)
 	}
 	results, err := bundle.Build(ctx, bundle.Options{OutDir: outDir, KeepBootstrap: true}, fns...)
 	if err != nil {

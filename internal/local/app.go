@@ -468,7 +468,7 @@ func Build(ctx context.Context, moduleDir, outDir string, fns []template.LambdaF
 
 // hostFunction is the build of f's lambda/<name> folder for this machine.
 func hostFunction(f template.LambdaFunction) bundle.Target {
-	return bundle.Target{Name: f.Name, Dir: filepath.Join(bundle.LambdaDir, f.Name), GOARCH: runtime.GOARCH}
+	return bundle.ForFunction(f.Name, runtime.GOARCH)
 }
 
 func orDiscard(w io.Writer) io.Writer {

@@ -9,8 +9,6 @@
 package scaffold
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -26,6 +24,7 @@ import (
 	"time"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 	"go-lambda-cdk/internal/local/events"
 )
 

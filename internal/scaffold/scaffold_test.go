@@ -1,8 +1,6 @@
 package scaffold
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 )
 
 func TestParseTrigger(t *testing.T) {

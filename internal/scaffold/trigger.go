@@ -1,14 +1,13 @@
 package scaffold
 
 import (
-	"go-lambda-cdk/internal/declare"
-
 	"go-lambda-cdk/internal/cron"
 
 	"fmt"
 	"strings"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/declare"
 )
 
 // TriggerUsage describes the TRIGGER argument.

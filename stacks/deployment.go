@@ -26,19 +26,19 @@ const LiveAlias = "live"
 // version (its logical ID is a hash of the function); the old one is deleted
 // once the deployment has shifted the alias away from it.
 //
-// Provisioned concurrency has one owner. Without windows it is the alias's
-// own ProvisionedConcurrencyConfig (the baseline, when there is one). With
-// windows it is Application Auto Scaling alone (scheduleProvisioned), the
-// baseline included: the alias then carries no ProvisionedConcurrencyConfig,
-// so a deploy neither fights a running window nor shows drift.
-func newLiveAlias(g *GoFunction, p config.Provisioned) awslambda.Alias {
+// The alias keeps baseline as its own ProvisionedConcurrencyConfig (0:
+// none). Provisioned concurrency has one owner: with windows it is
+// Application Auto Scaling alone (scheduleProvisioned), the baseline
+// included, and the app passes 0 here (provisionedBaseline), so a deploy
+// neither fights a running window nor shows drift.
+func newLiveAlias(g *GoFunction, baseline int) awslambda.Alias {
 	props := &awslambda.AliasProps{
 		AliasName:   jsii.String(LiveAlias),
 		Version:     g.Function.CurrentVersion(),
 		Description: jsii.String("What every trigger invokes; CodeDeploy shifts it to each new version"),
 	}
-	if p.Baseline > 0 && len(p.Windows) == 0 {
-		props.ProvisionedConcurrentExecutions = jsii.Number(p.Baseline)
+	if baseline > 0 {
+		props.ProvisionedConcurrentExecutions = jsii.Number(baseline)
 	}
 	return awslambda.NewAlias(g.Construct, jsii.String("Live"), props)
 }
@@ -155,11 +155,11 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 		// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
 		statement("InvokeTrafficHooks", []string{"lambda:InvokeFunction"}, invoked)
 	}
-	if a.deployments == nil {
-		a.deployments = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), nil)
+	if a.codeDeployApp == nil {
+		a.codeDeployApp = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), nil)
 	}
 	group := awscodedeploy.NewLambdaDeploymentGroup(fn.Construct, jsii.String("Deployment"), &awscodedeploy.LambdaDeploymentGroupProps{
-		Application:      a.deployments,
+		Application:      a.codeDeployApp,
 		Alias:            fn.Alias,
 		DeploymentConfig: awscodedeploy.LambdaDeploymentConfig_FromLambdaDeploymentConfigName(fn.Construct, jsii.String("Strategy"), jsii.String(a.cfg.Deploy.DeploymentConfigName())),
 		Alarms:           &alarms,

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/config"
+)
+
+// printName prints a name the stacks get from the configuration, for the
+// Makefile: args are -print stack-name|account-stack-name, -stage and any
+// -c key=value, read over cdk.json's context as the CDK CLI would. The
+// names depend on project and stage alone, so the configuration is read
+// (config.Load) but not validated: a prod stage without its account still
+// has a name.
+func printName(args []string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("app", flag.ContinueOnError)
+	what := flags.String("print", "", "`name` to print: stack-name or account-stack-name")
+	stage := flags.String("stage", config.DefaultStage, "`stage` whose stack to name")
+	overrides := config.ContextFlag{}
+	flags.Var(overrides, "c", "`key=value` context setting, as cdk -c (repeatable)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	moduleDir, err := bundle.FindModuleDir()
+	if err != nil {
+		return err
+	}
+	context, err := config.ReadContext(filepath.Join(moduleDir, "cdk.json"))
+	if err != nil {
+		return err
+	}
+	for k, v := range overrides {
+		context[k] = v
+	}
+	context[config.StageKey] = *stage
+	cfg, err := config.Load(context)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	switch *what {
+	case "stack-name":
+		fmt.Fprintln(stdout, cfg.StackName())
+	case "account-stack-name":
+		fmt.Fprintln(stdout, cfg.AccountStackName())
+	default:
+		return fmt.Errorf("-print %q: allowed: stack-name, account-stack-name", *what)
+	}
+	return nil
+}
