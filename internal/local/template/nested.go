@@ -25,7 +25,8 @@ type ChildTemplate func(id string, resource map[string]any) ([]byte, error)
 
 // AssemblyChild reads a nested stack's template from the cloud assembly
 // in dir: the file its aws:asset:path metadata names, which the CDK
-// writes as <name>.nested.template.json.
+// writes as <name>.nested.template.json. The CDK CLI has the CDK write
+// that metadata unless it runs with --no-asset-metadata.
 func AssemblyChild(dir string) ChildTemplate {
 	return func(id string, resource map[string]any) ([]byte, error) {
 		meta, _ := resource["Metadata"].(map[string]any)
