@@ -72,7 +72,8 @@ func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (a
 	if cfg.Stage == config.StageDev {
 		removal = awscdk.RemovalPolicy_DESTROY
 	}
-	a := &app{stack: stack, cfg: cfg, placement: placement, removal: removal, logRetention: logRetention, groups: map[int]awscdk.NestedStack{}}
+	a := &app{stack: stack, cfg: cfg, placement: placement, removal: removal, logRetention: logRetention,
+		groups: map[int]awscdk.NestedStack{}, codeDeployApps: map[int]awscodedeploy.ILambdaApplication{}}
 	a.bucketRef = newBucketRef(stack, cfg)
 	a.bucket = newBucket(stack, cfg, a.bucketRef, removal, logRetention)
 	a.queue = newFailureQueue(stack, removal)
@@ -127,6 +128,8 @@ type app struct {
 	apigateway       awsiam.IPrincipal               // API Gateway's service principal
 	functions        map[string]*GoFunction          // by name
 	codeDeployApp    awscodedeploy.LambdaApplication // the CodeDeploy application of every deployment group
+	// codeDeployApps are codeDeployApp as each nested stack refers to it.
+	codeDeployApps map[int]awscodedeploy.ILambdaApplication
 	// authorizer guards every non-public method; nil with auth.mode none
 	// or when every path is public (api.go).
 	authorizer awsapigateway.IAuthorizer
