@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if c.functions > len(declared) {
 			fmt.Fprintf(stderr, "bench: scaffolding %d functions\n", c.functions-len(declared))
-			if err := addFunctions(c.dir, declared, c.functions); err != nil {
+			if _, err := scaffold.Fill(c.dir, declared, c.functions); err != nil {
 				return err
 			}
 		}
@@ -230,28 +230,6 @@ type copyRun struct {
 	over         []cfnlimits.Violation
 }
 
-// addFunctions scaffolds functions into dir until it declares total.
-func addFunctions(dir string, declared []functions.Declaration, total int) error {
-	kinds := []func(name string, i int) string{
-		func(name string, _ int) string { return "api:/" + name },
-		func(name string, _ int) string { return "s3:" + name + "/" },
-		func(_ string, i int) string { return fmt.Sprintf("schedule:%d %d * * ? *", i%60, i%24) },
-		func(string, int) string { return "none" },
-	}
-	for i := len(declared) + 1; i <= total; i++ {
-		name := fmt.Sprintf("fn%03d", i)
-		opts := scaffold.Options{ModuleDir: dir, Name: name, Trigger: kinds[i%len(kinds)](name, i), Declared: declared}
-		fn, files, err := scaffold.Plan(opts)
-		if err != nil {
-			return fmt.Errorf("scaffold %s: %w", name, err)
-		}
-		if err := scaffold.Write(dir, files); err != nil {
-			return fmt.Errorf("scaffold %s: %w", name, err)
-		}
-		declared = append(declared, fn)
-	}
-	return nil
-}
 
 func timed(ctx context.Context, dir, name string, args ...string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
