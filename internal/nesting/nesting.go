@@ -161,6 +161,30 @@ func FunctionCost(c config.Config, fn config.NamedFunction, nested bool) cfnlimi
 	return cost
 }
 
+// permissionStatementBytes is an upper bound of one invoke permission's
+// statement in a function's resource policy (Sid, principal, action, the
+// alias's ARN, a SourceArn condition with an execute-api or S3 ARN, a
+// SourceAccount): about 400 bytes with this app's names, rounded up.
+const permissionStatementBytes = 500
+
+// PolicyBytes estimates the resource policy of fn's live alias: one
+// statement per invoke permission (one per API path, one for an S3
+// trigger, one for a schedule). Lambda refuses a policy over 20 KB
+// (cfnlimits.MaxFunctionPolicyBytes).
+func PolicyBytes(fn config.NamedFunction) int {
+	n := 0
+	if api, ok := fn.Declaration.API(); ok {
+		n += len(api.Paths)
+	}
+	if _, ok := fn.Declaration.ObjectCreated(); ok {
+		n++
+	}
+	if _, ok := fn.Declaration.Schedule(); ok {
+		n++
+	}
+	return n * permissionStatementBytes
+}
+
 // Plan is where each function goes and what each template costs.
 type Plan struct {
 	// Stack is the stage's stack name.
@@ -212,6 +236,17 @@ func SplitFunctions(c config.Config, fns []config.NamedFunction) (Plan, error) {
 		settings[fn.Name] = fn.FunctionSettings
 	}
 	shared := sharedCost(c, fns)
+	var policies []string
+	policyRoom := int(cfnlimits.MaxFunctionPolicyBytes * cfnlimits.DefaultMargin)
+	for _, fn := range fns {
+		if b := PolicyBytes(fn); b > policyRoom {
+			policies = append(policies, fmt.Sprintf("function %s: about %d bytes of resource policy (one invoke permission per API path and trigger), more than %d (%g %% of Lambda's limit of %d): declare fewer API paths for one function, e.g. one path with a {parameter}, or split it",
+				fn.Name, b, policyRoom, cfnlimits.DefaultMargin*100, cfnlimits.MaxFunctionPolicyBytes))
+		}
+	}
+	if len(policies) > 0 {
+		return p, fmt.Errorf("the functions' resource policies would exceed Lambda's limit:\n  %s", strings.Join(policies, "\n  "))
+	}
 	single := shared
 	for _, fn := range fns {
 		single = single.Plus(FunctionCost(c, fn, false))

@@ -205,3 +205,36 @@ func TestHookSharesItsFunctionsGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitRefusesAFunctionPolicyOverTheMargin: a function behind so many
+// API paths that its invoke permissions would pass 80 % of Lambda's 20 KB
+// policy is refused, named, with what to do; one path fewer than that
+// passes.
+func TestSplitRefusesAFunctionPolicyOverTheMargin(t *testing.T) {
+	c := stage(t, config.StageDev)
+	fns := scaled(t, c, 10)
+	paths := func(n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("/wide/p%d", i))
+		}
+		return out
+	}
+	most := int(cfnlimits.MaxFunctionPolicyBytes*cfnlimits.DefaultMargin) / nesting.PolicyBytes(extra("one", 0))
+	for _, tc := range []struct {
+		paths int
+		ok    bool
+	}{{most, true}, {most + 1, false}} {
+		t.Run(fmt.Sprint(tc.paths), func(t *testing.T) {
+			wide := extra("wide", 0)
+			wide.Declaration.Triggers = []functions.Trigger{functions.API{Paths: paths(tc.paths)}}
+			_, err := nesting.SplitFunctions(c, append(slices.Clone(fns), wide))
+			if tc.ok && err != nil {
+				t.Fatal(err)
+			}
+			if !tc.ok && (err == nil || !strings.Contains(err.Error(), "function wide") || !strings.Contains(err.Error(), "fewer API paths")) {
+				t.Errorf("error %v, want function wide refused with what to do", err)
+			}
+		})
+	}
+}
