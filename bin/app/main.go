@@ -81,6 +81,9 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", cfg.Stage, err)
 	}
+	if w := placement.Warning(); w != "" {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
 	if placement.Nested {
 		fmt.Fprintf(stderr, "stacks: %d functions in %d nested stacks (nestedStacks %s)\n", len(plan.Functions), len(placement.Groups), cfg.NestedStacks)
 	}

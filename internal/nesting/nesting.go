@@ -341,6 +341,19 @@ func (p Plan) check(b cfnlimits.Budget) error {
 	return fmt.Errorf("the templates would exceed CloudFormation's limits:\n  %s", strings.Join(problems, "\n  "))
 }
 
+// Warning says, when the functions are still in the stage's stack but
+// fill three quarters of its room, that a few more functions will move
+// every function into nested stacks (which replaces each once), and how
+// to move now; "" otherwise.
+func (p Plan) Warning() string {
+	capacity := cfnlimits.Budget{}.Capacity()
+	if p.Nested || p.Root.Resources*4 < capacity.Resources*3 {
+		return ""
+	}
+	return fmt.Sprintf("stack %s holds about %d resources of its %d: a few more functions and nestedStacks auto moves every function into nested stacks, which replaces each function once; set nestedStacks to \"always\" while the stage is young to move them now, or expect that replacement (docs/design.md, \"Stacks at scale\")",
+		p.Stack, p.Root.Resources, capacity.Resources)
+}
+
 // Summary is one line per template: its estimated cost.
 func (p Plan) Summary() []string {
 	out := []string{fmt.Sprintf("%s: %s", p.Stack, p.Root)}

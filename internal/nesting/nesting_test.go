@@ -238,3 +238,32 @@ func TestSplitRefusesAFunctionPolicyOverTheMargin(t *testing.T) {
 		})
 	}
 }
+
+// TestWarnsBeforeAutoMovesEveryFunction: with nestedStacks auto, synth
+// warns once the stage's stack is three quarters full (the next functions
+// will move every function), and not for a small app or a nested one.
+func TestWarnsBeforeAutoMovesEveryFunction(t *testing.T) {
+	c := stage(t, config.StageDev)
+	warned := 0
+	for n := 3; n <= 60; n++ {
+		p, err := nesting.SplitFunctions(c, scaled(t, c, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := p.Warning()
+		switch {
+		case n == 3 && w != "":
+			t.Errorf("3 functions: warning %q", w)
+		case p.Nested && w != "":
+			t.Errorf("%d functions, nested: warning %q", n, w)
+		case w != "":
+			warned++
+			if !strings.Contains(w, "nestedStacks") || !strings.Contains(w, "replaces") {
+				t.Errorf("%d functions: warning %q does not say what happens and what to do", n, w)
+			}
+		}
+	}
+	if warned == 0 {
+		t.Error("no warning before the functions moved into nested stacks")
+	}
+}
