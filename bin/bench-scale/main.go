@@ -230,7 +230,6 @@ type copyRun struct {
 	over         []cfnlimits.Violation
 }
 
-
 func timed(ctx context.Context, dir, name string, args ...string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
