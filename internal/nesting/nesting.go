@@ -62,8 +62,8 @@ const (
 	// alert topic, the CodeDeploy application, the REST API.
 	nestedParameters = 10
 	// nestedResources is what a nested stack holds besides its functions:
-	// its group's dashboard.
-	nestedResources = 1
+	// its group's dashboard and the CDK's AWS::CDK::Metadata.
+	nestedResources = 2
 )
 
 // GroupOf is the group (0 to Groups-1) of a function whose group key is
