@@ -67,6 +67,12 @@ synth: setup ## build the zips and synthesize the stacks into cdk.out/, reused w
 test: setup pytools ## run every test (no AWS account, no Docker)
 	go test $(TESTFLAGS) $(GO_PKGS)
 
+# The 200-function synth takes minutes (each new function compiles once),
+# so make test checks the placement at 200 functions on the plan only.
+.PHONY: test-scale
+test-scale: setup ## scaffold 200 functions of every kind into a copy, synthesize them and check every template against CloudFormation's limits (minutes)
+	SCALE_FUNCTIONS=200 go test -count=1 -timeout 60m -run TestSynthAtScale -v ./test/scale/
+
 .PHONY: update-snapshots
 update-snapshots: setup ## rewrite the stack snapshots (and the local run's template fixture) after an intended change
 	UPDATE_SNAPS=true go test -short ./test/...

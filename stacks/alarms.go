@@ -63,7 +63,7 @@ func newAlertTopic(stack awscdk.Stack, cfg config.Config, removal awscdk.Removal
 
 // alarm creates an alarm that fires when metric reaches threshold over the
 // configured periods, notifies the alert topic when it fires and when it
-// recovers, and lists it for the dashboard. Missing data (no traffic) is
+// recovers. Missing data (no traffic) is
 // not breaching. Its name, "<project>-<stage>-<name>", is what a page's
 // subject shows; description says what happened and what to do.
 func (a *app) alarm(scope constructs.Construct, id, name, description string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
@@ -81,10 +81,11 @@ func (a *app) alarmAfter(evaluations int, scope constructs.Construct, id, name, 
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
-	action := awscloudwatchactions.NewSnsAction(a.alerts)
-	al.AddAlarmAction(action)
-	al.AddOkAction(action)
-	a.alarms = append(a.alarms, al)
+	if a.alertAction == nil {
+		a.alertAction = awscloudwatchactions.NewSnsAction(a.alerts)
+	}
+	al.AddAlarmAction(a.alertAction)
+	al.AddOkAction(a.alertAction)
 	return al
 }
 
@@ -105,36 +106,55 @@ func (a *app) window() string {
 	return fmt.Sprintf("%d seconds", s)
 }
 
-// functionAlarms creates a function's paging alarms: errors, throttles and
-// p99 duration of its live alias, and its concurrency when it has a
-// reservation. It returns the deployment's rollback alarms (rollbackAlarms).
+// functionAlarms creates a function's paging alarms (pagingAlarms, as
+// alarms.perFunction says: errors, throttles and p99 duration of its live
+// alias, and its concurrency when it has a reservation) and its rollback
+// alarms, which it returns for the deployment (rollbackAlarms).
 func (a *app) functionAlarms(f *GoFunction, fn config.NamedFunction) (rollback []awscloudwatch.Alarm) {
 	al := a.cfg.Alarms
 	name := fn.Name
+	limitMs := float64(fn.TimeoutSeconds*1000*al.DurationPercentOfTimeout) / 100
+	paging := a.pagingAlarms(f, fn, limitMs)
+	rollback = a.rollbackAlarms(f, fn, limitMs)
+	a.functionAlarmsOf[name] = append(paging, rollback...)
+	return rollback
+}
+
+// pagingAlarms creates the alarms alarms.perFunction asks for: errors and
+// throttles (errors-throttles), p99 duration and concurrency too (all), or
+// none.
+func (a *app) pagingAlarms(f *GoFunction, fn config.NamedFunction, limitMs float64) []awscloudwatch.Alarm {
+	al := a.cfg.Alarms
+	name := fn.Name
+	if al.PerFunction == config.PerFunctionNone {
+		return nil
+	}
 	// Only an asynchronously invoked function's failed events wait in the
 	// failure queue for make redrive; an API caller got the error.
 	replay := "."
 	if fn.Declaration.Async() {
 		replay = fmt.Sprintf(", then replay failed asynchronous events with make redrive FN=%s.", name)
 	}
-	a.alarm(f.Construct, "ErrorsAlarm", name+"-errors", fmt.Sprintf(
+	errors := a.alarm(f.Construct, "ErrorsAlarm", name+"-errors", fmt.Sprintf(
 		"The %s function's %s alias failed %d or more invocations in %s. Read the errors in its log group (CloudWatch Logs Insights: filter level = \"ERROR\"), fix and deploy%s",
 		name, LiveAlias, al.FunctionErrors, a.window(), replay), f.Alias.MetricErrors(a.metricOptions("Sum")), float64(al.FunctionErrors))
 	throttles := fmt.Sprintf(
 		"The %s function was throttled %d or more times in %s: it hit its reserved concurrency or the account's. API callers got 429/5XX; asynchronous events are retried. Raise functions.%s.reservedConcurrency, schedule provisioned concurrency for the peak, or request a higher account quota.",
 		name, al.FunctionThrottles, a.window(), name)
-	a.alarm(f.Construct, "ThrottlesAlarm", name+"-throttles", throttles, f.Alias.MetricThrottles(a.metricOptions("Sum")), float64(al.FunctionThrottles))
-	limitMs := float64(fn.TimeoutSeconds*1000*al.DurationPercentOfTimeout) / 100
-	a.alarm(f.Construct, "DurationAlarm", name+"-duration-p99", fmt.Sprintf(
+	out := []awscloudwatch.Alarm{errors, a.alarm(f.Construct, "ThrottlesAlarm", name+"-throttles", throttles, f.Alias.MetricThrottles(a.metricOptions("Sum")), float64(al.FunctionThrottles))}
+	if al.PerFunction == config.PerFunctionErrorsThrottles {
+		return out
+	}
+	out = append(out, a.alarm(f.Construct, "DurationAlarm", name+"-duration-p99", fmt.Sprintf(
 		"The %s function's p99 duration reached %g ms, %d%% of its %d s timeout, over %s: invocations are close to timing out. Look for a slow dependency in its logs (and traces when tracing is on); raise functions.%s.memoryMB (more CPU) or timeoutSeconds.",
-		name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, a.window(), name), f.Alias.MetricDuration(a.metricOptions("p99")), limitMs)
+		name, limitMs, al.DurationPercentOfTimeout, fn.TimeoutSeconds, a.window(), name), f.Alias.MetricDuration(a.metricOptions("p99")), limitMs))
 	if r := fn.ReservedConcurrency; r > 0 {
 		limit := math.Ceil(float64(r*al.ConcurrencyPercentOfReserved) / 100)
-		a.alarm(f.Construct, "ConcurrencyAlarm", name+"-concurrency", fmt.Sprintf(
+		out = append(out, a.alarm(f.Construct, "ConcurrencyAlarm", name+"-concurrency", fmt.Sprintf(
 			"The %s function ran %g or more concurrent executions, %d%% of its reserved %d: the next burst will be throttled. Raise functions.%s.reservedConcurrency or lower the API throttle.",
-			name, limit, al.ConcurrencyPercentOfReserved, r, name), f.Function.Metric(jsii.String("ConcurrentExecutions"), a.metricOptions("Maximum")), limit)
+			name, limit, al.ConcurrencyPercentOfReserved, r, name), f.Function.Metric(jsii.String("ConcurrentExecutions"), a.metricOptions("Maximum")), limit))
 	}
-	return a.rollbackAlarms(f, fn, limitMs)
+	return out
 }
 
 // rollbackAlarms creates the alarms CodeDeploy watches while it shifts the
@@ -189,22 +209,22 @@ func (a *app) apiMetric(name string, o *awscloudwatch.MetricOptions) awscloudwat
 // latency of the stage (apiMetric).
 func (a *app) apiAlarms() {
 	al := a.cfg.Alarms
-	a.alarm(a.restAPI, "ServerErrorsAlarm", "api-5xx", fmt.Sprintf(
+	a.stageAlarms = append(a.stageAlarms, a.alarm(a.restAPI, "ServerErrorsAlarm", "api-5xx", fmt.Sprintf(
 		"%g%% or more of the REST API's requests answered 5XX over %s. Check the api functions' ErrorsAlarm and ThrottlesAlarm and their logs; a 502 is a function error or panic, a 504 a timeout.",
-		al.API5XXPercent, a.window()), a.apiMetric("5XXError", a.metricOptions("Average")), al.API5XXPercent/100)
-	a.alarm(a.restAPI, "LatencyAlarm", "api-latency-p99", fmt.Sprintf(
-		"The REST API's p99 latency reached %d ms over %s. Compare with the functions' DurationAlarm: if Lambda is slow, see its logs and traces; otherwise cold starts are likely: schedule provisioned concurrency for the peak (functions.<name>.provisioned).",
-		al.APILatencyP99Ms, a.window()), a.apiMetric("Latency", a.metricOptions("p99")), float64(al.APILatencyP99Ms))
+		al.API5XXPercent, a.window()), a.apiMetric("5XXError", a.metricOptions("Average")), al.API5XXPercent/100),
+		a.alarm(a.restAPI, "LatencyAlarm", "api-latency-p99", fmt.Sprintf(
+			"The REST API's p99 latency reached %d ms over %s. Compare with the functions' DurationAlarm: if Lambda is slow, see its logs and traces; otherwise cold starts are likely: schedule provisioned concurrency for the peak (functions.<name>.provisioned).",
+			al.APILatencyP99Ms, a.window()), a.apiMetric("Latency", a.metricOptions("p99")), float64(al.APILatencyP99Ms)))
 }
 
 // queueAlarms creates the failure queue's alarms: failed events waiting,
 // and the age of the oldest.
 func (a *app) queueAlarms() {
 	al := a.cfg.Alarms
-	a.alarm(a.queue, "MessagesAlarm", "failed-events", fmt.Sprintf(
+	a.stageAlarms = append(a.stageAlarms, a.alarm(a.queue, "MessagesAlarm", "failed-events", fmt.Sprintf(
 		"%d or more asynchronous events failed after every retry and wait in the failure queue. Find the cause in the function's ErrorsAlarm and logs, fix and deploy, then replay them: make redrive STAGE=%s FN=<function> (DRY_RUN=1 lists them first).",
-		al.QueueMessages, a.cfg.Stage), a.queue.MetricApproximateNumberOfMessagesVisible(a.metricOptions("Maximum")), float64(al.QueueMessages))
-	a.alarm(a.queue, "OldestMessageAlarm", "failed-event-age", fmt.Sprintf(
-		"A failed event has waited %d s or more in the failure queue; the queue deletes events after 14 days. Replay it with make redrive STAGE=%s FN=<function> once the cause is fixed.",
-		al.QueueOldestMessageSeconds, a.cfg.Stage), a.queue.MetricApproximateAgeOfOldestMessage(a.metricOptions("Maximum")), float64(al.QueueOldestMessageSeconds))
+		al.QueueMessages, a.cfg.Stage), a.queue.MetricApproximateNumberOfMessagesVisible(a.metricOptions("Maximum")), float64(al.QueueMessages)),
+		a.alarm(a.queue, "OldestMessageAlarm", "failed-event-age", fmt.Sprintf(
+			"A failed event has waited %d s or more in the failure queue; the queue deletes events after 14 days. Replay it with make redrive STAGE=%s FN=<function> once the cause is fixed.",
+			al.QueueOldestMessageSeconds, a.cfg.Stage), a.queue.MetricApproximateAgeOfOldestMessage(a.metricOptions("Maximum")), float64(al.QueueOldestMessageSeconds)))
 }

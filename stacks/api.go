@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/jsii-runtime-go"
@@ -313,6 +316,41 @@ func (a *app) routeAPI(f *GoFunction, t functions.API) {
 		a.restAPI = newRestAPI(a.stack, a.cfg, a.logRetention, a.removal)
 		a.protectAPI()
 	}
-	integration := awsapigateway.NewLambdaIntegration(f.Alias, &awsapigateway.LambdaIntegrationOptions{Proxy: jsii.Bool(true)})
+	// The Lambda proxy integration of CDK's LambdaIntegration (the same
+	// AWS_PROXY URI invoking the live alias), without its invoke
+	// permissions: it adds two per method (the stage's and the console's
+	// test), in the API's stack. Here each path gets one, in the function's
+	// own stack, for every method and stage of the path
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html):
+	// the stage's stack keeps only the methods, which matters once the
+	// functions are in nested stacks, and the function's resource policy
+	// (20 KB at most, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
+	// grows by one statement per path.
+	integration := awsapigateway.NewAwsIntegration(&awsapigateway.AwsIntegrationProps{
+		Proxy:   jsii.Bool(true),
+		Service: jsii.String("lambda"),
+		Path:    jsii.String("2015-03-31/functions/" + *f.Alias.FunctionArn() + "/invocations"),
+	})
 	a.addMethods(t, integration)
+	for _, path := range t.Paths {
+		f.Alias.AddPermission(jsii.String("ApiInvoke"+apiPermissionID.Replace(path)), &awslambda.Permission{
+			Principal: a.apiPrincipal(),
+			SourceArn: a.restAPI.ArnForExecuteApi(jsii.String("*"), jsii.String(pathParams.ReplaceAllString(path, "*")), jsii.String("*")),
+		})
+	}
+}
+
+// pathParams are the {parameters} of a resource path, which an
+// execute-api ARN spells "*" (as CDK's Method.methodArn does).
+var pathParams = regexp.MustCompile(`\{[^}]*\}`)
+
+// apiPermissionID turns a resource path into a construct ID's tail.
+var apiPermissionID = strings.NewReplacer("/", ".", "{", "", "}", "", "+", "")
+
+// apiPrincipal is API Gateway's service principal, made once.
+func (a *app) apiPrincipal() awsiam.IPrincipal {
+	if a.apigateway == nil {
+		a.apigateway = awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil)
+	}
+	return a.apigateway
 }

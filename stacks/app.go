@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -22,6 +23,7 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/layout"
+	"go-lambda-cdk/internal/nesting"
 )
 
 // Assets maps a function's name to the path of its zip.
@@ -34,6 +36,11 @@ type Assets map[string]string
 // entry in assets; the plan itself was checked when it was made, so
 // nothing here fails on configuration.
 //
+// The functions are in the stage's stack, or each in the nested stack of
+// its group when they do not all fit one template (nesting.Split, which
+// refuses a placement over CloudFormation's limits before any construct
+// is created).
+//
 // The prod stack is pinned to the plan's prod account and region; dev is
 // environment-agnostic.
 func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (awscdk.Stack, error) {
@@ -44,6 +51,12 @@ func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (a
 	}
 	cfg := plan.Config
 	logRetention := awslogs.RetentionDays(plan.RetentionName)
+	// Every template's counts and size are checked before any construct
+	// exists (package nesting): a limit is an error here, not CDK's panic.
+	placement, err := nesting.Split(cfg)
+	if err != nil {
+		return nil, err
+	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
 		Env:         environment(cfg),
 		Description: jsii.String(plan.Description),
@@ -59,13 +72,15 @@ func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (a
 	if cfg.Stage == config.StageDev {
 		removal = awscdk.RemovalPolicy_DESTROY
 	}
-	a := &app{stack: stack, cfg: cfg, removal: removal, logRetention: logRetention}
+	a := &app{stack: stack, cfg: cfg, placement: placement, removal: removal, logRetention: logRetention,
+		groups: map[int]awscdk.NestedStack{}, codeDeployApps: map[int]awscodedeploy.ILambdaApplication{}}
 	a.bucketRef = newBucketRef(stack, cfg)
 	a.bucket = newBucket(stack, cfg, a.bucketRef, removal, logRetention)
 	a.queue = newFailureQueue(stack, removal)
 	a.alerts = newAlertTopic(stack, cfg, removal)
 	a.queueAlarms()
 	a.functions = map[string]*GoFunction{}
+	a.functionAlarmsOf = map[string][]awscloudwatch.Alarm{}
 	for _, fn := range plan.Functions {
 		f, err := a.addFunction(fn, assets[fn.Name])
 		if err != nil {
@@ -82,7 +97,7 @@ func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (a
 	if a.restAPI != nil {
 		a.apiAlarms()
 	}
-	a.newDashboard()
+	a.dashboards()
 
 	if a.restAPI != nil {
 		output(stack, "ApiUrl", a.restAPI.Url(), "Base URL of the REST API")
@@ -94,18 +109,27 @@ func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (a
 
 // app holds what every function's constructs share.
 type app struct {
-	stack         awscdk.Stack
-	cfg           config.Config
-	removal       awscdk.RemovalPolicy
-	logRetention  awslogs.RetentionDays
-	bucketRef     bucketRef // how everything refers to the bucket
-	bucket        awss3.Bucket
-	queue         awssqs.Queue
-	restAPI       awsapigateway.RestApi           // created for the first api trigger
-	alerts        awssns.Topic                    // every alarm's action
-	alarms        []awscloudwatch.Alarm           // every alarm, for the dashboard
-	functions     map[string]*GoFunction          // by name
-	codeDeployApp awscodedeploy.LambdaApplication // the CodeDeploy application of every deployment group
+	stack        awscdk.Stack
+	cfg          config.Config
+	placement    nesting.Plan               // which stack holds each function
+	groups       map[int]awscdk.NestedStack // the placement's nested stacks, as created
+	removal      awscdk.RemovalPolicy
+	logRetention awslogs.RetentionDays
+	bucketRef    bucketRef // how everything refers to the bucket
+	bucket       awss3.Bucket
+	queue        awssqs.Queue
+	restAPI      awsapigateway.RestApi // created for the first api trigger
+	alerts       awssns.Topic          // every alarm's action
+	stageAlarms  []awscloudwatch.Alarm // the queue's and the API's alarms, for the dashboard
+	// functionAlarmsOf are each function's alarms, by name, for the
+	// dashboard of the stack that holds it.
+	functionAlarmsOf map[string][]awscloudwatch.Alarm
+	alertAction      awscloudwatch.IAlarmAction      // notifies the alert topic
+	apigateway       awsiam.IPrincipal               // API Gateway's service principal
+	functions        map[string]*GoFunction          // by name
+	codeDeployApp    awscodedeploy.LambdaApplication // the CodeDeploy application of every deployment group
+	// codeDeployApps are codeDeployApp as each nested stack refers to it.
+	codeDeployApps map[int]awscodedeploy.ILambdaApplication
 	// authorizer guards every non-public method; nil with auth.mode none
 	// or when every path is public (api.go).
 	authorizer awsapigateway.IAuthorizer
@@ -146,7 +170,8 @@ func (a *app) goFunctionProps(fn config.FunctionPlan, asset string) GoFunctionPr
 // its triggers, all on its live alias. Per-function resources go here.
 func (a *app) addFunction(fn config.FunctionPlan, asset string) (*GoFunction, error) {
 	d := fn.Declaration
-	f, err := NewGoFunction(a.stack, d.ConstructID(), a.goFunctionProps(fn, asset))
+	scope := a.scopeOf(fn.Name)
+	f, err := NewGoFunction(scope, d.ConstructID(), a.goFunctionProps(fn, asset))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +191,7 @@ func (a *app) addFunction(fn config.FunctionPlan, asset string) (*GoFunction, er
 		case functions.ObjectCreated:
 			a.notifyOnObjectCreated(f, t.Prefix, fn.Suffixes)
 		case functions.Schedule:
-			a.schedule(f, fn.Schedule)
+			a.schedule(scope, f, fn.Schedule)
 		default:
 			return nil, fmt.Errorf("function %s: unknown trigger type %T", fn.Name, t)
 		}
@@ -216,12 +241,30 @@ func output(stack awscdk.Stack, id string, value *string, description string) {
 	awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 }
 
-// schedule invokes the function on an EventBridge cron schedule. The rule's
-// construct ID is the function's followed by "Schedule".
-func (a *app) schedule(f *GoFunction, cron string) {
-	awsevents.NewRule(a.stack, jsii.String(*f.Node().Id()+"Schedule"), &awsevents.RuleProps{
+// schedule invokes the function on an EventBridge cron schedule. The rule
+// is in scope, the stack that holds the function; its construct ID is the
+// function's followed by "Schedule".
+func (a *app) schedule(scope constructs.Construct, f *GoFunction, cron string) {
+	awsevents.NewRule(scope, jsii.String(*f.Node().Id()+"Schedule"), &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Invokes the %s function on schedule", f.Name)),
 		Schedule:    awsevents.Schedule_Expression(jsii.String("cron(" + cron + ")")),
 		Targets:     &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f.Alias, nil)},
 	})
+}
+
+// scopeOf is where the named function's constructs go: the stage's stack,
+// or its group's nested stack (created with the first of its functions).
+func (a *app) scopeOf(name string) constructs.Construct {
+	g, ok := a.placement.GroupOf(name)
+	if !ok {
+		return a.stack
+	}
+	if n, ok := a.groups[g]; ok {
+		return n
+	}
+	n := awscdk.NewNestedStack(a.stack, jsii.String(nesting.StackID(g)), &awscdk.NestedStackProps{
+		Description: jsii.String(fmt.Sprintf("%s (%s): functions of group %d (placed by a hash of their names)", a.cfg.Project, a.cfg.Stage, g)),
+	})
+	a.groups[g] = n
+	return n
 }

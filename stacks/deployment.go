@@ -155,11 +155,8 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 		// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
 		statement("InvokeTrafficHooks", []string{"lambda:InvokeFunction"}, invoked)
 	}
-	if a.codeDeployApp == nil {
-		a.codeDeployApp = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), nil)
-	}
 	group := awscodedeploy.NewLambdaDeploymentGroup(fn.Construct, jsii.String("Deployment"), &awscodedeploy.LambdaDeploymentGroupProps{
-		Application:      a.codeDeployApp,
+		Application:      a.codeDeployApplication(fn.Name),
 		Alias:            fn.Alias,
 		DeploymentConfig: awscodedeploy.LambdaDeploymentConfig_FromLambdaDeploymentConfigName(fn.Construct, jsii.String("Strategy"), jsii.String(a.cfg.Deploy.DeploymentConfigName())),
 		Alarms:           &alarms,
@@ -203,4 +200,33 @@ func (a *app) deployment(fn *GoFunction, rollback []awscloudwatch.Alarm, pre, po
 	}
 	// The role is referenced by ARN only: wait for its policy too.
 	group.Node().AddDependency(role)
+}
+
+// codeDeployApplication is the stage's CodeDeploy application as the
+// stack that holds the named function sees it. It is created once, in the
+// stage's stack. With nested stacks it is named after the stage's stack,
+// and each nested stack refers to it by that name, a literal, and waits
+// for it: no parameter carries it (moto's CloudFormation, which the deploy
+// rehearsal runs on, cannot resolve a Ref of an
+// AWS::CodeDeploy::Application).
+func (a *app) codeDeployApplication(name string) awscodedeploy.ILambdaApplication {
+	if a.codeDeployApp == nil {
+		var props *awscodedeploy.LambdaApplicationProps
+		if a.placement.Nested {
+			props = &awscodedeploy.LambdaApplicationProps{ApplicationName: jsii.String(a.cfg.StackName())}
+		}
+		a.codeDeployApp = awscodedeploy.NewLambdaApplication(a.stack, jsii.String("Deployments"), props)
+	}
+	g, nested := a.placement.GroupOf(name)
+	if !nested {
+		return a.codeDeployApp
+	}
+	if imported, ok := a.codeDeployApps[g]; ok {
+		return imported
+	}
+	scope := a.scopeOf(name)
+	imported := awscodedeploy.LambdaApplication_FromLambdaApplicationName(scope, jsii.String("Deployments"), jsii.String(a.cfg.StackName()))
+	scope.Node().AddDependency(a.codeDeployApp)
+	a.codeDeployApps[g] = imported
+	return imported
 }

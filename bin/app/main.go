@@ -24,14 +24,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/cdkerrors"
+	"go-lambda-cdk/internal/cfnlimits"
 	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/declare"
+	"go-lambda-cdk/internal/nesting"
 	"go-lambda-cdk/stacks"
 )
 
@@ -65,9 +69,23 @@ func run(ctx context.Context, stderr io.Writer) error {
 	if err := cfg.CheckAccountStackTarget(os.Getenv(defaultAccountEnv)); err != nil {
 		return fmt.Errorf("configuration of stage %s:\n%w", cfg.Stage, err)
 	}
-	// Provisioned concurrency bills whether used or not: say what it costs.
+	// Provisioned concurrency bills whether used or not: say what it costs,
+	// and what the alarms cost, which grow with the functions.
 	for _, line := range plan.ProvisionedCost() {
 		fmt.Fprintln(stderr, "provisioned concurrency:", line)
+	}
+	fmt.Fprintln(stderr, "alarms:", cfg.AlarmCost())
+	// Every template's counts and size, before any construct exists: a
+	// CloudFormation limit is refused here with what to do.
+	placement, err := nesting.Split(cfg)
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", cfg.Stage, err)
+	}
+	if w := placement.Warning(); w != "" {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if placement.Nested {
+		fmt.Fprintf(stderr, "stacks: %d functions in %d nested stacks (nestedStacks %s)\n", len(plan.Functions), len(placement.Groups), cfg.NestedStacks)
 	}
 	moduleDir, err := bundle.FindModuleDir()
 	if err != nil {
@@ -108,14 +126,36 @@ func run(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	t := time.Now()
-	if _, err := stacks.NewAppStack(app, plan, assets); err != nil {
+	var outdir string
+	err = cdkerrors.Recover(func() error {
+		if _, err := stacks.NewAppStack(app, plan, assets); err != nil {
+			return err
+		}
+		stacks.NewAccountStack(app, cfg)
+		stacks.CheckAwsSolutions(app)
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	stacks.NewAccountStack(app, cfg)
-	stacks.CheckAwsSolutions(app)
 	constructs := time.Since(t)
 	t = time.Now()
-	app.Synth(nil)
+	if err := cdkerrors.Recover(func() error { outdir = *app.Synth(nil).Directory(); return nil }); err != nil {
+		return err
+	}
+	// The estimate (nesting.Split) kept every template within the margin;
+	// the written templates are the truth.
+	violations, err := cfnlimits.CheckAssembly(outdir)
+	if err != nil {
+		return err
+	}
+	if len(violations) > 0 {
+		lines := make([]string, len(violations))
+		for i, v := range violations {
+			lines[i] = "  " + v.Error()
+		}
+		return fmt.Errorf("synth: the templates in %s exceed CloudFormation's limits with the margin of %g %%:\n%s", outdir, cfnlimits.DefaultMargin*100, strings.Join(lines, "\n"))
+	}
 	cache.synthesized(stderr, fmt.Sprintf("in %s: jsii kernel start %s, constructs %s, app.Synth %s",
 		round(time.Since(start)), round(kernelStart), round(constructs), round(time.Since(t))))
 	return nil

@@ -11,7 +11,9 @@
 // scaled copy with the scaffold (internal/scaffold, the code `make
 // new-function` runs; kinds in turn: api, s3, schedule, none) until it
 // declares that many, then times in each copy: the first `make synth` (the
-// new functions compile), and, interleaved, -runs warm `make synth` and
+// new functions compile), and, interleaved, -runs warm `make synth` (with
+// SYNTH_CACHE=off: the zips from the build cache, the constructs made
+// again) and
 // warm `go run ./bin/package` (the build step alone, to tell where the
 // time goes). It reports each synthesized template (root and nested
 // stacks: resources, parameters, outputs, size) and any quota it is over
@@ -87,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if c.functions > len(declared) {
 			fmt.Fprintf(stderr, "bench: scaffolding %d functions\n", c.functions-len(declared))
-			if err := addFunctions(c.dir, declared, c.functions); err != nil {
+			if _, err := scaffold.Fill(c.dir, declared, c.functions); err != nil {
 				return err
 			}
 		}
@@ -95,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	for _, c := range copies {
 		fmt.Fprintf(stderr, "bench: %s: first make synth\n", c.label)
-		if c.first, c.failed = synth(ctx, c.dir); c.failed != "" {
+		if c.first, c.failed = synth(ctx, c.dir, false); c.failed != "" {
 			fmt.Fprintf(stderr, "bench: %s: make synth failed: %s\n", c.label, c.failed)
 			continue
 		}
@@ -115,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				continue
 			}
 			fmt.Fprintf(stderr, "bench: %s: warm make synth and build step (run %d of %d)\n", c.label, i+1, *runs)
-			d, failed := synth(ctx, c.dir)
+			d, failed := synth(ctx, c.dir, true)
 			if failed != "" {
 				return fmt.Errorf("%s: warm make synth failed: %s", c.label, failed)
 			}
@@ -156,7 +158,7 @@ func report(copies []*copyRun, declared, runs int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `%s
 
-Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host), 1-minute load average %s at the end. One copy of the module in a temporary folder for the project as it is, and one for each count with functions added by the scaffold (`+"`make new-function`"+`'s code; kinds in turn api, s3, schedule, none) until it declares that many. Each copy's first `+"`make synth`"+` compiles what is new; then %s of `+"`make synth`"+` and of the build step alone (`+"`go run ./bin/package`"+`), interleaved between the copies; medians, with the range of `+"`make synth`"+`. Templates: every stack template in `+"`cdk.out`"+`, root and nested.
+Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host), 1-minute load average %s at the end. One copy of the module in a temporary folder for the project as it is, and one for each count with functions added by the scaffold (`+"`make new-function`"+`'s code; kinds in turn api, s3, schedule, none) until it declares that many. Each copy's first `+"`make synth`"+` compiles what is new; then %s of `+"`make synth`"+` with `+"`SYNTH_CACHE=off`"+` (the zips come from the build cache; every construct is made again) and of the build step alone (`+"`go run ./bin/package`"+`), interleaved between the copies; medians, with the range of `+"`make synth`"+`. Templates: every stack template in `+"`cdk.out`"+`, root and nested.
 
 | functions | templates | first `+"`make synth`"+` | warm `+"`make synth`"+` | of which build step | rest: CDK app, jsii, constructs, cdk-nag, CLI |
 |---|---|---:|---:|---:|---:|
@@ -228,29 +230,6 @@ type copyRun struct {
 	over         []cfnlimits.Violation
 }
 
-// addFunctions scaffolds functions into dir until it declares total.
-func addFunctions(dir string, declared []functions.Declaration, total int) error {
-	kinds := []func(name string, i int) string{
-		func(name string, _ int) string { return "api:/" + name },
-		func(name string, _ int) string { return "s3:" + name + "/" },
-		func(_ string, i int) string { return fmt.Sprintf("schedule:%d %d * * ? *", i%60, i%24) },
-		func(string, int) string { return "none" },
-	}
-	for i := len(declared) + 1; i <= total; i++ {
-		name := fmt.Sprintf("fn%03d", i)
-		opts := scaffold.Options{ModuleDir: dir, Name: name, Trigger: kinds[i%len(kinds)](name, i), Declared: declared}
-		fn, files, err := scaffold.Plan(opts)
-		if err != nil {
-			return fmt.Errorf("scaffold %s: %w", name, err)
-		}
-		if err := scaffold.Write(dir, files); err != nil {
-			return fmt.Errorf("scaffold %s: %w", name, err)
-		}
-		declared = append(declared, fn)
-	}
-	return nil
-}
-
 func timed(ctx context.Context, dir, name string, args ...string) (time.Duration, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
@@ -265,10 +244,16 @@ func timed(ctx context.Context, dir, name string, args ...string) (time.Duration
 
 // synth runs `make synth` in dir and times it. failed is the first line
 // that says what went wrong, when it fails (the CDK app's error, not the
-// Go panic's or jsii's trace that follows it).
-func synth(ctx context.Context, dir string) (d time.Duration, failed string) {
+// Go panic's or jsii's trace that follows it). Warm runs set SYNTH_CACHE=off:
+// the zips still come from the build cache, but the app makes every
+// construct again instead of reusing cdk.out, so the time grows with the
+// constructs.
+func synth(ctx context.Context, dir string, warm bool) (d time.Duration, failed string) {
 	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "synth")
 	cmd.Dir = dir
+	if warm {
+		cmd.Env = append(os.Environ(), "SYNTH_CACHE=off")
+	}
 	var output strings.Builder
 	cmd.Stdout, cmd.Stderr = &output, &output
 	start := time.Now()

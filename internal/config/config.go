@@ -74,7 +74,19 @@ type Config struct {
 	// Account says which stages the account stack's account hosts
 	// (deploy.go).
 	Account Account `json:"account"`
+	// NestedStacks says where the functions go: NestedAuto keeps them in
+	// the stage's stack while all of them fit its CloudFormation limits
+	// with a margin, and otherwise puts every function into a nested stack
+	// of its group (package nesting); NestedAlways does so from the first
+	// function, so that growing never moves one. Default "auto".
+	NestedStacks string `json:"nestedStacks"`
 }
+
+// The values of nestedStacks.
+const (
+	NestedAuto   = "auto"
+	NestedAlways = "always"
+)
 
 // Functions configures each declared function by its name, the folder
 // under lambda/ (see package functions). ForStage fills in every declared
@@ -305,6 +317,7 @@ func ForStage(stage string) (Config, error) {
 		return Config{}, fmt.Errorf("stage: %q is not a known stage; allowed: %s", stage, quoteList(Stages()))
 	}
 	c.setOperationDefaults()
+	c.NestedStacks = NestedAuto
 	c.setAuthDefaults()
 	c.setAPIEdgeDefaults()
 	return c, nil

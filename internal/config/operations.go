@@ -80,6 +80,77 @@ type Alarms struct {
 	// waited this long, 60 s to 14 days (the queue's retention). Default
 	// 86400 (a day without replay).
 	QueueOldestMessageSeconds int `json:"queueOldestMessageSeconds"`
+	// PerFunction says which paging alarms each function gets:
+	// PerFunctionAll (errors, throttles, p99 duration, and concurrency when
+	// it has a reservation), PerFunctionErrorsThrottles, or PerFunctionNone.
+	// The two rollback alarms CodeDeploy watches while it shifts the live
+	// alias come with every function whatever this says. Each alarm is
+	// billed monthly (AlarmMonthlyUSD): a stage with many functions may
+	// turn these down. Default "errors-throttles" (dev), "all" (prod).
+	PerFunction string `json:"perFunction"`
+}
+
+// The values of alarms.perFunction.
+const (
+	PerFunctionAll             = "all"
+	PerFunctionErrorsThrottles = "errors-throttles"
+	PerFunctionNone            = "none"
+)
+
+// PerFunctionModes lists the allowed values of alarms.perFunction.
+var PerFunctionModes = []string{PerFunctionAll, PerFunctionErrorsThrottles, PerFunctionNone}
+
+// AlarmMonthlyUSD is CloudWatch's price of one standard-resolution alarm
+// (one metric, no anomaly detection) per month in us-east-1, in US
+// dollars: $0.10 (https://aws.amazon.com/cloudwatch/pricing/, "Alarms",
+// Standard Resolution (60 sec): $0.10 per alarm metric). Prices differ a
+// little between regions; the first 10 alarms of an account are free.
+const AlarmMonthlyUSD = 0.10
+
+// PagingAlarms is how many paging alarms fn gets under alarms.perFunction.
+func (a Alarms) PagingAlarms(fn FunctionSettings) int {
+	switch a.PerFunction {
+	case PerFunctionNone:
+		return 0
+	case PerFunctionErrorsThrottles:
+		return 2
+	}
+	if fn.ReservedConcurrency > 0 {
+		return 4
+	}
+	return 3
+}
+
+// RollbackAlarms is how many alarms CodeDeploy watches per function.
+const RollbackAlarms = 2
+
+// StageAlarms is how many alarms the stage holds besides its functions':
+// the failure queue's two, and the REST API's two when there is one.
+func (c Config) StageAlarms() int {
+	n := 2
+	for _, fn := range c.Functions.Named() {
+		if _, ok := fn.Declaration.API(); ok {
+			return n + 2
+		}
+	}
+	return n
+}
+
+// AlarmCount is the number of alarms the stage's stacks create.
+func (c Config) AlarmCount() int {
+	n := c.StageAlarms()
+	for _, fn := range c.Functions.Named() {
+		n += c.Alarms.PagingAlarms(fn.FunctionSettings) + RollbackAlarms
+	}
+	return n
+}
+
+// AlarmCost says how many alarms the stage creates and what they cost a
+// month at AlarmMonthlyUSD, with alarms.perFunction.
+func (c Config) AlarmCost() string {
+	n := c.AlarmCount()
+	return fmt.Sprintf("%d alarms (alarms.perFunction %s, %d per function for deploy rollbacks, %d for the stage) = $%.2f a month at $%.2f each",
+		n, c.Alarms.PerFunction, RollbackAlarms, c.StageAlarms(), float64(n)*AlarmMonthlyUSD, AlarmMonthlyUSD)
 }
 
 // Metrics configures the handlers' business metrics.
@@ -115,8 +186,10 @@ func (c *Config) setOperationDefaults() {
 		PeriodSeconds: 300, EvaluationPeriods: 1, FunctionErrors: 1, FunctionThrottles: 1,
 		DurationPercentOfTimeout: 80, ConcurrencyPercentOfReserved: 90, API5XXPercent: 1,
 		APILatencyP99Ms: 3000, QueueMessages: 1, QueueOldestMessageSeconds: 86400,
+		PerFunction: PerFunctionErrorsThrottles,
 	}
 	if c.Stage == StageProd {
+		c.Alarms.PerFunction = PerFunctionAll
 		c.Deploy.Strategy = "Canary10Percent5Minutes"
 		c.Tracing = true
 	}
@@ -139,6 +212,9 @@ func (c Config) validateOperations(add func(string, string, ...any)) {
 }
 
 func (a Alarms) validate(add func(string, string, ...any)) {
+	if !slices.Contains(PerFunctionModes, a.PerFunction) {
+		add("alarms.perFunction", "%q is not a set of per-function alarms; allowed: %s", a.PerFunction, strings.Join(PerFunctionModes, ", "))
+	}
 	p := a.PeriodSeconds
 	if p != 10 && p != 30 && (p < 60 || p%60 != 0) {
 		add("alarms.periodSeconds", "%d is not a CloudWatch alarm period; allowed 10, 30 or a multiple of 60", p)

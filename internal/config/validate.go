@@ -89,6 +89,9 @@ func (c Config) Validate() error {
 		add("project", "must not be empty")
 	}
 	c.validateDeploy(add)
+	if c.NestedStacks != NestedAuto && c.NestedStacks != NestedAlways {
+		add("nestedStacks", "%q is not a placement of the functions; allowed: %q, %q", c.NestedStacks, NestedAuto, NestedAlways)
+	}
 	if err := declare.Validate(functions.All()); err != nil {
 		errs = append(errs, err)
 	}

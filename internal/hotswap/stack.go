@@ -8,11 +8,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"go-lambda-cdk/internal/bundle"
+	"go-lambda-cdk/internal/deployed"
 )
 
 // StackAPI is the part of the CloudFormation client Resolve uses;
@@ -39,11 +38,12 @@ type Declared struct {
 // into the template) is <stack>/<ConstructID>/Function/Resource, the
 // AWS::Lambda::Alias named LiveAlias whose FunctionName refers to it, and
 // the log group its LoggingConfig refers to; their physical names come from
-// the stack's resources. The result is keyed by the declared name.
+// the stack's resources. The function may be in a nested stack of the
+// stack (package deployed). The result is keyed by the declared name.
 func Resolve(ctx context.Context, api StackAPI, stack string, fns []Declared) (map[string]Target, error) {
-	body, err := api.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal})
+	deployedStack, err := deployed.Read(ctx, api, stack)
 	if err != nil {
-		return nil, fmt.Errorf("get template of stack %s (deploy it first with make deploy): %w", stack, err)
+		return nil, fmt.Errorf("%w (deploy it first with make deploy)", err)
 	}
 	var tpl struct {
 		Resources map[string]struct {
@@ -52,19 +52,12 @@ func Resolve(ctx context.Context, api StackAPI, stack string, fns []Declared) (m
 			Metadata   map[string]json.RawMessage `json:"Metadata"`
 		} `json:"Resources"`
 	}
-	if err := json.Unmarshal([]byte(aws.ToString(body.TemplateBody)), &tpl); err != nil {
+	if err := json.Unmarshal(deployedStack.Template, &tpl); err != nil {
 		return nil, fmt.Errorf("template of stack %s: %w", stack, err)
 	}
 	physical := map[string]string{}
-	pages := cloudformation.NewListStackResourcesPaginator(api, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list resources of stack %s: %w", stack, err)
-		}
-		for _, r := range page.StackResourceSummaries {
-			physical[aws.ToString(r.LogicalResourceId)] = aws.ToString(r.PhysicalResourceId)
-		}
+	for id, r := range deployedStack.Resources {
+		physical[id] = r.Physical
 	}
 	ref := func(raw json.RawMessage) string {
 		var r struct{ Ref string }
@@ -80,8 +73,10 @@ func Resolve(ctx context.Context, api StackAPI, stack string, fns []Declared) (m
 			r := tpl.Resources[id]
 			var path string
 			_ = json.Unmarshal(r.Metadata["aws:cdk:path"], &path)
-			if parts := strings.Split(path, "/"); r.Type == "AWS::Lambda::Function" && len(parts) == 4 &&
-				slices.Equal(parts[1:], []string{f.ConstructID, "Function", "Resource"}) {
+			// <stack>/<ConstructID>/Function/Resource, or with the
+			// nested stack's construct ID after <stack>.
+			if parts := strings.Split(path, "/"); r.Type == "AWS::Lambda::Function" && (len(parts) == 4 || len(parts) == 5) &&
+				slices.Equal(parts[len(parts)-3:], []string{f.ConstructID, "Function", "Resource"}) {
 				fnID = id
 			}
 		}

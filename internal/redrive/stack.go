@@ -3,11 +3,13 @@ package redrive
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
+	"go-lambda-cdk/internal/deployed"
 	"go-lambda-cdk/internal/destination"
 	"go-lambda-cdk/internal/local/template"
 )
@@ -45,7 +47,8 @@ type Deployed struct {
 // declared name, as `make local` and `make invoke` call it: api,
 // processor, report) in the deployed stack. The name is read from the
 // deployed template (the Metadata entry functions.MetadataKey), the same
-// way the local run reads it from cdk.out.
+// way the local run reads it from cdk.out, in the stack or any of its
+// nested stacks (package deployed).
 func Resolve(ctx context.Context, api StackAPI, stack, name string) (Deployed, error) {
 	var d Deployed
 	stacks, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
@@ -63,11 +66,11 @@ func Resolve(ctx context.Context, api StackAPI, stack, name string) (Deployed, e
 	if d.QueueURL == "" {
 		return d, fmt.Errorf("stack %s has no output %s (is it this project's stack, deployed?)", stack, QueueOutput)
 	}
-	body, err := api.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal})
+	deployedStack, err := deployed.Read(ctx, api, stack)
 	if err != nil {
-		return d, fmt.Errorf("get template of stack %s: %w", stack, err)
+		return d, err
 	}
-	tpl, err := template.Parse([]byte(aws.ToString(body.TemplateBody)), stack)
+	tpl, err := template.Parse(deployedStack.Template, stack)
 	if err != nil {
 		return d, fmt.Errorf("template of stack %s: %w", stack, err)
 	}
@@ -80,19 +83,13 @@ func Resolve(ctx context.Context, api StackAPI, stack, name string) (Deployed, e
 		return d, fmt.Errorf("stack %s has no function %q; it has: %v", stack, name, known)
 	}
 	var aliases []string
-	pages := cloudformation.NewListStackResourcesPaginator(api, &cloudformation.ListStackResourcesInput{StackName: aws.String(stack)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return d, fmt.Errorf("list resources of stack %s: %w", stack, err)
-		}
-		for _, r := range page.StackResourceSummaries {
-			switch {
-			case aws.ToString(r.LogicalResourceId) == fn.LogicalID:
-				d.FunctionName = aws.ToString(r.PhysicalResourceId)
-			case aws.ToString(r.ResourceType) == "AWS::Lambda::Alias":
-				aliases = append(aliases, aws.ToString(r.PhysicalResourceId))
-			}
+	for _, id := range slices.Sorted(maps.Keys(deployedStack.Resources)) {
+		r := deployedStack.Resources[id]
+		switch {
+		case id == fn.LogicalID:
+			d.FunctionName = r.Physical
+		case r.Type == "AWS::Lambda::Alias":
+			aliases = append(aliases, r.Physical)
 		}
 	}
 	if d.FunctionName == "" {

@@ -109,7 +109,6 @@ func TestDeployRehearsal(t *testing.T) {
 	// deploy of that very assembly.
 	r.make("bootstrap", "APPROVE=1")
 	r.stackStatus(accountStack, cfntypes.StackStatusCreateComplete)
-	role := r.output(accountStack, "ApiGatewayCloudWatchRoleArn")
 	// moto skips AWS::ApiGateway::Account, so the role is not set yet:
 	// preflight must say so, with its fix.
 	out := r.run(false, "go", "run", "./bin/preflight", "-cdk-out", r.out)
@@ -118,12 +117,7 @@ func TestDeployRehearsal(t *testing.T) {
 			t.Errorf("preflight before the API Gateway role is set: output lacks %q:\n%s", want, out)
 		}
 	}
-	// What AWS::ApiGateway::Account does on AWS.
-	if _, err := r.aws.apigw.UpdateAccount(r.ctx(), &apigateway.UpdateAccountInput{PatchOperations: []apigwtypes.PatchOperation{
-		{Op: apigwtypes.OpReplace, Path: aws.String("/cloudwatchRoleArn"), Value: aws.String(role)},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	r.setAPIGatewayRole()
 	out = r.make("preflight", "SYNTH=0", "PREFLIGHT_VIA_LOOKUP_ROLE=1") // through the lookup role, as the deploy workflow runs it
 	if !strings.Contains(out, "preflight: ready") || !strings.Contains(out, "not available concurrency") {
 		t.Errorf("preflight output:\n%s", out)
@@ -216,6 +210,19 @@ type rehearsal struct {
 }
 
 func (r *rehearsal) ctx() context.Context { return r.t.Context() }
+
+// setAPIGatewayRole does what AWS::ApiGateway::Account does on AWS (moto
+// skips it): it sets the account stack's role as API Gateway's CloudWatch
+// role, which preflight checks.
+func (r *rehearsal) setAPIGatewayRole() {
+	r.t.Helper()
+	role := r.output(accountStack, "ApiGatewayCloudWatchRoleArn")
+	if _, err := r.aws.apigw.UpdateAccount(r.ctx(), &apigateway.UpdateAccountInput{PatchOperations: []apigwtypes.PatchOperation{
+		{Op: apigwtypes.OpReplace, Path: aws.String("/cloudwatchRoleArn"), Value: aws.String(role)},
+	}}); err != nil {
+		r.t.Fatal(err)
+	}
+}
 
 // make runs `make target vars...` in the repository with the emulator's
 // environment and ends the test on failure; it returns the output.

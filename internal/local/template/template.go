@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -128,11 +129,16 @@ type resource struct {
 	Metadata   map[string]json.RawMessage `json:"Metadata"`
 }
 
-// ReadFile reads a template file; stackName is used for derived names.
+// ReadFile reads a template file with the nested stacks it declares,
+// whose templates are beside it (Flatten, AssemblyChild); stackName is
+// used for derived names.
 func ReadFile(path, stackName string) (*Template, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
+	}
+	if b, err = Flatten(b, AssemblyChild(filepath.Dir(path))); err != nil {
+		return nil, fmt.Errorf("template %s: %w", path, err)
 	}
 	t, err := Parse(b, stackName)
 	if err != nil {
