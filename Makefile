@@ -65,7 +65,7 @@ synth: setup ## build the zips and synthesize the stacks into cdk.out/, reused w
 
 .PHONY: test
 test: setup pytools ## run every test (no AWS account, no Docker)
-	go test $(TESTFLAGS) $(GO_PKGS)
+	go test -timeout 30m $(TESTFLAGS) $(GO_PKGS)
 
 # The 200-function synth takes minutes (each new function compiles once),
 # so make test checks the placement at 200 functions on the plan only.

@@ -85,6 +85,9 @@ func TestDeployRehearsal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the deploy rehearsal takes minutes; run without -short")
 	}
+	// The rehearsals deploy separate copies to separate emulators, and
+	// mostly wait on them: they run side by side.
+	t.Parallel()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
