@@ -333,7 +333,7 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		}
 		fnARN[name] = aws.ToString(alias.AliasArn)
 	}
-	r.checkAlarms(devStack, "go-lambda-cdk-dev-")
+	r.checkAlarms(devStack, "go-lambda-cdk-dev-", cfg.Alarms.PerFunction)
 	if url := r.output(devStack, "DashboardUrl"); !strings.HasSuffix(url, "#dashboards:name=go-lambda-cdk-dev") {
 		t.Errorf("DashboardUrl %s", url)
 	}
@@ -441,10 +441,11 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 	return bucket
 }
 
-// checkAlarms asserts that the stack's alarms exist, named with prefix,
-// one per kind per function plus the API's and the queue's, and that each
+// checkAlarms asserts that the stack's alarms exist, named with prefix:
+// per function the kinds alarms.perFunction (perFunction) gives and the
+// two rollback alarms, plus the API's and the queue's; and that each
 // notifies the stack's alert topic when it fires and when it recovers.
-func (r *rehearsal) checkAlarms(stack, prefix string) {
+func (r *rehearsal) checkAlarms(stack, prefix, perFunction string) {
 	t := r.t
 	t.Helper()
 	topic := r.physicalID(stack, "Alerts")
@@ -467,7 +468,13 @@ func (r *rehearsal) checkAlarms(stack, prefix string) {
 	}
 	want := []string{"api-5xx", "api-latency-p99", "failed-event-age", "failed-events"}
 	for _, d := range functions.All() {
-		want = append(want, d.Name+"-errors", d.Name+"-throttles", d.Name+"-duration-p99", d.Name+"-new-version-errors", d.Name+"-new-version-duration-p99")
+		want = append(want, d.Name+"-new-version-errors", d.Name+"-new-version-duration-p99")
+		switch perFunction {
+		case config.PerFunctionAll:
+			want = append(want, d.Name+"-errors", d.Name+"-throttles", d.Name+"-duration-p99")
+		case config.PerFunctionErrorsThrottles:
+			want = append(want, d.Name+"-errors", d.Name+"-throttles")
+		}
 	}
 	sort.Strings(names)
 	sort.Strings(want)
