@@ -14,7 +14,7 @@ import (
 // Makefile: args are -print stack-name|account-stack-name, -stage and any
 // -c key=value, read over cdk.json's context as the CDK CLI would. The
 // names depend on project and stage alone, so the configuration is read
-// (config.Load) but not validated: a prod stage without its account still
+// (config.LoadNames) but not validated: a prod stage without its account still
 // has a name.
 func printName(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("app", flag.ContinueOnError)
@@ -29,15 +29,7 @@ func printName(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	context, err := config.ReadContext(filepath.Join(moduleDir, "cdk.json"))
-	if err != nil {
-		return err
-	}
-	for k, v := range overrides {
-		context[k] = v
-	}
-	context[config.StageKey] = *stage
-	cfg, err := config.Load(context)
+	cfg, err := config.LoadNames(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}

@@ -88,12 +88,7 @@ func run(ctx context.Context, args []string, declared []string, stdout, stderr i
 // stage, reading cdk.json's context as the CDK app does. Functions that are
 // not in the configuration get the default.
 func stageArchitectures(moduleDir, stage string) (map[string]string, error) {
-	context, err := config.ReadContext(filepath.Join(moduleDir, "cdk.json"))
-	if err != nil {
-		return nil, err
-	}
-	context[config.StageKey] = stage
-	cfg, err := config.Load(context)
+	cfg, err := config.LoadNames(filepath.Join(moduleDir, "cdk.json"), stage, nil)
 	if err != nil {
 		return nil, err
 	}

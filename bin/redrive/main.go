@@ -112,7 +112,7 @@ func setup(ctx context.Context, f flags) (redrive.Source, redrive.Invoker, redri
 	}
 	stack := f.stack
 	if stack == "" {
-		c, err := config.ForStage(f.stage)
+		c, err := config.StageNames(f.stage)
 		if err != nil {
 			return nil, nil, opts, cli.UsageError{Err: err}
 		}

@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	stack := f.stack
 	if stack == "" {
-		c, err := config.ForStage(f.stage)
+		c, err := config.StageNames(f.stage)
 		if err != nil {
 			return cli.UsageError{Err: err}
 		}

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"go-lambda-cdk/internal/bundle"
 )
 
 // ReadContext returns the "context" object of a cdk.json file, the values
@@ -53,13 +56,49 @@ func (c ContextFlag) Set(s string) error {
 // of the cdk.json file at cdkJSON, then the overrides (the -c key=value
 // settings), then the stage.
 func LoadPlanFile(cdkJSON, stage string, overrides map[string]any) (Plan, error) {
-	context, err := ReadContext(cdkJSON)
+	context, err := ReadStageContext(cdkJSON, stage, overrides)
 	if err != nil {
 		return Plan{}, err
+	}
+	return LoadPlan(context)
+}
+
+// ReadStageContext returns the context the CDK CLI passes the app for
+// stage: cdk.json's (ReadContext), then overrides (-c key=value), then the
+// stage. Every command that reads the configuration outside the app starts
+// here, so a `project` or any other key set in cdk.json counts the same
+// everywhere.
+func ReadStageContext(cdkJSON, stage string, overrides map[string]any) (map[string]any, error) {
+	context, err := ReadContext(cdkJSON)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range overrides {
 		context[k] = v
 	}
 	context[StageKey] = stage
-	return LoadPlan(context)
+	return context, nil
+}
+
+// LoadNames reads stage's configuration from cdk.json and overrides
+// (ReadStageContext) without validating it, for what depends on the
+// project and the stage alone, such as StackName: a prod stage without its
+// account still has a name.
+func LoadNames(cdkJSON, stage string, overrides map[string]any) (Config, error) {
+	context, err := ReadStageContext(cdkJSON, stage, overrides)
+	if err != nil {
+		return Config{}, err
+	}
+	return Load(context)
+}
+
+// StageNames is LoadNames over the cdk.json of the module the command runs
+// in, without overrides: what a command that only names the stage's stacks
+// (make redrive, make smoke) reads.
+func StageNames(stage string) (Config, error) {
+	dir, err := bundle.FindModuleDir()
+	if err != nil {
+		return Config{}, err
+	}
+	return LoadNames(filepath.Join(dir, "cdk.json"), stage, nil)
 }

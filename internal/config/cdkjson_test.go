@@ -28,3 +28,38 @@ func TestLoadPlanFile(t *testing.T) {
 		t.Errorf("LoadPlanFile with memoryMB 1 = %v, want a validation error naming the stage and the key", err)
 	}
 }
+
+// TestLoadNamesReadsCdkJSON: the names every command derives outside the
+// app (make redrive, make smoke, the Makefile's stack names, make package's
+// architectures) follow cdk.json's project and the overrides, without
+// validation (prod without its account still has a name).
+func TestLoadNamesReadsCdkJSON(t *testing.T) {
+	dir := t.TempDir()
+	cdkJSON := filepath.Join(dir, "cdk.json")
+	if err := os.WriteFile(cdkJSON, []byte(`{"app": "go run ./bin/app", "context": {"project": "acme-shop"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		stage     string
+		overrides map[string]any
+		stack     string
+	}{
+		{StageDev, nil, "AcmeShop-dev"},
+		{StageProd, nil, "AcmeShop-prod"},
+		{StageDev, map[string]any{"project": "orders"}, "Orders-dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stack, func(t *testing.T) {
+			cfg, err := LoadNames(cdkJSON, tt.stage, tt.overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.StackName(); got != tt.stack {
+				t.Errorf("StackName() = %q, want %q", got, tt.stack)
+			}
+		})
+	}
+	if _, err := LoadNames(cdkJSON, "staging", nil); err == nil || !strings.Contains(err.Error(), "staging") {
+		t.Errorf("unknown stage: error %v, want one naming it", err)
+	}
+}
