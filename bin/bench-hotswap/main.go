@@ -172,13 +172,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		live  func(context.Context) (string, error)
 	}{
 		{"hotswap: `make deploy STAGE=dev HOTSWAP=1`", []string{"HOTSWAP=1"}, b.aliasSHA},
-		// moto applies a change set's added resources before its modified
-		// ones: the new AWS::Lambda::Version is published from the old code
-		// (moto then hands back the existing version) before the function's
-		// code is updated, so the alias stays where it was. CloudFormation
-		// updates the function first (the version refers to it). Here the
-		// full deploy is live when make has ended and $LATEST runs the zip.
-		{"full deploy: `make deploy STAGE=dev` (preflight's synth, asset upload, CloudFormation change set)", []string{"APPROVE=1"}, b.latestSHA},
+		// internal/awsemu runs a change set in dependency order, as
+		// CloudFormation does: the function's code update, then the new
+		// AWS::Lambda::Version published from it, then the alias moved to
+		// it. So both paths are live when the alias runs the new zip.
+		{"full deploy: `make deploy STAGE=dev` (preflight's synth, asset upload, CloudFormation change set)", []string{"APPROVE=1"}, b.aliasSHA},
 	}
 	times := make([][]time.Duration, len(kinds))
 	var loads []string
@@ -213,7 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 Measured by `+"`go run ./bin/bench-hotswap`"+` (part of `+"`make bench`"+`) on %s with %s, %d CPUs (%s/%s host); 1-minute load average %s before and %s after (the machine is shared with other work: compare the two rows, measured in the same run, not across days).
 
-Method: moto's AWS API emulator (from `+"`.venv`"+`, with internal/awsemu's fixes) on 127.0.0.1, the real CDK CLI, and the real Makefile targets run with the emulator's endpoint and fake credentials in a copy of the module: `+"`make bootstrap`"+`, a first full `+"`make deploy STAGE=dev`"+` and a hotswap with nothing edited (not timed). Then %d pairs, interleaved (hotswap first, then full deploy first, ...): each timed run saves `+"`lambda/%s/main.go`"+` with a new `+"`init`"+` that the linked binary keeps (so the zip changes), runs make, and stops the clock when the code is live: for the hotswap, when the function's `+"`live`"+` alias is on a version whose CodeSha256 is the rebuilt `+"`dist/%s.zip`"+`'s; for the full deploy, when make has ended and the function's `+"`$LATEST`"+` has that CodeSha256 (moto applies a change set's new `+"`AWS::Lambda::Version`"+` before the function's code update, so on the emulator the alias does not move; CloudFormation updates the function first, in the same change set). Go build cache warm. Cells: median (min–max). The emulator does not run function code, CodeDeploy waits or CloudFormation's real pace: on AWS the full deploy takes longer (its canary alone is minutes), the hotswap about as long plus network round trips.
+Method: moto's AWS API emulator (from `+"`.venv`"+`, with internal/awsemu's fixes) on 127.0.0.1, the real CDK CLI, and the real Makefile targets run with the emulator's endpoint and fake credentials in a copy of the module: `+"`make bootstrap`"+`, a first full `+"`make deploy STAGE=dev`"+` and a hotswap with nothing edited (not timed). Then %d pairs, interleaved (hotswap first, then full deploy first, ...): each timed run saves `+"`lambda/%s/main.go`"+` with a new `+"`init`"+` that the linked binary keeps (so the zip changes), runs make, and stops the clock when the code is live: for both, when the function's `+"`live`"+` alias is on a version whose CodeSha256 is the rebuilt `+"`dist/%s.zip`"+`'s (the full deploy's change set updates the function, publishes the version from the new code and moves the alias, in CloudFormation's dependency order, which internal/awsemu reproduces). Go build cache warm. Cells: median (min–max). The emulator does not run function code, CodeDeploy waits or CloudFormation's real pace: on AWS the full deploy takes longer (its canary alone is minutes), the hotswap about as long plus network round trips.
 
 | save to live | median (min–max) |
 |---|---:|
@@ -272,15 +270,6 @@ func (b *bench) saveToLive(ctx context.Context, path string, source []byte, vars
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// latestSHA is the CodeSha256 of the function's $LATEST.
-func (b *bench) latestSHA(ctx context.Context) (string, error) {
-	fn, err := b.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(b.target.FunctionName)})
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", b.target.FunctionName, err)
-	}
-	return aws.ToString(fn.Configuration.CodeSha256), nil
 }
 
 // aliasSHA is the CodeSha256 of the version the function's live alias is on.
