@@ -1,7 +1,6 @@
 package rehearsal
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/hotswap"
 )
 
@@ -136,7 +135,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 	cmd.Dir = dir
 	cmd.Env = append(environ(), r.emu.Env()...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches make and the command
-	var out lockedBuffer
+	var out fixture.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -179,22 +178,4 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 		t.Errorf("make watch after Ctrl-C:\n%s", out.String())
 	}
 	t.Logf("make watch:\n%s", out.String())
-}
-
-// lockedBuffer is a bytes.Buffer a process writes while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
