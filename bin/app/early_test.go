@@ -14,6 +14,7 @@ import (
 
 	fns "go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // TestContextFromEnvironment reads the context as aws-cdk-lib's App does:
@@ -106,16 +107,8 @@ func TestBadConfigMessages(t *testing.T) {
 	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
 		t.Fatalf("cdk.json: %v", err)
 	}
-	declared := func(kind string) string {
-		for _, d := range fns.All() {
-			if slices.Contains(d.Kinds(), kind) {
-				return d.Name
-			}
-		}
-		t.Fatalf("no declared function has a %s trigger", kind)
-		return ""
-	}
-	api, report := declared(fns.KindAPI), declared(fns.KindSchedule)
+	api := fixture.DeclaredWith(t, fns.KindAPI).Name
+	outOfRange, outOfRangeWant := fixture.OutOfRange(t)
 	names := strings.Join(fns.Names(), ", ")
 	timeoutHint := "functions.<name>.timeoutSeconds (<name>: " + names + ")" // every function has a timeout
 	if len(fns.Names()) == 1 {
@@ -126,16 +119,7 @@ func TestBadConfigMessages(t *testing.T) {
 		context []string
 		want    []string
 	}{
-		{
-			name:    "values out of range",
-			context: []string{"functions." + api + ".memoryMB=64", "functions." + report + ".schedule=0 0 * * *", "functions." + api + ".timeoutSeconds=60"},
-			want: []string{
-				"configuration of stage dev:",
-				"functions." + api + ".memoryMB: 64 is out of range; allowed 128 to 10240 MB",
-				"functions." + report + `.schedule: "0 0 * * *": has 5 fields; want 6`,
-				"functions." + api + ".timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
-			},
-		},
+		{name: "values out of range", context: outOfRange, want: outOfRangeWant},
 		{
 			name:    "unknown stage",
 			context: []string{"stage=staging"},
