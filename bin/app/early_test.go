@@ -195,17 +195,7 @@ func TestBadConfigMessages(t *testing.T) {
 			if err == nil {
 				t.Fatalf("run succeeded with bad config; stderr:\n%s", &stderr)
 			}
-			text := err.Error()
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("error lacks %q:\n%s", w, text)
-				}
-			}
-			for _, bad := range []string{"panic:", "goroutine ", "jsii.", "    at "} {
-				if strings.Contains(text, bad) {
-					t.Errorf("error shows a stack trace (%q):\n%s", bad, text)
-				}
-			}
+			fixture.Contains(t, "error", err.Error(), tt.want, fixture.StackTrace)
 			if _, err := os.Stat(mark); err == nil {
 				t.Error("the jsii kernel was started")
 			}
