@@ -97,15 +97,9 @@ func TestBadConfigMessages(t *testing.T) {
 	t.Setenv(outdirEnv, t.TempDir())
 	t.Setenv(contextOverflowEnv, "")
 	t.Setenv(defaultAccountEnv, "")
-	raw, err := os.ReadFile("../../cdk.json")
+	cdkJSON, err := config.ReadContext("../../cdk.json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	var cdkJSON struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
-		t.Fatalf("cdk.json: %v", err)
 	}
 	api := fixture.DeclaredWith(t, fns.KindAPI).Name
 	outOfRange, outOfRangeWant := fixture.OutOfRange(t)
@@ -180,7 +174,7 @@ func TestBadConfigMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			context := maps.Clone(cdkJSON.Context)
+			context := maps.Clone(cdkJSON)
 			for _, kv := range tt.context {
 				k, v, _ := strings.Cut(kv, "=")
 				context[k] = v // the CLI passes -c values as strings
