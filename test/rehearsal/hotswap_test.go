@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,15 +49,7 @@ func (r *rehearsal) hotswap(dir, context string) functions.Declaration {
 	}
 
 	main := filepath.Join(dir, "lambda", edited.Name, "main.go")
-	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A change the binary keeps (a comment would compile to the same zip).
-	fmt.Fprint(f, "\nfunc init() { println(\"rehearsal edit\") }\n")
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendInit(t, main, "rehearsal edit")
 	saved := time.Now()
 	out = r.make("deploy", "HOTSWAP=1")
 	hot := time.Since(saved)
@@ -160,14 +153,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 		}
 	}
 	waitFor("watch: watching")
-	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(f, "\nfunc init() { println(\"rehearsal watch edit\") }\n")
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendInit(t, main, "rehearsal watch edit")
 	waitFor(d.Name + ": changed lambda/" + d.Name + "/main.go → live as version ")
 	after := r.liveCode([]functions.Declaration{d})[d.Name]
 	if after.version == before.version || after.sha == before.sha {
@@ -178,4 +164,19 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 		t.Errorf("make watch after Ctrl-C:\n%s", out.String())
 	}
 	t.Logf("make watch:\n%s", out.String())
+}
+
+// appendInit appends to the Go file at path an init function that prints
+// note: a change the built binary keeps (a comment would compile to the
+// same zip).
+func appendInit(t *testing.T, path, note string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "\nfunc init() { println(%q) }\n", note)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
