@@ -6,11 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // TestBadConfigThroughCLI runs the real CDK CLI on the app with bad context
@@ -25,22 +24,13 @@ import (
 func TestBadConfigThroughCLI(t *testing.T) {
 	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
-	api, report := declaredWith(t, functions.KindAPI).Name, declaredWith(t, functions.KindSchedule).Name
+	outOfRange, outOfRangeWant := fixture.OutOfRange(t)
 	tests := []struct {
 		name    string
 		context []string
 		want    []string
 	}{
-		{
-			name:    "values out of range",
-			context: []string{"functions." + api + ".memoryMB=64", "functions." + report + ".schedule=0 0 * * *", "functions." + api + ".timeoutSeconds=60"},
-			want: []string{
-				"configuration of stage dev:",
-				"functions." + api + ".memoryMB: 64 is out of range; allowed 128 to 10240 MB",
-				"functions." + report + `.schedule: "0 0 * * *": has 5 fields; want 6`,
-				"functions." + api + ".timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
-			},
-		},
+		{name: "values out of range", context: outOfRange, want: outOfRangeWant},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,16 +51,7 @@ func TestBadConfigThroughCLI(t *testing.T) {
 			if err == nil {
 				t.Fatalf("cdk synth succeeded with bad config:\n%s", text)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("output lacks %q:\n%s", w, text)
-				}
-			}
-			for _, bad := range []string{"panic:", "goroutine ", "jsii.", "    at "} {
-				if strings.Contains(text, bad) {
-					t.Errorf("output shows a stack trace (%q):\n%s", bad, text)
-				}
-			}
+			fixture.Contains(t, "output", text, tt.want, fixture.StackTrace)
 			templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
 			if len(templates) > 0 {
 				t.Errorf("templates written despite the error: %v", templates)

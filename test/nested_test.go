@@ -19,15 +19,7 @@ import (
 // and returns its folder and the plan.
 func synthAssembly(t *testing.T, context map[string]any) (string, config.Plan) {
 	t.Helper()
-	context = withProdEnvironment(context)
-	plan, err := config.LoadPlan(context)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appContext := cdkJSONContext(t)
-	for k, v := range context {
-		appContext[k] = v
-	}
+	plan, appContext := synthContext(t, context)
 	// As the CDK CLI sets it (unless --no-asset-metadata): the nested
 	// stack resources name their template files.
 	appContext["aws:cdk:enable-asset-metadata"] = true

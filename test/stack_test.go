@@ -17,6 +17,7 @@ import (
 	"github.com/gkampitakis/go-snaps/snaps"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 	localtemplate "go-lambda-cdk/internal/local/template"
 	"go-lambda-cdk/stacks"
 )
@@ -54,18 +55,6 @@ func TestSnapshotIgnoresHandlerCode(t *testing.T) {
 	if dev.masked() == other.masked() {
 		t.Fatal("a memory change did not change the masked template")
 	}
-}
-
-// declaredWith returns the first declared function with a trigger of kind.
-func declaredWith(t *testing.T, kind string) functions.Declaration {
-	t.Helper()
-	for _, d := range functions.All() {
-		if slices.Contains(d.Kinds(), kind) {
-			return d
-		}
-	}
-	t.Fatalf("no declared function has a %s trigger", kind)
-	return functions.Declaration{}
 }
 
 // TestFunctions: every declared function gets its settings, its own log
@@ -133,7 +122,7 @@ func TestFunctions(t *testing.T) {
 }
 
 func TestFunctionOverridesFromContext(t *testing.T) {
-	scheduled, notified, api := declaredWith(t, functions.KindSchedule), declaredWith(t, functions.KindS3), declaredWith(t, functions.KindAPI)
+	scheduled, notified, api := fixture.DeclaredWith(t, functions.KindSchedule), fixture.DeclaredWith(t, functions.KindS3), fixture.DeclaredWith(t, functions.KindAPI)
 	tpl := synth(t, map[string]any{
 		"stage": "prod", "functions." + scheduled.Name + ".architecture": "x86_64", "functions." + notified.Name + ".reservedConcurrency": "20",
 		"functions." + api.Name + ".environment": `{"FEATURE_X":"on"}`, "functions." + notified.Name + ".ephemeralStorageMB": 2048.0,
@@ -539,7 +528,7 @@ func TestBucket(t *testing.T) {
 // it one notification per suffix under its prefix (the other functions'
 // notifications are not its business).
 func TestNotificationSuffixes(t *testing.T) {
-	d := declaredWith(t, functions.KindS3)
+	d := fixture.DeclaredWith(t, functions.KindS3)
 	o, _ := d.ObjectCreated()
 	tpl := synth(t, map[string]any{"stage": "dev", "functions." + d.Name + ".notificationSuffixes": ".csv,.txt"}).template
 	_, b := tpl.one(t, "AWS::S3::Bucket", "Bucket")
@@ -615,7 +604,7 @@ func TestAsyncInvocation(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
-	d := declaredWith(t, functions.KindSchedule)
+	d := fixture.DeclaredWith(t, functions.KindSchedule)
 	declared, _ := d.Schedule()
 	for context, want := range map[string]string{"": "cron(" + declared.Cron + ")", "30 6 ? * MON-FRI *": "cron(30 6 ? * MON-FRI *)"} {
 		ctx := map[string]any{"stage": "dev"}

@@ -75,17 +75,7 @@ func synthWith(t *testing.T, context map[string]any, content string) synthesized
 	if s, ok := cache[string(key)]; ok {
 		return s
 	}
-	context = withProdEnvironment(context)
-	plan, err := config.LoadPlan(context)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The feature flags in cdk.json change the template (e.g. how server
-	// access logs are granted): synthesize with them, as the CLI does.
-	appContext := cdkJSONContext(t)
-	for k, v := range context {
-		appContext[k] = v
-	}
+	plan, appContext := synthContext(t, context)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext})
 	stack, err := stacks.NewAppStack(app, plan, placeholderAssets(t, content))
 	if err != nil {
@@ -258,20 +248,26 @@ func (tpl template) masked() string {
 	return versionID.ReplaceAllString(assetKey.ReplaceAllString(string(b), "<asset-hash>.zip"), "CurrentVersion<hash>")
 }
 
-// cdkJSONContext returns the "context" object of the project's cdk.json.
-func cdkJSONContext(t *testing.T) map[string]any {
+// synthContext returns the plan for context (for stage prod, with the
+// test's prod environment under it: withProdEnvironment) and the context
+// the app gets from the CDK CLI: the project's cdk.json's (its feature
+// flags change the template, e.g. how server access logs are granted),
+// then context's keys.
+func synthContext(t *testing.T, context map[string]any) (config.Plan, map[string]any) {
 	t.Helper()
-	raw, err := os.ReadFile("../cdk.json")
+	context = withProdEnvironment(context)
+	plan, err := config.LoadPlan(context)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file struct {
-		Context map[string]any `json:"context"`
+	app, err := config.ReadContext("../cdk.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatalf("cdk.json: %v", err)
+	for k, v := range context {
+		app[k] = v
 	}
-	return file.Context
+	return plan, app
 }
 
 // TestSynthReusesUnchangedAssembly runs `cdk synth` through the real CDK

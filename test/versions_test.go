@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // TestProcessorReadsObjectVersionsOnlyWhenVersioned: within one stage,
 // bucket.versioned alone decides whether the S3-triggered function's role
 // may read object versions (s3:GetObjectVersion).
 func TestProcessorReadsObjectVersionsOnlyWhenVersioned(t *testing.T) {
-	d := declaredWith(t, functions.KindS3)
+	d := fixture.DeclaredWith(t, functions.KindS3)
 	for versioned, want := range map[string]bool{"false": false, "true": true} {
 		t.Run("versioned="+versioned, func(t *testing.T) {
 			tpl := synth(t, map[string]any{"stage": "dev", "bucket.versioned": versioned}).template

@@ -14,6 +14,7 @@ import (
 
 	fns "go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // TestContextFromEnvironment reads the context as aws-cdk-lib's App does:
@@ -96,26 +97,12 @@ func TestBadConfigMessages(t *testing.T) {
 	t.Setenv(outdirEnv, t.TempDir())
 	t.Setenv(contextOverflowEnv, "")
 	t.Setenv(defaultAccountEnv, "")
-	raw, err := os.ReadFile("../../cdk.json")
+	cdkJSON, err := config.ReadContext("../../cdk.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cdkJSON struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := json.Unmarshal(raw, &cdkJSON); err != nil {
-		t.Fatalf("cdk.json: %v", err)
-	}
-	declared := func(kind string) string {
-		for _, d := range fns.All() {
-			if slices.Contains(d.Kinds(), kind) {
-				return d.Name
-			}
-		}
-		t.Fatalf("no declared function has a %s trigger", kind)
-		return ""
-	}
-	api, report := declared(fns.KindAPI), declared(fns.KindSchedule)
+	api := fixture.DeclaredWith(t, fns.KindAPI).Name
+	outOfRange, outOfRangeWant := fixture.OutOfRange(t)
 	names := strings.Join(fns.Names(), ", ")
 	timeoutHint := "functions.<name>.timeoutSeconds (<name>: " + names + ")" // every function has a timeout
 	if len(fns.Names()) == 1 {
@@ -126,16 +113,7 @@ func TestBadConfigMessages(t *testing.T) {
 		context []string
 		want    []string
 	}{
-		{
-			name:    "values out of range",
-			context: []string{"functions." + api + ".memoryMB=64", "functions." + report + ".schedule=0 0 * * *", "functions." + api + ".timeoutSeconds=60"},
-			want: []string{
-				"configuration of stage dev:",
-				"functions." + api + ".memoryMB: 64 is out of range; allowed 128 to 10240 MB",
-				"functions." + report + `.schedule: "0 0 * * *": has 5 fields; want 6`,
-				"functions." + api + ".timeoutSeconds: 60 is out of range; allowed 1 to 29 seconds",
-			},
-		},
+		{name: "values out of range", context: outOfRange, want: outOfRangeWant},
 		{
 			name:    "unknown stage",
 			context: []string{"stage=staging"},
@@ -196,7 +174,7 @@ func TestBadConfigMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			context := maps.Clone(cdkJSON.Context)
+			context := maps.Clone(cdkJSON)
 			for _, kv := range tt.context {
 				k, v, _ := strings.Cut(kv, "=")
 				context[k] = v // the CLI passes -c values as strings
@@ -211,17 +189,7 @@ func TestBadConfigMessages(t *testing.T) {
 			if err == nil {
 				t.Fatalf("run succeeded with bad config; stderr:\n%s", &stderr)
 			}
-			text := err.Error()
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("error lacks %q:\n%s", w, text)
-				}
-			}
-			for _, bad := range []string{"panic:", "goroutine ", "jsii.", "    at "} {
-				if strings.Contains(text, bad) {
-					t.Errorf("error shows a stack trace (%q):\n%s", bad, text)
-				}
-			}
+			fixture.Contains(t, "error", err.Error(), tt.want, fixture.StackTrace)
 			if _, err := os.Stat(mark); err == nil {
 				t.Error("the jsii kernel was started")
 			}

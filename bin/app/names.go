@@ -4,9 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
-	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/config"
 )
 
@@ -19,17 +17,11 @@ import (
 func printName(args []string, stdout io.Writer) error {
 	flags := flag.NewFlagSet("app", flag.ContinueOnError)
 	what := flags.String("print", "", "`name` to print: stack-name or account-stack-name")
-	stage := flags.String("stage", config.DefaultStage, "`stage` whose stack to name")
-	overrides := config.ContextFlag{}
-	flags.Var(overrides, "c", "`key=value` context setting, as cdk -c (repeatable)")
+	stage := config.AddStageFlags(flags, "`stage` whose stack to name")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	moduleDir, err := bundle.FindModuleDir()
-	if err != nil {
-		return err
-	}
-	cfg, err := config.LoadNames(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	cfg, err := stage.LoadNames()
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}

@@ -200,7 +200,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	hot, full := median(times[0]), median(times[1])
+	hot, full := benchdoc.Median(times[0]), benchdoc.Median(times[1])
 	verdict := func(ok bool) string {
 		if ok {
 			return "met"
@@ -221,7 +221,7 @@ Method: moto's AWS API emulator (from `+"`.venv`"+`, with internal/awsemu's fixe
 Hotswap / full deploy: %.2f×. Target: hotswap ≤ %.0f s warm (%s) and ≤ half the full deploy (%s). Load after each pair: %s.
 `, heading, time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
 		loadBefore, benchdoc.LoadAverage(), *runs, fn.Name, fn.Name,
-		kinds[0].label, secs(hot), spread(times[0]), kinds[1].label, secs(full), spread(times[1]),
+		kinds[0].label, benchdoc.Secs(hot), benchdoc.Spread(times[0]), kinds[1].label, benchdoc.Secs(full), benchdoc.Spread(times[1]),
 		hot.Seconds()/full.Seconds(), Target.Seconds(), verdict(hot <= Target), verdict(2*hot <= full), strings.Join(loads, ", "))
 	if err := benchdoc.ReplaceSection(*out, heading, section); err != nil {
 		return err
@@ -334,18 +334,3 @@ func environ() []string {
 }
 
 func tail(s string, n int) string { return s[max(0, len(s)-n):] }
-
-func median(ts []time.Duration) time.Duration {
-	s := slices.Clone(ts)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func spread(ts []time.Duration) string {
-	return fmt.Sprintf("%.1f–%.1f s", slices.Min(ts).Seconds(), slices.Max(ts).Seconds())
-}
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }

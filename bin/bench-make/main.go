@@ -231,9 +231,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			loads = append(loads, benchdoc.LoadAverage())
 		}
-		med := func(ts []time.Duration) time.Duration { return median(ts) }
+		med := benchdoc.Median
 		rows = append(rows, fmt.Sprintf("| %s | %s (%s) | %s (%s) | %.2f× | %s |", s.label,
-			secs(med(times[0])), spread(times[0]), secs(med(times[1])), spread(times[1]),
+			benchdoc.Secs(med(times[0])), benchdoc.Spread(times[0]), benchdoc.Secs(med(times[1])), benchdoc.Spread(times[1]),
 			med(times[1]).Seconds()/med(times[0]).Seconds(), strings.Join(loads, ", ")))
 	}
 	section := fmt.Sprintf(`%s
@@ -359,18 +359,3 @@ func gitOut(ctx context.Context, dir string, args ...string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
-
-func median(ts []time.Duration) time.Duration {
-	s := slices.Clone(ts)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func spread(ts []time.Duration) string {
-	return fmt.Sprintf("%.1f–%.1f s", slices.Min(ts).Seconds(), slices.Max(ts).Seconds())
-}
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }

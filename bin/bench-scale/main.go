@@ -165,7 +165,7 @@ Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s 
 `, heading, time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, benchdoc.LoadAverage(), plural(runs, "warm run"))
 	for _, c := range copies {
 		if c.failed != "" {
-			fmt.Fprintf(&b, "| %s | `make synth` failed: %s | %s | | | |\n", c.label, mdCell(c.failed), secs(c.first))
+			fmt.Fprintf(&b, "| %s | `make synth` failed: %s | %s | | | |\n", c.label, mdCell(c.failed), benchdoc.Secs(c.first))
 			continue
 		}
 		var total cfnlimits.Cost
@@ -173,7 +173,7 @@ Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s 
 			total = total.Plus(s.Cost())
 		}
 		fmt.Fprintf(&b, "| %s | %d: %d resources, %d KB | %s | %s (%s – %s) | %s | %s |\n", c.label, len(c.stacks), total.Resources, total.Bytes/1024,
-			secs(c.first), secs(median(c.synth)), secs(slices.Min(c.synth)), secs(slices.Max(c.synth)), secs(median(c.build)), secs(median(c.synth)-median(c.build)))
+			benchdoc.Secs(c.first), benchdoc.Secs(benchdoc.Median(c.synth)), benchdoc.Secs(slices.Min(c.synth)), benchdoc.Secs(slices.Max(c.synth)), benchdoc.Secs(benchdoc.Median(c.build)), benchdoc.Secs(benchdoc.Median(c.synth)-benchdoc.Median(c.build)))
 	}
 	b.WriteString("\n| functions | template | resources | parameters | outputs | size |\n|---|---|---:|---:|---:|---:|\n")
 	for _, c := range copies {
@@ -190,12 +190,12 @@ Measured by `+"`go run ./bin/bench-scale`"+` (part of `+"`make bench`"+`) on %s 
 			fmt.Fprintf(&b, "With %d functions `make synth` fails: %s\n", c.functions, c.failed)
 			continue
 		}
-		ratio := median(c.synth).Seconds() / median(base.synth).Seconds()
-		perFnBuild := (median(c.build) - median(base.build)) / time.Duration(c.functions-declared)
-		perFnRest := ((median(c.synth) - median(c.build)) - (median(base.synth) - median(base.build))) / time.Duration(c.functions-declared)
+		ratio := benchdoc.Median(c.synth).Seconds() / benchdoc.Median(base.synth).Seconds()
+		perFnBuild := (benchdoc.Median(c.build) - benchdoc.Median(base.build)) / time.Duration(c.functions-declared)
+		perFnRest := ((benchdoc.Median(c.synth) - benchdoc.Median(c.build)) - (benchdoc.Median(base.synth) - benchdoc.Median(base.build))) / time.Duration(c.functions-declared)
 		fmt.Fprintf(&b, "Warm `make synth` with %d functions takes %.2f× the time of %d. Each added function costs about %s of build step (compile or relink, zip, size check) and %s in the CDK app and CLI (its constructs, their cdk-nag checks and their share of the templates). Without the build step, the rest alone grows %.2f×.",
-			c.functions, ratio, declared, secs(perFnBuild), secs(perFnRest),
-			(median(c.synth)-median(c.build)).Seconds()/(median(base.synth)-median(base.build)).Seconds())
+			c.functions, ratio, declared, benchdoc.Secs(perFnBuild), benchdoc.Secs(perFnRest),
+			(benchdoc.Median(c.synth)-benchdoc.Median(c.build)).Seconds()/(benchdoc.Median(base.synth)-benchdoc.Median(base.build)).Seconds())
 		if len(c.over) == 0 {
 			fmt.Fprintf(&b, " Every template is within %s of CloudFormation's quotas.\n", "80 %")
 		} else {
@@ -303,11 +303,3 @@ func clip(s string) string {
 	}
 	return s
 }
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }

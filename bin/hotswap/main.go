@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -41,9 +40,7 @@ func main() { cli.Main("hotswap", run) }
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	began := time.Now()
 	flags := flag.NewFlagSet("hotswap", flag.ContinueOnError)
-	stage := flags.String("stage", config.DefaultStage, "`stage` whose stack to update (dev; prod is refused)")
-	overrides := config.ContextFlag{}
-	flags.Var(overrides, "c", "configuration `key=value`, as cdk's -c (repeatable)")
+	stage := config.AddStageFlags(flags, "`stage` whose stack to update (dev; prod is refused)")
 	watch := flags.Bool("watch", false, "keep watching the functions' files and swap each one on save; stream their logs (Ctrl-C stops)")
 	interval := flags.Duration("interval", 300*time.Millisecond, "with -watch: how often the files are checked")
 	if err := cli.Parse(flags, args, stderr); err != nil {
@@ -55,14 +52,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case *interval <= 0:
 		return cli.Usagef("-interval must be positive, got %s", *interval)
 	}
-	if err := hotswap.CheckStage(*stage); err != nil {
+	if err := hotswap.CheckStage(stage.Stage); err != nil {
 		return cli.UsageError{Err: err}
 	}
-	moduleDir, err := bundle.FindModuleDir()
-	if err != nil {
-		return err
-	}
-	plan, err := config.LoadPlanFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	moduleDir, plan, err := stage.LoadPlan()
 	if err != nil {
 		return err
 	}

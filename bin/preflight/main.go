@@ -28,7 +28,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
 	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/preflight"
@@ -38,9 +37,7 @@ func main() { cli.Main("preflight", run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("preflight", flag.ContinueOnError)
-	stage := flags.String("stage", config.DefaultStage, "`stage` to check for")
-	overrides := config.ContextFlag{}
-	flags.Var(overrides, "c", "configuration `key=value`, as cdk's -c (repeatable)")
+	stage := config.AddStageFlags(flags, "`stage` to check for")
 	cdkOut := flags.String("cdk-out", "cdk.out", "synthesized app `folder`")
 	toolkit := flags.String("toolkit-stack", preflight.DefaultToolkitStack, "CDK bootstrap stack `name`")
 	viaLookup := flags.Bool("via-lookup-role", false, "make the checks after the credentials one through the CDK bootstrap's read-only lookup role (for a caller, such as the GitHub deploy role, that may only assume the bootstrap roles)")
@@ -50,11 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if flags.NArg() > 0 {
 		return cli.Usagef("unexpected arguments %q", flags.Args())
 	}
-	moduleDir, err := bundle.FindModuleDir()
-	if err != nil {
-		return err
-	}
-	plan, err := config.LoadPlanFile(filepath.Join(moduleDir, "cdk.json"), *stage, overrides)
+	moduleDir, plan, err := stage.LoadPlan()
 	if err != nil {
 		return err
 	}

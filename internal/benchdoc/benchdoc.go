@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 )
 
 // DefaultPath is where `make bench` writes, relative to the module root.
@@ -89,3 +91,23 @@ func EditGo(src []byte, nonce string) []byte {
 	out := strings.TrimRight(string(src), "\n")
 	return fmt.Appendf(nil, "%s\n\n// A benchmark's edit (%s): the linked binary keeps it.\nfunc init() { benchEdit = %q }\n\nvar benchEdit string\n", out, nonce, nonce)
 }
+
+// Median returns the median of ts (the mean of the two middle values when
+// len(ts) is even) without reordering ts. ts must not be empty.
+func Median(ts []time.Duration) time.Duration {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Spread returns the range of ts as "min–max s" with one decimal, for a
+// table cell. ts must not be empty.
+func Spread(ts []time.Duration) string {
+	return fmt.Sprintf("%.1f–%.1f s", slices.Min(ts).Seconds(), slices.Max(ts).Seconds())
+}
+
+// Secs returns d as seconds with one decimal, e.g. "1.5 s".
+func Secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 )
 
 func TestReplaceSection(t *testing.T) {
@@ -76,5 +78,36 @@ func TestEditGoChangesTheBinary(t *testing.T) {
 		if bytes.Equal(builds[pair[0]], builds[pair[1]]) {
 			t.Errorf("%s and %s built the same executable", pair[0], pair[1])
 		}
+	}
+}
+
+func TestMedianSpreadSecs(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name         string
+		ts           []time.Duration
+		median       time.Duration
+		spread, secs string
+	}{
+		{"one value", []time.Duration{2 * s}, 2 * s, "2.0–2.0 s", "2.0 s"},
+		{"odd count, unsorted: the middle value", []time.Duration{3 * s, 1 * s, 2 * s}, 2 * s, "1.0–3.0 s", "2.0 s"},
+		{"even count: the mean of the two middle values", []time.Duration{4 * s, 1 * s, 2 * s, 3 * s}, 2500 * time.Millisecond, "1.0–4.0 s", "2.5 s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := append([]time.Duration(nil), tt.ts...)
+			if got := Median(tt.ts); got != tt.median {
+				t.Errorf("Median(%v) = %v, want %v", tt.ts, got, tt.median)
+			}
+			if !slices.Equal(tt.ts, before) {
+				t.Errorf("Median reordered its argument: %v, was %v", tt.ts, before)
+			}
+			if got := Spread(tt.ts); got != tt.spread {
+				t.Errorf("Spread(%v) = %q, want %q", tt.ts, got, tt.spread)
+			}
+			if got := Secs(Median(tt.ts)); got != tt.secs {
+				t.Errorf("Secs(%v) = %q, want %q", Median(tt.ts), got, tt.secs)
+			}
+		})
 	}
 }

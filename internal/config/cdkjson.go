@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -101,4 +102,45 @@ func StageNames(stage string) (Config, error) {
 		return Config{}, err
 	}
 	return LoadNames(filepath.Join(dir, "cdk.json"), stage, nil)
+}
+
+// StageFlags are the -stage and -c flags of a command that reads one
+// stage's configuration from cdk.json outside the app (make hotswap, make
+// preflight, the app's -print): the stage, then -c key=value settings over
+// cdk.json's context, as the CDK CLI would pass them (ReadStageContext).
+type StageFlags struct {
+	Stage     string
+	Overrides ContextFlag
+}
+
+// AddStageFlags defines on flags -stage (default DefaultStage, described by
+// stageUsage) and the repeatable -c key=value, and returns where they are
+// parsed into.
+func AddStageFlags(flags *flag.FlagSet, stageUsage string) *StageFlags {
+	s := &StageFlags{Overrides: ContextFlag{}}
+	flags.StringVar(&s.Stage, "stage", DefaultStage, stageUsage)
+	flags.Var(s.Overrides, "c", "configuration `key=value`, as cdk's -c (repeatable)")
+	return s
+}
+
+// LoadPlan finds the module the command runs in (bundle.FindModuleDir) and
+// reads the stage's validated configuration and functions from its
+// cdk.json (LoadPlanFile); it returns the module's folder with the plan.
+func (s *StageFlags) LoadPlan() (moduleDir string, plan Plan, err error) {
+	moduleDir, err = bundle.FindModuleDir()
+	if err != nil {
+		return "", Plan{}, err
+	}
+	plan, err = LoadPlanFile(filepath.Join(moduleDir, "cdk.json"), s.Stage, s.Overrides)
+	return moduleDir, plan, err
+}
+
+// LoadNames is LoadNames over the cdk.json of the module the command runs
+// in, with the flags' stage and -c settings: unvalidated, for names only.
+func (s *StageFlags) LoadNames() (Config, error) {
+	dir, err := bundle.FindModuleDir()
+	if err != nil {
+		return Config{}, err
+	}
+	return LoadNames(filepath.Join(dir, "cdk.json"), s.Stage, s.Overrides)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,5 +62,67 @@ func TestLoadNamesReadsCdkJSON(t *testing.T) {
 	}
 	if _, err := LoadNames(cdkJSON, "staging", nil); err == nil || !strings.Contains(err.Error(), "staging") {
 		t.Errorf("unknown stage: error %v, want one naming it", err)
+	}
+}
+
+// TestStageFlagsReadTheModulesCdkJSON: the -stage and -c flags a command
+// defines with AddStageFlags read the cdk.json of the module it runs in
+// (found from a subfolder), -stage defaulting to dev and -c settings over
+// cdk.json's context, for both the validated plan and the names.
+func TestStageFlagsReadTheModulesCdkJSON(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"go.mod":    "module example.com/shop\n",
+		"cdk.json":  `{"context": {"project": "acme-shop", "functions.report.memoryMB": 300}}`,
+		"sub/x.txt": "",
+	}
+	for name, data := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(filepath.Join(dir, "sub"))
+	tests := []struct {
+		name     string
+		args     []string
+		stack    string
+		reportMB int // 0: the stage does not validate (prod without its account), names only
+	}{
+		{"defaults: dev, cdk.json's values", nil, "AcmeShop-dev", 300},
+		{"-c over cdk.json", []string{"-c", "project=orders", "-c", "functions.report.memoryMB=640"}, "Orders-dev", 640},
+		{"-stage prod: names without an account", []string{"-stage", "prod"}, "AcmeShop-prod", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			flags := flag.NewFlagSet("cmd", flag.ContinueOnError)
+			stage := AddStageFlags(flags, "`stage`")
+			if err := flags.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			names, err := stage.LoadNames()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := names.StackName(); got != tt.stack {
+				t.Errorf("LoadNames: StackName() = %q, want %q", got, tt.stack)
+			}
+			if tt.reportMB == 0 {
+				return
+			}
+			moduleDir, plan, err := stage.LoadPlan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if moduleDir != dir || plan.Config.StackName() != tt.stack || plan.Config.Functions["report"].MemoryMB != tt.reportMB {
+				t.Errorf("LoadPlan = %s, stack %s, report memory %d; want %s, %s, %d", moduleDir, plan.Config.StackName(), plan.Config.Functions["report"].MemoryMB, dir, tt.stack, tt.reportMB)
+			}
+		})
 	}
 }

@@ -27,6 +27,33 @@ type StackAPI interface {
 
 var _ StackAPI = (*cloudformation.Client)(nil)
 
+// OutputsAPI is the part of the CloudFormation client Outputs uses;
+// *cloudformation.Client satisfies it. It needs cloudformation:DescribeStacks
+// on the stack.
+type OutputsAPI interface {
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+}
+
+var _ OutputsAPI = (*cloudformation.Client)(nil)
+
+// Outputs returns the outputs of the deployed stack called stack, by
+// output key; an error when CloudFormation does not describe exactly one
+// such stack.
+func Outputs(ctx context.Context, api OutputsAPI, stack string) (map[string]string, error) {
+	out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	if err != nil {
+		return nil, fmt.Errorf("describe stack %s: %w", stack, err)
+	}
+	if len(out.Stacks) != 1 {
+		return nil, fmt.Errorf("describe stack %s: %d stacks found", stack, len(out.Stacks))
+	}
+	outputs := map[string]string{}
+	for _, o := range out.Stacks[0].Outputs {
+		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return outputs, nil
+}
+
 // Resource is a deployed resource.
 type Resource struct {
 	Type     string

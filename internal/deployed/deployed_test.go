@@ -88,3 +88,47 @@ func TestReadFindsFunctionsInNestedStacks(t *testing.T) {
 		t.Errorf("the child's alias is not among the resources: %v", s.Resources)
 	}
 }
+
+// describeStacks answers DescribeStacks with stacks, or with err.
+type describeStacks struct {
+	stacks []cfntypes.Stack
+	err    error
+}
+
+func (d describeStacks) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	return &cloudformation.DescribeStacksOutput{Stacks: d.stacks}, d.err
+}
+
+// TestOutputs: a stack's outputs by key; a failed or ambiguous describe is
+// an error naming the stack.
+func TestOutputs(t *testing.T) {
+	one := cfntypes.Stack{Outputs: []cfntypes.Output{
+		{OutputKey: aws.String("ApiUrl"), OutputValue: aws.String("https://x/dev/")},
+		{OutputKey: aws.String("BucketName"), OutputValue: aws.String("b")},
+	}}
+	tests := []struct {
+		name string
+		api  describeStacks
+		want map[string]string
+		err  string
+	}{
+		{"one stack", describeStacks{stacks: []cfntypes.Stack{one}}, map[string]string{"ApiUrl": "https://x/dev/", "BucketName": "b"}, ""},
+		{"describe fails", describeStacks{err: fmt.Errorf("access denied")}, nil, "describe stack S: access denied"},
+		{"no stack", describeStacks{}, nil, "describe stack S: 0 stacks found"},
+		{"two stacks", describeStacks{stacks: []cfntypes.Stack{one, one}}, nil, "describe stack S: 2 stacks found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := deployed.Outputs(context.Background(), tt.api, "S")
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("Outputs = %v, %v; want error %q", got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("Outputs = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}

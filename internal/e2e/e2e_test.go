@@ -250,21 +250,8 @@ func TestUploadCycle(t *testing.T) {
 	}
 
 	// The client PUTs with exactly the signed headers.
-	req, err := http.NewRequest(up.Method, up.UploadURL, bytes.NewReader(content))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range up.Headers {
-		req.Header.Set(k, v)
-	}
-	req.ContentLength = int64(len(content))
-	put, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	put.Body.Close()
-	if put.StatusCode != http.StatusOK {
-		t.Fatalf("PUT to the presigned URL: %s", put.Status)
+	if status, body := fixture.Send(t, up.Method, up.UploadURL, up.Headers, content); status != http.StatusOK {
+		t.Fatalf("PUT to the presigned URL: %d %s", status, body)
 	}
 	head, err := srv.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(stack.bucket), Key: aws.String(up.Key)})
 	if err != nil {

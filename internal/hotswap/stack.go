@@ -17,8 +17,7 @@ import (
 // StackAPI is the part of the CloudFormation client Resolve uses;
 // *cloudformation.Client satisfies it.
 type StackAPI interface {
-	GetTemplate(ctx context.Context, in *cloudformation.GetTemplateInput, opts ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
-	cloudformation.ListStackResourcesAPIClient
+	deployed.StackAPI
 }
 
 var _ StackAPI = (*cloudformation.Client)(nil)

@@ -6,12 +6,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/local"
 	"go-lambda-cdk/internal/local/auth"
 )
@@ -109,21 +109,5 @@ func TestEndToEndAuth(t *testing.T) {
 // send makes one request with an optional Authorization header.
 func send(t testing.TB, method, url, authorization, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return fixture.Send(t, method, url, map[string]string{"Authorization": authorization, "Content-Type": contentType}, body)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,22 +12,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/destination"
 	"go-lambda-cdk/internal/redrive"
 )
-
-// emulatorConfig is an AWS SDK configuration that talks to moto.
-func emulatorConfig(s *awsemu.Server) aws.Config {
-	return aws.Config{
-		Region:       awsemu.Region,
-		BaseEndpoint: aws.String(s.Endpoint()),
-		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", "testing"),
-	}
-}
 
 // fakeInvoker records what it invokes and refuses the payloads in refuse.
 type fakeInvoker struct {
@@ -98,11 +87,7 @@ func payloadOf(t *testing.T, body string) string {
 // invoker: the failure queue holds records of two functions and a message
 // that is no record, as a shared failure queue does.
 func TestQueueAgainstSQS(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := sqs.NewFromConfig(emulatorConfig(awsemu.Start(t, root)))
+	client := sqs.NewFromConfig(awsemu.StartInModule(t).SetEnv(t))
 	ctx := context.Background()
 
 	queues := 0

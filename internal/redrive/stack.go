@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
 	"go-lambda-cdk/internal/deployed"
@@ -24,9 +23,8 @@ const LiveAlias = "live"
 // StackAPI is the part of the CloudFormation client Resolve uses;
 // *cloudformation.Client satisfies it.
 type StackAPI interface {
-	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
-	GetTemplate(ctx context.Context, in *cloudformation.GetTemplateInput, opts ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
-	cloudformation.ListStackResourcesAPIClient
+	deployed.OutputsAPI
+	deployed.StackAPI
 }
 
 var _ StackAPI = (*cloudformation.Client)(nil)
@@ -51,19 +49,11 @@ type Deployed struct {
 // nested stacks (package deployed).
 func Resolve(ctx context.Context, api StackAPI, stack, name string) (Deployed, error) {
 	var d Deployed
-	stacks, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	outputs, err := deployed.Outputs(ctx, api, stack)
 	if err != nil {
-		return d, fmt.Errorf("describe stack %s: %w", stack, err)
+		return d, err
 	}
-	if len(stacks.Stacks) != 1 {
-		return d, fmt.Errorf("describe stack %s: %d stacks found", stack, len(stacks.Stacks))
-	}
-	for _, o := range stacks.Stacks[0].Outputs {
-		if aws.ToString(o.OutputKey) == QueueOutput {
-			d.QueueURL = aws.ToString(o.OutputValue)
-		}
-	}
-	if d.QueueURL == "" {
+	if d.QueueURL = outputs[QueueOutput]; d.QueueURL == "" {
 		return d, fmt.Errorf("stack %s has no output %s (is it this project's stack, deployed?)", stack, QueueOutput)
 	}
 	deployedStack, err := deployed.Read(ctx, api, stack)

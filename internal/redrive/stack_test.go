@@ -19,15 +19,11 @@ import (
 // TestResolveAgainstCloudFormation deploys a stack with the resources
 // redrive looks up to moto's CloudFormation and resolves its functions.
 func TestResolveAgainstCloudFormation(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
 	body, err := os.ReadFile(filepath.Join("testdata", "stack.template.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfn := cloudformation.NewFromConfig(emulatorConfig(awsemu.Start(t, root)))
+	cfn := cloudformation.NewFromConfig(awsemu.StartInModule(t).SetEnv(t))
 	ctx := context.Background()
 	const stack = "GoLambdaCdk-dev"
 	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(stack), TemplateBody: aws.String(string(body)), Capabilities: nil}); err != nil {

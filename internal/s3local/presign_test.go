@@ -3,7 +3,6 @@ package s3local_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/s3local"
 )
 
@@ -44,15 +44,8 @@ func TestPresignedURLsAreVerified(t *testing.T) {
 	}
 	put := func(url, contentType string, body []byte) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", contentType)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		status, b := fixture.Send(t, http.MethodPut, url, map[string]string{"Content-Type": contentType}, body)
+		return status, string(b)
 	}
 	key := "uploads/alice/0123456789abcdef0123456789abcdef/my song été+1.txt"
 	good := presign(srv.Client(), key, time.Minute)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/s3local"
 )
 
@@ -114,18 +115,8 @@ func TestPresignedPutFiresEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hreq.Header.Set("Content-Type", "text/plain")
-	resp, err := http.DefaultClient.Do(hreq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("presigned PUT: %s", resp.Status)
+	if status, b := fixture.Send(t, req.Method, req.URL, map[string]string{"Content-Type": "text/plain"}, []byte(body)); status != http.StatusOK {
+		t.Fatalf("presigned PUT: %d %s", status, b)
 	}
 	e := nextEvent(t, events)
 	if e.Key != key || e.Size != int64(len(body)) || e.EventName != s3local.EventPut {

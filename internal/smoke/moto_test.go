@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -23,25 +22,6 @@ import (
 	"go-lambda-cdk/internal/smoke"
 )
 
-// awsConfig is the SDK configuration for a moto server.
-func awsConfig(t *testing.T) aws.Config {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu := awsemu.Start(t, root)
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
 // TestAgainstMoto runs the AWS side of the check against moto's
 // CloudFormation, Cognito and S3: the target from a stack's outputs, a
 // temporary user of a pool like the stack's (email usernames, an app
@@ -50,7 +30,7 @@ func awsConfig(t *testing.T) aws.Config {
 // every version of a key in a versioned bucket and of the key in an
 // unversioned one.
 func TestAgainstMoto(t *testing.T) {
-	cfg := awsConfig(t)
+	cfg := awsemu.StartInModule(t).SetEnv(t)
 	ctx := context.Background()
 
 	t.Run("target from the stack's outputs", func(t *testing.T) {

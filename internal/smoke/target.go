@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 
+	"go-lambda-cdk/internal/deployed"
 	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/local/apigw"
 	"go-lambda-cdk/internal/local/template"
@@ -42,7 +42,7 @@ type Target struct {
 // *cloudformation.Client satisfies it. It needs
 // cloudformation:DescribeStacks on the stack.
 type StackAPI interface {
-	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	deployed.OutputsAPI
 }
 
 var _ StackAPI = (*cloudformation.Client)(nil)
@@ -54,16 +54,9 @@ var _ StackAPI = (*cloudformation.Client)(nil)
 // pool allowing ADMIN_USER_PASSWORD_AUTH; a non-empty clientID always wins.
 func DeployedTarget(ctx context.Context, api StackAPI, stack, clientID string) (Target, error) {
 	var t Target
-	out, err := api.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+	outputs, err := deployed.Outputs(ctx, api, stack)
 	if err != nil {
-		return t, fmt.Errorf("describe stack %s: %w", stack, err)
-	}
-	if len(out.Stacks) != 1 {
-		return t, fmt.Errorf("describe stack %s: %d stacks found", stack, len(out.Stacks))
-	}
-	outputs := map[string]string{}
-	for _, o := range out.Stacks[0].Outputs {
-		outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+		return t, err
 	}
 	t = Target{APIURL: outputs[OutputAPIURL], Bucket: outputs[OutputBucket], UserPoolID: outputs[OutputPoolID], ClientID: outputs[OutputClientID]}
 	if clientID != "" {

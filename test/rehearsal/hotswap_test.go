@@ -1,7 +1,6 @@
 package rehearsal
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -10,8 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/hotswap"
 )
 
@@ -49,15 +49,7 @@ func (r *rehearsal) hotswap(dir, context string) functions.Declaration {
 	}
 
 	main := filepath.Join(dir, "lambda", edited.Name, "main.go")
-	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A change the binary keeps (a comment would compile to the same zip).
-	fmt.Fprint(f, "\nfunc init() { println(\"rehearsal edit\") }\n")
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendInit(t, main, "rehearsal edit")
 	saved := time.Now()
 	out = r.make("deploy", "HOTSWAP=1")
 	hot := time.Since(saved)
@@ -136,7 +128,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 	cmd.Dir = dir
 	cmd.Env = append(environ(), r.emu.Env()...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches make and the command
-	var out lockedBuffer
+	var out fixture.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -161,14 +153,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 		}
 	}
 	waitFor("watch: watching")
-	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprint(f, "\nfunc init() { println(\"rehearsal watch edit\") }\n")
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendInit(t, main, "rehearsal watch edit")
 	waitFor(d.Name + ": changed lambda/" + d.Name + "/main.go → live as version ")
 	after := r.liveCode([]functions.Declaration{d})[d.Name]
 	if after.version == before.version || after.sha == before.sha {
@@ -181,20 +166,17 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 	t.Logf("make watch:\n%s", out.String())
 }
 
-// lockedBuffer is a bytes.Buffer a process writes while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+// appendInit appends to the Go file at path an init function that prints
+// note: a change the built binary keeps (a comment would compile to the
+// same zip).
+func appendInit(t *testing.T, path, note string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "\nfunc init() { println(%q) }\n", note)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -82,31 +82,10 @@ var prodContext = "CDK_CONTEXT=-c prod.account=" + awsemu.Account + " -c prod.re
 // change (an update), `make watch`, and destroy; then prod's deploy and
 // destroy. It runs in a copy of the module, since it edits a handler.
 func TestDeployRehearsal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the deploy rehearsal takes minutes; run without -short")
-	}
-	// The rehearsals deploy separate copies to separate emulators, and
-	// mostly wait on them: they run side by side.
-	t.Parallel()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireCDK(t, root)
+	root, dir := startRehearsal(t)
 	start := time.Now()
-	dir := t.TempDir()
-	if err := modcopy.Copy(root, dir); err != nil {
-		t.Fatal(err)
-	}
-	emu := awsemu.Start(t, root)
-	r := &rehearsal{t: t, root: dir, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
-	defer func() {
-		t.Logf("rehearsal wall time %s", time.Since(start).Round(time.Second))
-		if t.Failed() { // the emulator's tracebacks explain its 500s
-			log := emu.Output()
-			t.Logf("emulator output (last 8 KiB):\n%s", log[max(0, len(log)-8192):])
-		}
-	}()
+	r := newRehearsal(t, root, dir)
+	defer r.logEnd("rehearsal", start)
 
 	// 1. bootstrap (which synthesizes the app into CDK_OUT), preflight,
 	// deploy of that very assembly.
@@ -702,6 +681,46 @@ func newClients(t *testing.T, emu *awsemu.Server) clients {
 		cfn: cloudformation.NewFromConfig(cfg), lambda: lambda.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg),
 		sqs: sqs.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg), apigw: apigateway.NewFromConfig(cfg),
 		events: eventbridge.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+	}
+}
+
+// startRehearsal begins a deploy rehearsal: it skips t with -short (a
+// rehearsal takes minutes), runs it beside the other rehearsals (they
+// deploy separate copies to separate emulators and mostly wait on them),
+// requires the CDK CLI and make, and returns the module's folder and a
+// copy of it to deploy from (the rehearsals edit handlers and add
+// functions).
+func startRehearsal(t *testing.T) (root, dir string) {
+	if testing.Short() {
+		t.Skip("the deploy rehearsal takes minutes; run without -short")
+	}
+	t.Parallel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireCDK(t, root)
+	dir = t.TempDir()
+	if err := modcopy.Copy(root, dir); err != nil {
+		t.Fatal(err)
+	}
+	return root, dir
+}
+
+// newRehearsal starts an emulator (moto from root's Python environment)
+// for a rehearsal that runs make in dir.
+func newRehearsal(t *testing.T, root, dir string) *rehearsal {
+	emu := awsemu.Start(t, root)
+	return &rehearsal{t: t, root: dir, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
+}
+
+// logEnd logs the rehearsal's wall time since start and, when it failed,
+// the emulator's last 8 KiB of output (its tracebacks explain its 500s).
+// Each rehearsal defers it.
+func (r *rehearsal) logEnd(name string, start time.Time) {
+	r.t.Logf("%s: wall time %s", name, time.Since(start).Round(time.Second))
+	if r.t.Failed() {
+		r.t.Logf("emulator output (last 8 KiB):\n%s", tail(r.emu.Output(), 8192))
 	}
 }
 

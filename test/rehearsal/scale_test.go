@@ -2,7 +2,6 @@ package rehearsal
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,11 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"go-lambda-cdk/functions"
-	"go-lambda-cdk/internal/awsemu"
 	"go-lambda-cdk/internal/deployed"
 	"go-lambda-cdk/internal/local/apigw"
 	"go-lambda-cdk/internal/local/template"
-	"go-lambda-cdk/internal/modcopy"
 	"go-lambda-cdk/internal/scaffold"
 )
 
@@ -33,35 +30,14 @@ const nested = "CDK_CONTEXT=-c nestedStacks=always"
 // nested stack and the shared wiring change, deploys that as an update
 // that replaces nothing else, and destroys the stage.
 func TestDeployRehearsalAtScale(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the deploy rehearsal takes minutes; run without -short")
-	}
-	// The rehearsals deploy separate copies to separate emulators, and
-	// mostly wait on them: they run side by side.
-	t.Parallel()
-	source, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	requireCDK(t, source)
-	root := t.TempDir()
-	if err := modcopy.Copy(source, root); err != nil {
-		t.Fatal(err)
-	}
+	source, root := startRehearsal(t)
 	declared := functions.All()
 	for i, trigger := range []string{"api:/scaled-api", "s3:scaled/", "schedule:0 3 * * ? *", "none"} {
 		declared = scaffoldInto(t, root, fmt.Sprintf("scaled%d", i), trigger, declared)
 	}
 	start := time.Now()
-	emu := awsemu.Start(t, source)
-	r := &rehearsal{t: t, root: root, emu: emu, out: t.TempDir(), aws: newClients(t, emu)}
-	defer func() {
-		t.Logf("rehearsal at scale: wall time %s", time.Since(start).Round(time.Second))
-		if t.Failed() {
-			log := emu.Output()
-			t.Logf("emulator output (last 8 KiB):\n%s", log[max(0, len(log)-8192):])
-		}
-	}()
+	r := newRehearsal(t, source, root)
+	defer r.logEnd("rehearsal at scale", start)
 	r.make("bootstrap", "APPROVE=1")
 	r.setAPIGatewayRole()
 	r.make("deploy", "APPROVE=1", nested)

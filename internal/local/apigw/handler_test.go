@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,56 +204,10 @@ func TestEventShape(t *testing.T) {
 				}
 			},
 		},
-		{
-			name: "text body",
-			req: func() *http.Request {
-				r := httptest.NewRequest("POST", "/dev/uploads", strings.NewReader(`{"filename":"a.txt"}`))
-				r.Header.Set("Content-Type", "application/json")
-				return r
-			},
-			check: func(t *testing.T, ev Event, _ map[string]any) {
-				if ev.Body == nil || *ev.Body != `{"filename":"a.txt"}` || ev.IsBase64Encoded {
-					t.Errorf("body = %v, base64 %v", ev.Body, ev.IsBase64Encoded)
-				}
-			},
-		},
-		{
-			name: "binary media type body",
-			req: func() *http.Request {
-				r := httptest.NewRequest("POST", "/dev/uploads", strings.NewReader("plain ascii png"))
-				r.Header.Set("Content-Type", "image/png")
-				return r
-			},
-			check: func(t *testing.T, ev Event, _ map[string]any) {
-				if !ev.IsBase64Encoded || ev.Body == nil || *ev.Body != base64.StdEncoding.EncodeToString([]byte("plain ascii png")) {
-					t.Errorf("body = %v, base64 %v", ev.Body, ev.IsBase64Encoded)
-				}
-			},
-		},
-		{
-			name: "non-UTF-8 body",
-			req: func() *http.Request {
-				return httptest.NewRequest("POST", "/dev/uploads", bytes.NewReader([]byte{0xff, 0x00, 0xfe}))
-			},
-			check: func(t *testing.T, ev Event, _ map[string]any) {
-				if !ev.IsBase64Encoded || ev.Body == nil || *ev.Body != "/wD+" {
-					t.Errorf("body = %v, base64 %v", ev.Body, ev.IsBase64Encoded)
-				}
-			},
-		},
-		{
-			name: "empty body is null",
-			req: func() *http.Request {
-				r := httptest.NewRequest("POST", "/dev/uploads", strings.NewReader(""))
-				r.Header.Set("Content-Type", "image/png")
-				return r
-			},
-			check: func(t *testing.T, ev Event, _ map[string]any) {
-				if ev.Body != nil || ev.IsBase64Encoded {
-					t.Errorf("body = %q, base64 %v; want null, false", *ev.Body, ev.IsBase64Encoded)
-				}
-			},
-		},
+		{name: "text body", req: upload("application/json", []byte(`{"filename":"a.txt"}`)), check: wantBody(new(`{"filename":"a.txt"}`), false)},
+		{name: "binary media type body", req: upload("image/png", []byte("plain ascii png")), check: wantBody(new(base64.StdEncoding.EncodeToString([]byte("plain ascii png"))), true)},
+		{name: "non-UTF-8 body", req: upload("", []byte{0xff, 0x00, 0xfe}), check: wantBody(new("/wD+"), true)},
+		{name: "empty body is null", req: upload("image/png", nil), check: wantBody(nil, false)},
 		{
 			name: "request context",
 			req:  func() *http.Request { return httptest.NewRequest("GET", "/dev/uploads/xyz", nil) },
@@ -285,6 +240,35 @@ func TestEventShape(t *testing.T) {
 			}
 			tt.check(t, inv.event(t), raw)
 		})
+	}
+}
+
+// upload returns a POST /dev/uploads request with body and, unless "", the
+// content type.
+func upload(contentType string, body []byte) func() *http.Request {
+	return func() *http.Request {
+		r := httptest.NewRequest("POST", "/dev/uploads", bytes.NewReader(body))
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		return r
+	}
+}
+
+// quoted is s quoted, or null for nil.
+func quoted(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return strconv.Quote(*s)
+}
+
+// wantBody checks the event's body (nil: null) and its isBase64Encoded.
+func wantBody(body *string, base64 bool) func(*testing.T, Event, map[string]any) {
+	return func(t *testing.T, ev Event, _ map[string]any) {
+		if quoted(ev.Body) != quoted(body) || ev.IsBase64Encoded != base64 {
+			t.Errorf("body = %s, base64 %v; want %s, %v", quoted(ev.Body), ev.IsBase64Encoded, quoted(body), base64)
+		}
 	}
 }
 
