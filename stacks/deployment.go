@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"go-lambda-cdk/internal/layout"
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -16,10 +17,8 @@ import (
 	"go-lambda-cdk/internal/config"
 )
 
-// LiveAlias is the alias every trigger of a function invokes. CodeDeploy
-// moves it from one version to the next; provisioned concurrency is kept on
-// it.
-const LiveAlias = "live"
+// LiveAlias is layout.LiveAlias, the alias every trigger invokes.
+const LiveAlias = layout.LiveAlias
 
 // newLiveAlias publishes a version of fn's current code and configuration
 // and points the live alias at it. A change to the function publishes a new

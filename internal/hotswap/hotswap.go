@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go-lambda-cdk/internal/layout"
 	"maps"
 	"os"
 	"slices"
@@ -32,9 +33,8 @@ import (
 	"go-lambda-cdk/internal/config"
 )
 
-// LiveAlias is the alias every trigger invokes (stacks.LiveAlias; a test
-// in package test keeps the two equal).
-const LiveAlias = "live"
+// LiveAlias is layout.LiveAlias, the alias every trigger invokes.
+const LiveAlias = layout.LiveAlias
 
 // CheckStage refuses every stage a hotswap must not touch: prod, whose
 // changes go through CodeDeploy's canary and its alarms only.

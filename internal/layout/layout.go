@@ -99,3 +99,8 @@ const (
 // CreateUploadMethod on ResourceUploads presigns an upload: the route the
 // stack throttles on its own (api.uploadThrottleRateLimit).
 const CreateUploadMethod = "POST"
+
+// LiveAlias is the alias every trigger of a function invokes. The stack
+// creates it on each function and CodeDeploy moves it from one version to
+// the next; a redrive replays through it and a hotswap moves it.
+const LiveAlias = "live"

@@ -3,6 +3,7 @@ package redrive
 import (
 	"context"
 	"fmt"
+	"go-lambda-cdk/internal/layout"
 	"maps"
 	"slices"
 
@@ -16,9 +17,8 @@ import (
 // QueueOutput is the stack output that holds the failure queue's URL.
 const QueueOutput = "FailureQueueUrl"
 
-// LiveAlias is the alias that triggers invoke when the stack has one; a
-// replay goes through it too, so it reaches the version in service.
-const LiveAlias = "live"
+// LiveAlias is layout.LiveAlias, the alias every trigger invokes.
+const LiveAlias = layout.LiveAlias
 
 // StackAPI is the part of the CloudFormation client Resolve uses;
 // *cloudformation.Client satisfies it.
