@@ -16,8 +16,7 @@ import (
 // covers or the key does. The paths are absolute and sorted.
 //
 // It runs one `go list -deps` per architecture, as Build does to compute
-// the cache keys. The local run watches these paths to rebuild a function
-// when one of them changes.
+// the cache keys. Watcher watches the same paths (from ListInputs).
 func Sources(ctx context.Context, opts Options, fns ...Target) (map[string][]string, error) {
 	inputs, err := ListInputs(ctx, opts, fns...)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -35,75 +34,6 @@ type Watch struct {
 	Root string
 	// Now tells the time. Default: time.Now.
 	Now func() time.Time
-}
-
-// stamp is what a poll sees of a file or folder.
-type stamp struct {
-	exists bool
-	size   int64
-	mod    time.Time
-}
-
-func stat(path string) stamp {
-	info, err := os.Stat(path)
-	if err != nil {
-		return stamp{}
-	}
-	return stamp{exists: true, size: info.Size(), mod: info.ModTime()}
-}
-
-// watchSet maps each watched path (files and package folders) to the
-// functions built from it, with what the last poll saw.
-type watchSet struct {
-	fns    map[string][]string // path -> function names
-	stamps map[string]stamp
-	dirs   map[string]bool // the package folders among the paths
-}
-
-// newWatchSet watches the inputs; a path that old already watches keeps
-// its stamp, so a change made while the set was rebuilt is still seen.
-func newWatchSet(inputs []bundle.Inputs, old *watchSet) *watchSet {
-	s := &watchSet{fns: map[string][]string{}, stamps: map[string]stamp{}, dirs: map[string]bool{}}
-	for _, in := range inputs {
-		for _, d := range in.Dirs {
-			s.dirs[d] = true
-		}
-		for _, p := range slices.Concat(in.Files, in.Dirs) {
-			if !slices.Contains(s.fns[p], in.Function) {
-				s.fns[p] = append(s.fns[p], in.Function)
-			}
-		}
-	}
-	for p := range s.fns {
-		if st, ok := old.stamp(p); ok {
-			s.stamps[p] = st
-		} else {
-			s.stamps[p] = stat(p)
-		}
-	}
-	return s
-}
-
-func (s *watchSet) stamp(p string) (stamp, bool) {
-	if s == nil {
-		return stamp{}, false
-	}
-	st, ok := s.stamps[p]
-	return st, ok
-}
-
-// poll stats every path and returns those that changed since the last
-// poll, sorted.
-func (s *watchSet) poll() []string {
-	var changed []string
-	for p, old := range s.stamps {
-		if now := stat(p); now != old {
-			s.stamps[p] = now
-			changed = append(changed, p)
-		}
-	}
-	slices.Sort(changed)
-	return changed
 }
 
 // change is what accumulated since the last swap.
@@ -146,8 +76,9 @@ func (w *Watch) Run(ctx context.Context) error {
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("list the files to watch: %w", err)
 	}
-	set := newWatchSet(inputs, nil)
-	fmt.Fprintf(w.Out, "watch: watching %d files and folders; Ctrl-C stops\n", len(set.stamps))
+	set := &bundle.Watcher{}
+	set.Set(inputs)
+	fmt.Fprintf(w.Out, "watch: watching %d files and folders; Ctrl-C stops\n", set.Len())
 	pending := change{paths: map[string]bool{}}
 	for {
 		select {
@@ -159,13 +90,13 @@ func (w *Watch) Run(ctx context.Context) error {
 				tails[name].poll(ctx, w.Logs, w.Out)
 			}
 		case <-w.Ticks:
-			if changed := set.poll(); len(changed) > 0 {
+			if changed := set.Poll(); len(changed) > 0 {
 				for _, p := range changed {
 					pending.paths[p] = true
-					if st := set.stamps[p]; st.exists && st.mod.After(pending.saved) {
-						pending.saved = st.mod
-					} else if !st.exists && pending.saved.IsZero() {
-						pending.saved = now() // a removal has no time of its own
+					if st := set.Stamp(p); st.Mod.After(pending.saved) {
+						pending.saved = st.Mod
+					} else if st.Mod.IsZero() && pending.saved.IsZero() {
+						pending.saved = now() // a removal, or a folder's files renamed, has no time of its own
 					}
 				}
 				continue // act at the first quiet tick
@@ -178,7 +109,7 @@ func (w *Watch) Run(ctx context.Context) error {
 			pending = change{paths: map[string]bool{}}
 			swap(fns, func(name string) string { return causes[name] }, func(string) time.Time { return saved })
 			if inputs, err := w.Inputs(ctx, builds...); err == nil {
-				set = newWatchSet(inputs, set)
+				set.Set(inputs)
 			} else if ctx.Err() == nil {
 				fmt.Fprintf(w.Out, "watch: the files to watch were not listed again (%v); watching the previous ones\n", err)
 			}
@@ -188,14 +119,14 @@ func (w *Watch) Run(ctx context.Context) error {
 
 // affected returns the functions built from the changed paths, in
 // declaration order, each with a cause: "changed <path>" and how many more.
-func (w *Watch) affected(set *watchSet, paths map[string]bool) ([]Declared, map[string]string) {
+func (w *Watch) affected(set *bundle.Watcher, paths map[string]bool) ([]Declared, map[string]string) {
 	byName := map[string][]string{}
 	sorted := slices.Sorted(maps.Keys(paths))
 	// Files first: a folder changes with every file saved by a rename.
-	slices.SortStableFunc(sorted, func(a, b string) int { return compareBool(set.dirs[a], set.dirs[b]) })
+	slices.SortStableFunc(sorted, func(a, b string) int { return compareBool(set.IsDir(a), set.IsDir(b)) })
 	for _, p := range sorted {
-		for _, name := range set.fns[p] {
-			if !set.dirs[p] || len(byName[name]) == 0 {
+		for _, name := range set.Owners(p) {
+			if !set.IsDir(p) || len(byName[name]) == 0 {
 				byName[name] = append(byName[name], p)
 			}
 		}

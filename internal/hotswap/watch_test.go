@@ -21,7 +21,7 @@ import (
 // TestWatch drives Watch.Run tick by tick: a save swaps only the
 // functions built from the saved file, once the saves stop, and prints the
 // time from the save to live; a save that rebuilds the same zip prints
-// nothing; the logs of a swapped function are streamed, each event once;
+// nothing, and an editor's swap file next to the sources builds nothing; the logs of a swapped function are streamed, each event once;
 // cancelling the context stops it without error.
 func TestWatch(t *testing.T) {
 	src := t.TempDir()
@@ -94,6 +94,8 @@ func TestWatch(t *testing.T) {
 	write("shared.go", "shared v2;", now.Add(-800*time.Millisecond))
 	tick(2)
 	write("b.go", "b v1;", now.Add(-300*time.Millisecond)) // same content: same zip
+	tick(2)
+	write(".a.go.swp", "editor state", now) // not a source file: no build
 	tick(2)
 	cancel()
 	if err := <-done; err != nil {

@@ -77,7 +77,7 @@ type Options struct {
 	// each line prefixed with "<function> | " or "local | ". Nil discards.
 	Logs io.Writer
 	// Reload rebuilds a function when a file of its dependency graph
-	// changes (bundle.Sources: the files the build cache keys on, in the
+	// changes (bundle.ListInputs: the files the build cache keys on, in the
 	// module and in locally replaced modules) and swaps its emulators once
 	// the new build runs, while the API, the bucket and the other
 	// functions keep serving; a failed build is printed and the last good

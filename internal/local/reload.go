@@ -147,55 +147,15 @@ type watcher struct {
 	opts     bundle.Options
 	interval time.Duration
 	fns      []template.LambdaFunction
-	restart  []string            // absolute
-	sources  map[string][]string // by function: bundle.Sources
-	stamps   map[string]stamp    // by path, of the files last seen
+	restart  []string        // absolute
+	inputs   []bundle.Inputs // of fns, in order: bundle.ListInputs
+	files    bundle.Watcher
 	seq      int
-}
-
-// stamp is what a poll compares: a file's modification time and size, the
-// names of the source files in a folder, or that the path is missing.
-type stamp struct {
-	mod     time.Time
-	size    int64
-	names   string
-	missing bool
-}
-
-func stampOf(path string) stamp {
-	fi, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return stamp{missing: true}
-	case fi.IsDir():
-		return stamp{names: sourceNames(path)}
-	}
-	return stamp{mod: fi.ModTime(), size: fi.Size()}
-}
-
-// sourceNames lists the files of a folder that the go command may compile,
-// one per line: a file added, removed or renamed among them changes the
-// build, while an editor's swap or backup file next to them does not.
-func sourceNames(dir string) string {
-	entries, _ := os.ReadDir(dir)
-	var b strings.Builder
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || strings.HasSuffix(name, "_test.go") {
-			continue // the go command ignores these
-		}
-		switch filepath.Ext(name) {
-		case ".go", ".s", ".S", ".sx", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".m", ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx":
-			b.WriteString(name)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
 }
 
 // startWatcher starts watching fns' sources in the background; Close stops it.
 func (a *App) startWatcher(opts Options, fns []template.LambdaFunction) {
-	w := &watcher{a: a, opts: bundle.Options{ModuleDir: opts.ModuleDir}, interval: opts.ReloadInterval, fns: fns, stamps: map[string]stamp{}}
+	w := &watcher{a: a, opts: bundle.Options{ModuleDir: opts.ModuleDir}, interval: opts.ReloadInterval, fns: fns}
 	for _, r := range opts.RestartOn {
 		if !filepath.IsAbs(r) {
 			r = filepath.Join(opts.ModuleDir, r)
@@ -215,14 +175,14 @@ func (w *watcher) run(ctx context.Context) {
 	for _, f := range w.fns {
 		bfs = append(bfs, hostFunction(f))
 	}
-	sources, err := bundle.Sources(ctx, w.opts, bfs...)
+	inputs, err := bundle.ListInputs(ctx, w.opts, bfs...)
 	if err != nil {
 		w.printf("reload: off, the functions' sources are unknown: %v", err)
 		return
 	}
-	w.sources = sources
-	w.scan() // the state the running builds were made from
-	w.printf("reload: on, watching %d files and folders of %d functions", len(w.stamps), len(w.fns))
+	w.inputs = inputs
+	w.files.Set(w.watched()) // the state the running builds were made from
+	w.printf("reload: on, watching %d files and folders of %d functions", w.files.Len(), len(w.fns))
 	tick := time.NewTicker(w.interval)
 	defer tick.Stop()
 	for {
@@ -251,37 +211,25 @@ func (w *watcher) run(ctx context.Context) {
 	}
 }
 
-// watched lists every path to check: each function's sources and every
-// file and folder under the RestartOn paths.
-func (w *watcher) watched() []string {
-	var paths []string
-	for _, s := range w.sources {
-		paths = append(paths, s...)
-	}
+// watched lists every path to check: each function's inputs and, without
+// an owner, every file and folder under the RestartOn paths.
+func (w *watcher) watched() []bundle.Inputs {
+	var restart []string
 	for _, root := range w.restart {
 		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			paths = append(paths, path) // a missing root is watched for appearing
+			restart = append(restart, path) // a missing root is watched for appearing
 			return nil
 		})
 	}
-	slices.Sort(paths)
-	return slices.Compact(paths)
+	return append(slices.Clone(w.inputs), bundle.Inputs{Files: restart})
 }
 
 // scan records the stamp of every watched path and returns those that
-// changed since the last scan (a path seen for the first time included,
-// except on the first scan).
+// changed since the last scan, a path seen for the first time included.
 func (w *watcher) scan() []string {
-	first := len(w.stamps) == 0
-	var changed []string
-	for _, path := range w.watched() {
-		s := stampOf(path)
-		if old, ok := w.stamps[path]; (ok && old != s) || (!ok && !first) {
-			changed = append(changed, path)
-		}
-		w.stamps[path] = s
-	}
-	return changed
+	changed := append(w.files.Set(w.watched()), w.files.Poll()...)
+	slices.Sort(changed)
+	return slices.Compact(changed)
 }
 
 // apply rebuilds each function that one of the changed paths belongs to,
@@ -301,8 +249,9 @@ func (w *watcher) apply(ctx context.Context, changed []string) {
 		slices.Sort(restart)
 		w.printf("reload: %s changed; the template comes from it: stop (Ctrl-C) and run `make local` again to re-synthesize", strings.Join(slices.Compact(restart), ", "))
 	}
+	owners := w.files.Owners(changed...)
 	for _, f := range w.fns {
-		if slices.ContainsFunc(changed, func(p string) bool { return slices.Contains(w.sources[f.Name], p) }) {
+		if slices.Contains(owners, f.Name) {
 			w.rebuild(ctx, f)
 		}
 	}
@@ -342,13 +291,13 @@ func (w *watcher) rebuild(ctx context.Context, f template.LambdaFunction) {
 	// The new build may import other packages: watch its graph as it is now.
 	// Paths already watched keep their stamps, so a change saved during
 	// the build is seen by the next poll.
-	if sources, err := bundle.Sources(ctx, w.opts, hostFunction(f)); err == nil {
-		w.sources[f.Name] = sources[f.Name]
-		for _, path := range w.watched() {
-			if _, ok := w.stamps[path]; !ok {
-				w.stamps[path] = stampOf(path)
+	if inputs, err := bundle.ListInputs(ctx, w.opts, hostFunction(f)); err == nil {
+		for i := range w.inputs {
+			if w.inputs[i].Function == f.Name {
+				w.inputs[i] = inputs[0]
 			}
 		}
+		w.files.Set(w.watched())
 	}
 }
 
