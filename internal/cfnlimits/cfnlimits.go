@@ -22,6 +22,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"go-lambda-cdk/internal/assembly"
 )
 
 // CloudFormation's quotas per template, from
@@ -73,7 +75,7 @@ const (
 const (
 	dashboardType         = "AWS::CloudWatch::Dashboard"
 	permissionType        = "AWS::Lambda::Permission"
-	nestedStackType       = "AWS::CloudFormation::Stack"
+	nestedStackType       = assembly.NestedStackType
 	policyEnvelopeBytes   = len(`{"Version":"2012-10-17","Id":"default","Statement":[]}`)
 	statementSkeletonSize = len(`{"Sid":"","Effect":"Allow","Principal":{"Service":""},"Action":"","Resource":""},`)
 )

@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"go-lambda-cdk/internal/assembly"
 )
 
 // NestedStackType is the resource type of a nested stack.
-const NestedStackType = "AWS::CloudFormation::Stack"
+const NestedStackType = assembly.NestedStackType
 
 // NestedSeparator joins a nested stack's logical ID and the logical ID of
 // a resource in it once flattened ("Functions07NestedStack...ABC.ApiFunction6BF808ED"):
@@ -24,17 +26,14 @@ const NestedSeparator = "."
 type ChildTemplate func(id string, resource map[string]any) ([]byte, error)
 
 // AssemblyChild reads a nested stack's template from the cloud assembly
-// in dir: the file its aws:asset:path metadata names, which the CDK
-// writes as <name>.nested.template.json. The CDK CLI has the CDK write
-// that metadata unless it runs with --no-asset-metadata.
+// in dir: the file assembly.NestedTemplateFile names.
 func AssemblyChild(dir string) ChildTemplate {
 	return func(id string, resource map[string]any) ([]byte, error) {
-		meta, _ := resource["Metadata"].(map[string]any)
-		path, _ := meta["aws:asset:path"].(string)
-		if path == "" {
+		file := assembly.NestedTemplateFile(resource)
+		if file == "" {
 			return nil, fmt.Errorf("nested stack %s: no aws:asset:path metadata naming its template", id)
 		}
-		return os.ReadFile(filepath.Join(dir, filepath.Base(path)))
+		return os.ReadFile(filepath.Join(dir, file))
 	}
 }
 
