@@ -3,33 +3,7 @@ package bundle
 import (
 	"context"
 	"fmt"
-	"slices"
 )
-
-// Sources returns, by function name, the files and folders whose change
-// changes the function's build: for every package of its dependency graph
-// that belongs to the main module or to a module replaced by a local
-// folder, each file the cache key hashes (Go, assembly, cgo, syso and
-// embedded files), the folder that holds them (a file added to it may
-// join the build) and the module's go.mod. Standard library and module cache files are left out:
-// they change only with the toolchain or a go.mod, both of which the list
-// covers or the key does. The paths are absolute and sorted.
-//
-// It runs one `go list -deps` per architecture, as Build does to compute
-// the cache keys. Watcher watches the same paths (from ListInputs).
-func Sources(ctx context.Context, opts Options, fns ...Target) (map[string][]string, error) {
-	inputs, err := ListInputs(ctx, opts, fns...)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]string, len(inputs))
-	for _, in := range inputs {
-		paths := append(slices.Clone(in.Files), in.Dirs...)
-		slices.Sort(paths)
-		out[in.Function] = slices.Compact(paths)
-	}
-	return out, nil
-}
 
 // editable reports whether the package's files may change without a
 // change to a go.mod or to the toolchain: it is neither in the standard
