@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/cli"
 
 	"go-lambda-cdk/internal/local"
@@ -80,23 +83,48 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.LambdaAddr = fmt.Sprintf("127.0.0.1:%d", *lambdaPort)
 	opts.Logs = stderr
 	opts.Reload = *reload
-	opts.RestartOn = restartOn
+	var appDirs []string
+	if opts.Reload {
+		if opts.RestartOn, appDirs, err = restartOn(ctx); err != nil {
+			return err
+		}
+	}
 	app, err := local.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
 	banner(stdout, opts.Template, app)
 	if opts.Reload {
-		fmt.Fprintf(stdout, "Saving a function's source rebuilds and reloads that function; a change to %s needs a restart.\n", strings.Join(restartOn, ", "))
+		fmt.Fprintf(stdout, "Saving a function's source rebuilds and reloads that function; a change to the CDK app's sources (%s) or to cdk.json needs a restart.\n", strings.Join(appDirs, ", "))
 	}
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
 	return app.Close()
 }
 
-// restartOn are the paths, relative to the module, that the template is
-// synthesized from: the stacks, the CDK app and its configuration.
-var restartOn = []string{"stacks", "functions", "internal/config", "internal/declare", "internal/cron", "internal/quota", "bin/app", "cdk.json", "cdk.context.json"}
+// restartOn lists what the template is synthesized from, which a reload
+// cannot apply: the files and folders of the CDK app's build (bin/app and
+// every package of the module it imports, as bundle.ListInputs lists a
+// function's), cdk.json and cdk.context.json. dirs are the app's package
+// folders relative to the module, for the banner.
+func restartOn(ctx context.Context) (paths, dirs []string, err error) {
+	moduleDir, err := bundle.FindModuleDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs, err := bundle.ListInputs(ctx, bundle.Options{ModuleDir: moduleDir}, bundle.Target{Name: "app", Dir: "bin/app"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("the CDK app's sources: %w", err)
+	}
+	paths = append(slices.Clone(inputs[0].Files), filepath.Join(moduleDir, "cdk.json"), filepath.Join(moduleDir, "cdk.context.json"))
+	for _, d := range inputs[0].Dirs {
+		paths = append(paths, d)
+		if rel, err := filepath.Rel(moduleDir, d); err == nil {
+			dirs = append(dirs, rel)
+		}
+	}
+	return paths, dirs, nil
+}
 
 func banner(w io.Writer, tpl *template.Template, app *local.App) {
 	fmt.Fprintf(w, "stack %s running locally\n", tpl.StackName)
