@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"go-lambda-cdk/internal/bundle"
 )
 
 // DefaultPath is where `make bench` writes, relative to the module root.
@@ -51,22 +53,7 @@ func ReplaceSection(path, heading, section string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*.md")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(doc); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return bundle.WriteFileAtomic(path, []byte(doc))
 }
 
 // LoadAverage returns the machine's 1-minute load average from

@@ -35,7 +35,7 @@ func TestReplaceSection(t *testing.T) {
 			if string(got) != tt.want {
 				t.Errorf("got:\n%q\nwant:\n%q", got, tt.want)
 			}
-			left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".benchmarks-*"))
+			left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*"))
 			if len(left) > 0 {
 				t.Errorf("temporary files left: %v", left)
 			}
