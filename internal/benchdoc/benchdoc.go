@@ -3,8 +3,10 @@
 package benchdoc
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -98,3 +100,18 @@ func Spread(ts []time.Duration) string {
 
 // Secs returns d as seconds with one decimal, e.g. "1.5 s".
 func Secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// Timed runs name with args in dir and returns how long it took and its
+// output (stdout and stderr together). A failure's error names the
+// command and dir and holds the whole output.
+func Timed(ctx context.Context, dir, name string, args ...string) (time.Duration, string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var output strings.Builder
+	cmd.Stdout, cmd.Stderr = &output, &output
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, "", fmt.Errorf("%s %s in %s: %w\n%s", name, strings.Join(args, " "), dir, err, output.String())
+	}
+	return time.Since(start), output.String(), nil
+}
