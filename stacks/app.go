@@ -44,6 +44,19 @@ type Assets map[string]string
 // The prod stack is pinned to the plan's prod account and region; dev is
 // environment-agnostic.
 func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (awscdk.Stack, error) {
+	// Every template's counts and size are checked before any construct
+	// exists (package nesting): a limit is an error here, not CDK's panic.
+	placement, err := nesting.Split(plan.Config)
+	if err != nil {
+		return nil, err
+	}
+	return NewPlacedAppStack(scope, plan, placement, assets)
+}
+
+// NewPlacedAppStack is NewAppStack with the placement nesting.Split made
+// of plan.Config, for a caller that already split it (the CDK app does,
+// before the jsii kernel starts).
+func NewPlacedAppStack(scope constructs.Construct, plan config.Plan, placement nesting.Plan, assets Assets) (awscdk.Stack, error) {
 	for _, fn := range plan.Functions {
 		if assets[fn.Name] == "" {
 			return nil, fmt.Errorf("function %s: no asset (zip) was built for it", fn.Name)
@@ -51,12 +64,6 @@ func NewAppStack(scope constructs.Construct, plan config.Plan, assets Assets) (a
 	}
 	cfg := plan.Config
 	logRetention := awslogs.RetentionDays(plan.RetentionName)
-	// Every template's counts and size are checked before any construct
-	// exists (package nesting): a limit is an error here, not CDK's panic.
-	placement, err := nesting.Split(cfg)
-	if err != nil {
-		return nil, err
-	}
 	stack := awscdk.NewStack(scope, jsii.String(cfg.StackName()), &awscdk.StackProps{
 		Env:         environment(cfg),
 		Description: jsii.String(plan.Description),

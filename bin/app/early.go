@@ -49,7 +49,6 @@ func contextFromEnvironment() (map[string]any, error) {
 // cache computes its key and, when a synth is certain, the jsii kernel
 // starts.
 type builds struct {
-	fns     []bundle.Target
 	cancel  context.CancelFunc
 	done    chan struct{}
 	results []bundle.Result
@@ -59,7 +58,7 @@ type builds struct {
 // startBuilds starts building fns and returns at once.
 func startBuilds(ctx context.Context, fns []bundle.Target, progress io.Writer) *builds {
 	ctx, cancel := context.WithCancel(ctx)
-	b := &builds{fns: fns, cancel: cancel, done: make(chan struct{})}
+	b := &builds{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
 		b.results, b.err = bundle.Build(ctx, bundle.Options{Progress: progress}, fns...)

@@ -128,7 +128,7 @@ func run(ctx context.Context, stderr io.Writer) error {
 	t := time.Now()
 	var outdir string
 	err = cdkerrors.Recover(func() error {
-		if _, err := stacks.NewAppStack(app, plan, assets); err != nil {
+		if _, err := stacks.NewPlacedAppStack(app, plan, placement, assets); err != nil {
 			return err
 		}
 		stacks.NewAccountStack(app, cfg)

@@ -89,16 +89,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 || flags.NArg() > 0 {
 		return cli.UsageError{Err: errors.New("usage: bench-hotswap [-o file] [-runs n>=1] [-fn function]")}
 	}
-	var fn *functions.Declaration
-	var names []string
-	for _, d := range functions.All() {
-		names = append(names, d.Name)
-		if d.Name == *fnName {
-			fn = &d
-		}
-	}
-	if fn == nil {
-		return cli.Usagef("-fn %q: not a declared function; declared: %s", *fnName, strings.Join(names, ", "))
+	fn, ok := functions.Lookup(*fnName)
+	if !ok {
+		return cli.Usagef("-fn %q: not a declared function; declared: %s", *fnName, strings.Join(functions.Names(), ", "))
 	}
 	root, err := bundle.FindModuleDir()
 	if err != nil {

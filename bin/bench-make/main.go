@@ -334,15 +334,7 @@ func resourceCount(path string) (int, error) {
 }
 
 func timeMake(ctx context.Context, dir string, args []string) (time.Duration, string, error) {
-	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory"}, args...)...)
-	cmd.Dir = dir
-	var output strings.Builder
-	cmd.Stdout, cmd.Stderr = &output, &output
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return 0, "", fmt.Errorf("make %s in %s: %w\n%s", strings.Join(args, " "), dir, err, output.String())
-	}
-	return time.Since(start), output.String(), nil
+	return benchdoc.Timed(ctx, dir, "make", append([]string{"--no-print-directory"}, args...)...)
 }
 
 func git(ctx context.Context, dir string, args ...string) error {

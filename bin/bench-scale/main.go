@@ -122,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("%s: warm make synth failed: %s", c.label, failed)
 			}
 			c.synth = append(c.synth, d)
-			if d, err = timed(ctx, c.dir, "go", "run", "./bin/package", "-stage", "dev"); err != nil {
+			if d, _, err = benchdoc.Timed(ctx, c.dir, "go", "run", "./bin/package", "-stage", "dev"); err != nil {
 				return err
 			}
 			c.build = append(c.build, d)
@@ -228,18 +228,6 @@ type copyRun struct {
 	synth, build []time.Duration
 	stacks       []cfnlimits.Stack
 	over         []cfnlimits.Violation
-}
-
-func timed(ctx context.Context, dir, name string, args ...string) (time.Duration, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	var output strings.Builder
-	cmd.Stdout, cmd.Stderr = &output, &output
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("%s %s in %s: %w\n%s", name, strings.Join(args, " "), dir, err, output.String())
-	}
-	return time.Since(start), nil
 }
 
 // synth runs `make synth` in dir and times it. failed is the first line

@@ -3,12 +3,16 @@
 package benchdoc
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"go-lambda-cdk/internal/bundle"
 )
 
 // DefaultPath is where `make bench` writes, relative to the module root.
@@ -51,22 +55,7 @@ func ReplaceSection(path, heading, section string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".benchmarks-*.md")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(doc); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return bundle.WriteFileAtomic(path, []byte(doc))
 }
 
 // LoadAverage returns the machine's 1-minute load average from
@@ -111,3 +100,18 @@ func Spread(ts []time.Duration) string {
 
 // Secs returns d as seconds with one decimal, e.g. "1.5 s".
 func Secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
+// Timed runs name with args in dir and returns how long it took and its
+// output (stdout and stderr together). A failure's error names the
+// command and dir and holds the whole output.
+func Timed(ctx context.Context, dir, name string, args ...string) (time.Duration, string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var output strings.Builder
+	cmd.Stdout, cmd.Stderr = &output, &output
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, "", fmt.Errorf("%s %s in %s: %w\n%s", name, strings.Join(args, " "), dir, err, output.String())
+	}
+	return time.Since(start), output.String(), nil
+}

@@ -2,10 +2,12 @@ package benchdoc
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,7 +37,7 @@ func TestReplaceSection(t *testing.T) {
 			if string(got) != tt.want {
 				t.Errorf("got:\n%q\nwant:\n%q", got, tt.want)
 			}
-			left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".benchmarks-*"))
+			left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*"))
 			if len(left) > 0 {
 				t.Errorf("temporary files left: %v", left)
 			}
@@ -107,6 +109,37 @@ func TestMedianSpreadSecs(t *testing.T) {
 			}
 			if got := Secs(Median(tt.ts)); got != tt.secs {
 				t.Errorf("Secs(%v) = %q, want %q", Median(tt.ts), got, tt.secs)
+			}
+		})
+	}
+}
+
+func TestTimedReturnsOutputAndNamesAFailedCommand(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, script string
+		wantOut      string // the output on success
+		wantErr      []string
+	}{
+		{"success gives both streams and runs in dir", "echo out; echo err >&2; pwd", "out\nerr\n" + dir + "\n", nil},
+		{"failure names the command and dir and holds the output", "echo why >&2; exit 3", "", []string{"sh -c echo why >&2; exit 3 in " + dir, "exit status 3", "why"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, out, err := Timed(context.Background(), dir, "sh", "-c", tt.script)
+			if tt.wantErr == nil {
+				if err != nil || out != tt.wantOut || d <= 0 {
+					t.Fatalf("Timed = %v, %q, %v; want a duration, %q, no error", d, out, err, tt.wantOut)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Timed succeeded with %q; want an error", out)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
 			}
 		})
 	}

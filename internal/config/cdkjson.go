@@ -97,11 +97,7 @@ func LoadNames(cdkJSON, stage string, overrides map[string]any) (Config, error) 
 // in, without overrides: what a command that only names the stage's stacks
 // (make redrive, make smoke) reads.
 func StageNames(stage string) (Config, error) {
-	dir, err := bundle.FindModuleDir()
-	if err != nil {
-		return Config{}, err
-	}
-	return LoadNames(filepath.Join(dir, "cdk.json"), stage, nil)
+	return (&StageFlags{Stage: stage}).LoadNames()
 }
 
 // StageFlags are the -stage and -c flags of a command that reads one

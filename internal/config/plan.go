@@ -47,11 +47,8 @@ type FunctionPlan struct {
 
 // NewPlan validates c (every problem at once, as Validate) and resolves it.
 func NewPlan(c Config) (Plan, error) {
-	if err := c.Validate(); err != nil {
-		return Plan{}, fmt.Errorf("configuration of stage %s:\n%w", c.Stage, err)
-	}
-	weeks, err := c.Schedules()
-	if err != nil { // unreachable: Validate checked the schedules
+	weeks, err := c.validate()
+	if err != nil {
 		return Plan{}, fmt.Errorf("configuration of stage %s:\n%w", c.Stage, err)
 	}
 	retention, err := RetentionName(c.Logs.RetentionDays)

@@ -78,6 +78,13 @@ var (
 // EventBridge's and CloudWatch's limits and reports every problem at once,
 // each naming the field, the value and what is allowed.
 func (c Config) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
+// validate is Validate, and returns the provisioned-concurrency schedules
+// by function name (Schedules) it checked along the way, for NewPlan.
+func (c Config) validate() (map[string]cron.Week, error) {
 	var errs []error
 	add := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
@@ -126,7 +133,7 @@ func (c Config) Validate() error {
 		add("logs.retentionDays", "%v", err)
 	}
 	c.validateOperations(add)
-	return errors.Join(errs...)
+	return schedules, errors.Join(errs...)
 }
 
 func (f NamedFunction) validate(field string, stackEnv map[string]string, add func(string, string, ...any)) {

@@ -78,20 +78,12 @@ func GroupOf(key string) int {
 // "Functions07". It names the stack in cdk.out and in errors.
 func StackID(g int) string { return fmt.Sprintf("Functions%02d", g) }
 
-// Key is the name whose hash places the function called name among fns:
+// key is the name whose hash places the function called name among fns:
 // its own, or, when it has a traffic hook, its pre-traffic hook's key
 // (else its post-traffic hook's). A function and its hooks then share a
 // nested stack: the deployment's hook policy and the alias's UpdatePolicy
 // name each other, which across two nested stacks would make each wait
 // for the other.
-func Key(fns []config.NamedFunction, name string) string {
-	byName := make(map[string]config.FunctionSettings, len(fns))
-	for _, fn := range fns {
-		byName[fn.Name] = fn.FunctionSettings
-	}
-	return key(byName, name)
-}
-
 func key(fns map[string]config.FunctionSettings, name string) string {
 	seen := map[string]bool{}
 	for !seen[name] {
@@ -352,13 +344,4 @@ func (p Plan) Warning() string {
 	}
 	return fmt.Sprintf("stack %s holds about %d resources of its %d: a few more functions and nestedStacks auto moves every function into nested stacks, which replaces each function once; set nestedStacks to \"always\" while the stage is young to move them now, or expect that replacement (docs/design.md, \"Stacks at scale\")",
 		p.Stack, p.Root.Resources, capacity.Resources)
-}
-
-// Summary is one line per template: its estimated cost.
-func (p Plan) Summary() []string {
-	out := []string{fmt.Sprintf("%s: %s", p.Stack, p.Root)}
-	for _, g := range p.Groups {
-		out = append(out, fmt.Sprintf("%s/%s: %d functions, %s", p.Stack, g.StackID(), len(g.Functions), g.Cost))
-	}
-	return out
 }
