@@ -200,18 +200,13 @@ func Prepare(dir string, files []string, changes []Change) (*Patch, error) {
 		}
 		p.write[name] = a.cur[name]
 	}
-	for name := range p.write {
-		if strings.HasPrefix(name, "asset.") {
-			if _, err := os.Stat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("%s: already in %s (%v)", name, dir, err)
-			}
-		}
-	}
 	return p, nil
 }
 
-// Apply writes the rewrite: the new staged zips, the rewritten files (each
-// atomically), then removes the old staged zips. An error leaves the folder
+// Apply writes the rewrite: the new staged zips (one left in the folder by
+// an earlier synth has the same name, so the same content, and is
+// overwritten), the rewritten files (each atomically), then removes the old
+// staged zips, which nothing references any more. An error leaves the folder
 // partly rewritten: the caller must synthesize again.
 func (p *Patch) Apply() error {
 	for _, name := range slices.Sorted(maps.Keys(p.write)) {
