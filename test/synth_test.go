@@ -146,21 +146,29 @@ func placeholderAssets(t *testing.T, content string) stacks.Assets {
 	assets := stacks.Assets{}
 	for _, fn := range functions.Names() {
 		path := filepath.Join(dir, fn+".zip")
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zw := zip.NewWriter(f)
-		w, _ := zw.Create("bootstrap")
-		w.Write([]byte(content + " " + fn))
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
+		writePlaceholderZip(t, path, content+" "+fn)
 		assets[fn] = path
 	}
 	assetSets[content] = assets
 	return assets
+}
+
+// writePlaceholderZip writes a zip at path whose bootstrap holds content.
+func writePlaceholderZip(t *testing.T, path, content string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("bootstrap")
+	w.Write([]byte(content))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // resources returns the template's resources of one type by logical ID.
