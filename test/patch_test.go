@@ -1,10 +1,6 @@
 package test
 
 import (
-	"bytes"
-	"io/fs"
-	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -12,6 +8,7 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/fixture"
 	"go-lambda-cdk/internal/synthcache"
 	"go-lambda-cdk/stacks"
 )
@@ -63,15 +60,9 @@ func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 			if !slices.Equal(done.Functions, []string{changed}) || done.Assets != 1 || done.Versions != 1 || done.Templates != tt.templates {
 				t.Errorf("patched %+v, want the zip of %s: 1 asset hash, 1 version ID, %d template hashes", done, changed, tt.templates)
 			}
-			want, got := assemblyFiles(t, fresh), assemblyFiles(t, patched)
-			if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
-				t.Fatalf("patched files %v, a synth writes %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
-			}
-			for name, content := range want {
-				if !bytes.Equal(got[name], content) {
-					t.Errorf("%s differs from a synth's", name)
-				}
-			}
+			// Patched against synthesized: each file named is one that
+			// differs from the synth's, or that only one of them has.
+			fixture.SameTree(t, assemblyFiles(t, patched), assemblyFiles(t, fresh))
 			if ok, reason := synthcache.Reusable(patched, mustKey(t, in)); !ok {
 				t.Errorf("the patched folder is not reusable with the new key: %s", reason)
 			}
@@ -104,23 +95,9 @@ func mustKey(t *testing.T, in synthcache.Inputs) string {
 
 // assemblyFiles returns the content of every file of a cloud assembly
 // folder but the synth cache's stamp, by slash-separated relative path.
-func assemblyFiles(t *testing.T, dir string) map[string][]byte {
+func assemblyFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Name() == synthcache.StampName {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		out[filepath.ToSlash(rel)] = raw
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	files := fixture.ReadTree(t, dir)
+	delete(files, synthcache.StampName)
+	return files
 }

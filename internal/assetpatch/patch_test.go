@@ -95,24 +95,6 @@ func (f assemblyFixture) write(t *testing.T, dir string) (files []string, staged
 	return files, staged
 }
 
-// snapshot returns every file of dir by name.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = string(raw)
-	}
-	return out
-}
-
 // TestPatchRewritesEveryHashOfTheZip patches the fixture for a new zip: the
 // staged copy is replaced, and the asset hash, the version ID, the
 // template's hash and the destination keys are rewritten wherever they
@@ -120,7 +102,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 func TestPatchRewritesEveryHashOfTheZip(t *testing.T) {
 	dir := t.TempDir()
 	files, staged := assemblyFixture{zip: zipBytes("old code")}.write(t, dir)
-	before := snapshot(t, dir)
+	before := fixture.ReadTree(t, dir)
 	newZip := filepath.Join(t.TempDir(), "fn.zip")
 	if err := os.WriteFile(newZip, zipBytes("new code"), 0o644); err != nil {
 		t.Fatal(err)
@@ -135,7 +117,7 @@ func TestPatchRewritesEveryHashOfTheZip(t *testing.T) {
 	if err := p.Apply(); err != nil {
 		t.Fatal(err)
 	}
-	after := snapshot(t, dir)
+	after := fixture.ReadTree(t, dir)
 	newHash, _ := fingerprint(zipBytes("new code"))
 	oldHash := strings.TrimSuffix(strings.TrimPrefix(staged, "asset."), ".zip")
 	if _, ok := after[staged]; ok {
@@ -215,7 +197,7 @@ func TestPatchRefusesWhatItCannotCheck(t *testing.T) {
 			if tt.tamper != nil {
 				tt.tamper(t, dir, staged)
 			}
-			before := snapshot(t, dir)
+			before := fixture.ReadTree(t, dir)
 			newZip := filepath.Join(t.TempDir(), "fn.zip")
 			content := tt.newZip
 			if content == nil {
@@ -228,15 +210,7 @@ func TestPatchRefusesWhatItCannotCheck(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Prepare = %v, want an error with %q", err, tt.want)
 			}
-			after := snapshot(t, dir)
-			if len(after) != len(before) {
-				t.Errorf("%d files after, %d before", len(after), len(before))
-			}
-			for name, content := range before {
-				if after[name] != content {
-					t.Errorf("%s changed", name)
-				}
-			}
+			fixture.SameTree(t, fixture.ReadTree(t, dir), before)
 		})
 	}
 }

@@ -3,11 +3,11 @@ package synthcache
 import (
 	"encoding/json"
 	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go-lambda-cdk/internal/fixture"
 )
 
 // TestPatchFallsBack: when more than the zips changed, or the folder or
@@ -69,7 +69,7 @@ func TestPatchFallsBack(t *testing.T) {
 			}
 			in = inputs()
 			tt.change(t, dir, &in)
-			before := folderContent(t, dir)
+			before := fixture.ReadTree(t, dir)
 			_, err := Patch(dir, in, map[string]string{"fn1": "/no/such/fn1.zip", "fn2": "/no/such/fn2.zip"})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Patch = %v, want an error with %q", err, tt.want)
@@ -77,33 +77,7 @@ func TestPatchFallsBack(t *testing.T) {
 			if errors.Is(err, ErrNotOnlyZips) != tt.notOnlyZips {
 				t.Errorf("errors.Is(%v, ErrNotOnlyZips) = %t, want %t", err, !tt.notOnlyZips, tt.notOnlyZips)
 			}
-			after := folderContent(t, dir)
-			if len(after) != len(before) {
-				t.Errorf("%d files after, %d before", len(after), len(before))
-			}
-			for name, content := range before {
-				if after[name] != content {
-					t.Errorf("%s changed", name)
-				}
-			}
+			fixture.SameTree(t, fixture.ReadTree(t, dir), before)
 		})
 	}
-}
-
-// folderContent returns every file under dir by relative path.
-func folderContent(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		raw, err := os.ReadFile(path)
-		out[path] = string(raw)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
