@@ -1,8 +1,12 @@
 package test
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go-lambda-cdk/functions"
@@ -19,7 +23,7 @@ import (
 // file must equal the second folder's byte for byte, for the default
 // layout and with every function in a nested stack (whose template hash
 // reaches the parent template). Nothing is normalised: the assembly holds
-// no absolute path.
+// no absolute path. A patch whose writing fails halfway leaves no stamp.
 func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -52,6 +56,12 @@ func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 			if err := synthcache.Record(patched, in); err != nil {
 				t.Fatal(err)
 			}
+			// A copy, for a patch that fails halfway.
+			halfway := t.TempDir()
+			if err := os.CopyFS(halfway, os.DirFS(patched)); err != nil {
+				t.Fatal(err)
+			}
+			old := assemblyFiles(t, patched)
 			in.Assets = zipDigests(t, b)
 			done, err := synthcache.Patch(patched, in, b)
 			if err != nil {
@@ -65,6 +75,20 @@ func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 			fixture.SameTree(t, assemblyFiles(t, patched), assemblyFiles(t, fresh))
 			if ok, reason := synthcache.Reusable(patched, mustKey(t, in)); !ok {
 				t.Errorf("the patched folder is not reusable with the new key: %s", reason)
+			}
+
+			// The new staged zip cannot be written (a folder holds its
+			// name): the patch fails after its checks, and leaves no stamp.
+			for name := range assemblyFiles(t, patched) {
+				if _, ok := old[name]; !ok && strings.HasPrefix(name, "asset.") {
+					fixture.WriteFile(t, filepath.Join(halfway, name, "blocker"), "")
+				}
+			}
+			if _, err := synthcache.Patch(halfway, in, b); err == nil {
+				t.Fatal("patch into a folder whose new staged zip cannot be written succeeded")
+			}
+			if _, err := os.Stat(filepath.Join(halfway, synthcache.StampName)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a patch that failed halfway left the stamp (%v)", err)
 			}
 		})
 	}
