@@ -19,19 +19,27 @@ import (
 // and returns its folder and the plan.
 func synthAssembly(t *testing.T, context map[string]any) (string, config.Plan) {
 	t.Helper()
+	dir := t.TempDir()
+	return dir, synthInto(t, context, placeholderAssets(t, "placeholder"), dir)
+}
+
+// synthInto synthesizes the app for a CDK context with the given zips into
+// the cloud assembly folder dir, as `cdk synth` writes it (nested templates
+// included), and returns the plan.
+func synthInto(t *testing.T, context map[string]any, assets stacks.Assets, dir string) config.Plan {
+	t.Helper()
 	plan, appContext := synthContext(t, context)
 	// As the CDK CLI sets it (unless --no-asset-metadata): the nested
 	// stack resources name their template files.
 	appContext["aws:cdk:enable-asset-metadata"] = true
-	dir := t.TempDir()
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &appContext, Outdir: jsii.String(dir)})
-	if _, err := stacks.NewAppStack(app, plan, placeholderAssets(t, "placeholder")); err != nil {
+	if _, err := stacks.NewAppStack(app, plan, assets); err != nil {
 		t.Fatal(err)
 	}
 	stacks.NewAccountStack(app, plan.Config)
 	stacks.CheckAwsSolutions(app)
 	app.Synth(nil)
-	return dir, plan
+	return plan
 }
 
 // TestNestedStacksHoldEveryFunctionWithinTheEstimate: with nestedStacks

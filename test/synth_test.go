@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -28,6 +29,8 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/fixture"
+	"go-lambda-cdk/internal/modcopy"
 	"go-lambda-cdk/stacks"
 )
 
@@ -146,21 +149,29 @@ func placeholderAssets(t *testing.T, content string) stacks.Assets {
 	assets := stacks.Assets{}
 	for _, fn := range functions.Names() {
 		path := filepath.Join(dir, fn+".zip")
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zw := zip.NewWriter(f)
-		w, _ := zw.Create("bootstrap")
-		w.Write([]byte(content + " " + fn))
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
+		writePlaceholderZip(t, path, content+" "+fn)
 		assets[fn] = path
 	}
 	assetSets[content] = assets
 	return assets
+}
+
+// writePlaceholderZip writes a zip at path whose bootstrap holds content.
+func writePlaceholderZip(t *testing.T, path, content string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	w, _ := zw.Create("bootstrap")
+	w.Write([]byte(content))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // resources returns the template's resources of one type by logical ID.
@@ -271,40 +282,63 @@ func synthContext(t *testing.T, context map[string]any) (config.Plan, map[string
 }
 
 // TestSynthReusesUnchangedAssembly runs `cdk synth` through the real CDK
-// CLI three times into one folder, with auth.mode none: the first
-// synthesizes, prints the public-API warning on stderr and writes a
-// template without authorizer; the second, with nothing changed, reuses
-// that assembly without starting the jsii kernel and leaves every template
-// byte for byte as it was; the third, after a context change, synthesizes
-// again and writes the change.
+// CLI four times into one folder, with auth.mode none, in a copy of the
+// module (modcopy) whose handler it edits: the first synthesizes, prints
+// the public-API warning on stderr and writes a template without
+// authorizer; the second, with nothing changed, reuses that assembly
+// without starting the jsii kernel and leaves every template byte for byte
+// as it was; the third, after a handler edit (only that function's zip
+// changes), patches the assembly without the kernel; the fourth, after a
+// context change that sets a function's memory to the size it already has,
+// synthesizes again, and every file it writes equals the patched one byte
+// for byte.
 func TestSynthReusesUnchangedAssembly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two full synths through the CDK CLI, with the function builds")
 	}
 	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
+	dir := t.TempDir()
+	if err := modcopy.Copy(root, dir); err != nil {
+		t.Fatal(err)
+	}
 	out := t.TempDir()
-	memoryKey := "functions." + functions.Names()[0] + ".memoryMB"
+	edited := functions.Names()[0]
+	plan, err := config.LoadPlanFile(filepath.Join(dir, "cdk.json"), config.StageDev, map[string]any{"auth.mode": "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMemory := fmt.Sprintf("functions.%s.memoryMB=%d", edited, plan.Config.Functions[edited].MemoryMB)
+	editHandler := func(t *testing.T) {
+		// An init the binary keeps: the zip changes, nothing else does.
+		fixture.WriteFile(t, filepath.Join(dir, "lambda", edited, "zz_edit.go"), "package main\n\nfunc init() { println(\"edited\") }\n")
+	}
 	steps := []struct {
 		name    string
+		before  func(t *testing.T)
 		context []string
 		want    string // the app's line about the cache
 	}{
 		{name: "first synth", want: "synth: synthesized " + out},
 		{name: "nothing changed", want: "synth: reused " + out},
-		{name: "context changed", context: []string{memoryKey + "=1536"}, want: "synth: synthesized " + out},
+		{name: "handler edited", before: editHandler, want: "synth: patched " + out + " in"},
+		{name: "context changed", context: []string{sameMemory}, want: "synth: synthesized " + out},
 	}
 	const publicWarning = `warning: auth.mode is "none": every route of the dev REST API is public`
 	var templates map[string]string
+	var patched map[string]string
 	for i, step := range steps {
+		if step.before != nil {
+			step.before(t)
+		}
 		args := []string{"synth", "--quiet", "--no-notices", "-o", out, "-c", "auth.mode=none"}
 		for _, c := range step.context {
 			args = append(args, "-c", c)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		cmd := exec.CommandContext(ctx, cdk, args...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+		cmd.Dir = dir
+		cmd.Env = append(modcopy.Env(os.Environ()), "PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
@@ -332,9 +366,13 @@ func TestSynthReusesUnchangedAssembly(t *testing.T) {
 			if maps.Equal(got, templates) {
 				t.Errorf("%s: the templates did not change", step.name)
 			}
-			if !strings.Contains(got["GoLambdaCdk-dev.template.json"], `"MemorySize": 1536`) {
-				t.Errorf("%s: no function has the new memory size", step.name)
+			if !strings.Contains(stderr.String(), "only the zips of "+edited+" changed") {
+				t.Errorf("%s: stderr does not name %s:\n%s", step.name, edited, stderr.String())
 			}
+			patched = assemblyFiles(t, out)
+		case 3:
+			// Synthesized against patched: each file named differs.
+			fixture.SameTree(t, assemblyFiles(t, out), patched)
 		}
 		templates = got
 	}

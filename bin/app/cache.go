@@ -1,12 +1,15 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"go-lambda-cdk/internal/synthcache"
+	"go-lambda-cdk/stacks"
 )
 
 // outdirEnv is the variable through which the CDK CLI names the output
@@ -77,6 +80,26 @@ func (c *cache) reuse(digests map[string]string, start time.Time, stderr io.Writ
 	}
 	fmt.Fprintf(stderr, "synth: reused %s in %s (key %.12s): nothing that determines it changed since its synth (%s=off synthesizes anyway)\n",
 		c.outdir, round(time.Since(start)), key, synthcache.DisableEnv)
+	return true
+}
+
+// patch rewrites the output folder for the new zips when only they
+// changed since its synth (see synthcache.Patch), and prints so. When it
+// cannot, reason says why, and the run synthesizes.
+func (c *cache) patch(zips stacks.Assets, start time.Time, stderr io.Writer) bool {
+	if c.off != "" {
+		return false
+	}
+	done, err := synthcache.Patch(c.outdir, c.in, zips)
+	if errors.Is(err, synthcache.ErrNotOnlyZips) {
+		return false // reuse's reason stands
+	}
+	if err != nil {
+		c.reason = fmt.Sprintf("only the zips of %s changed, but the patch failed: %v", strings.Join(done.Functions, ", "), err)
+		return false
+	}
+	fmt.Fprintf(stderr, "synth: patched %s in %s: only the zips of %s changed (%d asset hashes, %d version IDs, %d template hashes rewritten; %s=off synthesizes anyway)\n",
+		c.outdir, round(time.Since(start)), strings.Join(done.Functions, ", "), done.Assets, done.Versions, done.Templates, synthcache.DisableEnv)
 	return true
 }
 

@@ -9,7 +9,9 @@
 //
 // When nothing that determines the cloud assembly changed since the synth
 // that wrote the output folder (see internal/synthcache), it exits at once,
-// without starting the jsii kernel, and the CDK CLI reads that assembly.
+// without starting the jsii kernel, and the CDK CLI reads that assembly;
+// when only function zips changed, it rewrites that assembly for them as a
+// synth would (synthcache.Patch), without the kernel either.
 // SYNTH_CACHE=off makes it synthesize anyway.
 //
 // `go run ./bin/app -print stack-name -stage dev [-c key=value ...]` prints
@@ -115,6 +117,10 @@ func run(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	if cache.reuse(builds.digests(), start, stderr) {
+		return nil
+	}
+	// Only the zips changed: rewrite the assembly in place of a synth.
+	if app == nil && cache.patch(assets, start, stderr) {
 		return nil
 	}
 	if app == nil {

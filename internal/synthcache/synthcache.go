@@ -187,6 +187,9 @@ type stamp struct {
 	// Files maps each file in the folder, by slash-separated relative
 	// path, to the SHA-256 of its content.
 	Files map[string]string `json:"files"`
+	// Assets maps each function to the SHA-256 of the zip the synth
+	// staged (Inputs.Assets), for Patch; absent from older stamps.
+	Assets map[string]string `json:"assets,omitempty"`
 }
 
 func readStamp(outdir string) (stamp, error) {
@@ -219,19 +222,29 @@ func Reusable(outdir, key string) (ok bool, reason string) {
 		return false, err.Error()
 	case s.Key != key:
 		return false, "inputs changed"
-	case s.Files["manifest.json"] == "":
-		return false, "no manifest.json recorded"
+	}
+	if err := s.intact(outdir); err != nil {
+		return false, err.Error()
+	}
+	return true, ""
+}
+
+// intact checks that every file the stamp records is in outdir with its
+// recorded content, manifest.json among them.
+func (s stamp) intact(outdir string) error {
+	if s.Files["manifest.json"] == "" {
+		return errors.New("no manifest.json recorded")
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Files)) {
 		sum, err := bundle.HashFile(filepath.Join(outdir, filepath.FromSlash(name)))
 		if err != nil {
-			return false, fmt.Sprintf("%s: %v", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if sum != s.Files[name] {
-			return false, name + " changed since the synth"
+			return errors.New(name + " changed since the synth")
 		}
 	}
-	return true, ""
+	return nil
 }
 
 // Forget removes the folder's stamp before a synth writes into it, so that
@@ -263,7 +276,7 @@ func Record(outdir string, in Inputs) error {
 	if err != nil {
 		return err
 	}
-	s := stamp{Key: key, BaseKey: base, Files: map[string]string{}}
+	s := stamp{Key: key, BaseKey: base, Files: map[string]string{}, Assets: in.Assets}
 	err = filepath.WalkDir(outdir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
