@@ -196,8 +196,8 @@ func asSlice(v any) []any {
 func TestCdkNagAuthVariants(t *testing.T) {
 	for name, context := range map[string]map[string]any{
 		"dev auth none":      {"stage": "dev", "auth.mode": "none"},
-		"dev WAF and domain": {"stage": "dev", "api.wafRequestsPer5Minutes": "100", "api.domainName": "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1"},
-		"prod existing pool": {"stage": "prod", "auth.userPoolArn": testUserPoolARN},
+		"dev WAF and domain": devOptions(),
+		"prod existing pool": prodOptions(),
 		"prod no WAF":        {"stage": "prod", "api.wafRequestsPer5Minutes": "0", "auth.threatProtection": "false"},
 	} {
 		t.Run(name, func(t *testing.T) { checkNoNagFindings(t, synth(t, context)) })
@@ -289,7 +289,7 @@ func TestUserPool(t *testing.T) {
 // TestExistingUserPool: auth.userPoolArn makes the authorizer trust that
 // pool; the stack creates no pool, client or domain.
 func TestExistingUserPool(t *testing.T) {
-	tpl := synth(t, map[string]any{"stage": "prod", "auth.userPoolArn": testUserPoolARN}).template
+	tpl := synth(t, prodOptions()).template // auth.userPoolArn testUserPoolARN
 	for _, typ := range []string{"AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain"} {
 		if n := len(tpl.resources(typ)); n != 0 {
 			t.Errorf("%d %s, want none", n, typ)
@@ -314,7 +314,7 @@ func TestUploadThrottle(t *testing.T) {
 	}{
 		{map[string]any{"stage": "dev"}, 10, 20},
 		{map[string]any{"stage": "prod"}, 50, 100},
-		{map[string]any{"stage": "dev", "api.uploadThrottleRateLimit": "2", "api.uploadThrottleBurstLimit": "4"}, 2, 4},
+		{devOptions(), 2, 4}, // api.uploadThrottleRateLimit 2, api.uploadThrottleBurstLimit 4
 	} {
 		tpl := synth(t, c.context).template
 		_, st := tpl.one(t, "AWS::ApiGateway::Stage", "RestApiDeploymentStage")
@@ -359,7 +359,7 @@ func TestWAF(t *testing.T) {
 	}{
 		{"prod", map[string]any{"stage": "prod"}, 2000},
 		{"dev", map[string]any{"stage": "dev"}, 0},
-		{"dev configured", map[string]any{"stage": "dev", "api.wafRequestsPer5Minutes": "100"}, 100},
+		{"dev configured", devOptions(), 100}, // api.wafRequestsPer5Minutes 100
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tpl := synth(t, c.context).template
@@ -414,7 +414,7 @@ func TestCustomDomain(t *testing.T) {
 	if n := len(synth(t, map[string]any{"stage": "dev"}).template.resources("AWS::ApiGateway::DomainName")); n != 0 {
 		t.Errorf("dev preset: %d custom domains, want none", n)
 	}
-	tpl := synth(t, map[string]any{"stage": "prod", "api.domainName": "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1"}).template
+	tpl := synth(t, prodOptions()).template // api.domainName api.example.com, api.basePath v1
 	domainID, domain := tpl.one(t, "AWS::ApiGateway::DomainName", "ApiDomain")
 	for path, v := range map[string]any{
 		"Properties.DomainName":                  "api.example.com",
@@ -449,7 +449,7 @@ func TestGatewayErrorsCarryCORS(t *testing.T) {
 	}{
 		{map[string]any{"stage": "dev"}, "'*'"},
 		{map[string]any{"stage": "prod"}, "'" + testProdOrigin + "'"},
-		{map[string]any{"stage": "prod", "api.corsAllowedOrigins": "https://a.acme.dev,https://b.acme.dev"}, ""},
+		{prodOptions(), ""}, // api.corsAllowedOrigins https://a.acme.dev,https://b.acme.dev
 	} {
 		responses := synth(t, c.context).template.resources("AWS::ApiGateway::GatewayResponse")
 		if c.origin == "" {

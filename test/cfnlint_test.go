@@ -23,8 +23,9 @@ var cfnLintIgnored = map[string]string{
 	"W3005": "CDK's Function depends on its role explicitly and through GetAtt",
 }
 
-// TestCfnLint runs cfn-lint on both stages' templates, prod's with a
-// custom domain and an existing user pool, prod's with provisioned
+// TestCfnLint runs cfn-lint on both stages' templates, prod's with the
+// options of prodOptions (a custom domain, an existing user pool, two
+// origins, a versioned bucket, function overrides), prod's with provisioned
 // concurrency windows, a traffic hook and alert emails, both stages' with
 // two functions hooking each other (dev's with windows), and the account
 // stack's (with
@@ -58,10 +59,8 @@ func TestCfnLint(t *testing.T) {
 			write("go-lambda-cdk-account", s.accountTemplate)
 		}
 	}
-	// The optional API settings the presets leave off (auth_test.go).
-	write("GoLambdaCdk-prod-domain-pool", synth(t, map[string]any{
-		"stage": "prod", "api.domainName": "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1", "auth.userPoolArn": testUserPoolARN,
-	}).template)
+	// The optional settings the presets leave off (variants_test.go).
+	write("GoLambdaCdk-prod-options", synth(t, prodOptions()).template)
 	// The operations settings the presets leave off (operations_test.go):
 	// provisioned concurrency windows, a traffic hook, alert emails.
 	write("GoLambdaCdk-prod-operations", synth(t, weekdayPeak).template)
