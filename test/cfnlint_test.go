@@ -27,7 +27,7 @@ var cfnLintIgnored = map[string]string{
 // TestCfnLint runs cfn-lint on both stages' templates, both stages' with
 // the optional settings of devOptions and prodOptions, two
 // functions hooking each other, provisioned concurrency windows, prod's
-// weekdayPeak with alert emails), and the account stack's (with the GitHub
+// weekdayPeak with alert emails, and the account stack's (with the GitHub
 // deploy role): no error and no warning besides
 // the rules in cfnLintIgnored. Its lint runs alongside the other tests
 // that wait on another process.

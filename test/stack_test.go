@@ -153,7 +153,7 @@ func TestFunctionOverridesFromContext(t *testing.T) {
 // expected statements are written out. A function declared later (not in
 // the table) gets one statement per flag of its bucket access, named as
 // functions.Statements names it (TestStatements), which the scaffold's
-// test (TestNewFunctionEndToEnd) also checks literally.
+// test (TestNewFunctionOfEveryKind) also checks literally.
 func TestRoles(t *testing.T) {
 	tpl := synth(t, map[string]any{"stage": "dev"}).template
 	// The bucket's ARN is built from its stack-unique name, never GetAtt.
