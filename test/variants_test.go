@@ -1,9 +1,8 @@
 package test
 
 import (
-	"slices"
-
 	"go-lambda-cdk/functions"
+	"go-lambda-cdk/internal/fixture"
 )
 
 // The contexts below set several options at once, each touching resources
@@ -35,10 +34,10 @@ func devOptions() map[string]any {
 		"api.wafRequestsPer5Minutes": "100",
 		"api.domainName":             "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1",
 	}
-	if d, ok := firstWith(functions.KindS3); ok {
+	if d, ok := fixture.FirstWith(functions.KindS3); ok {
 		context["functions."+d.Name+".notificationSuffixes"] = ".csv,.txt"
 	}
-	if d, ok := firstWith(functions.KindSchedule); ok {
+	if d, ok := fixture.FirstWith(functions.KindSchedule); ok {
 		context["functions."+d.Name+".schedule"] = "30 6 ? * MON-FRI *"
 	}
 	return context
@@ -61,26 +60,15 @@ func prodOptions() map[string]any {
 		"api.corsAllowedOrigins": "https://a.acme.dev,https://b.acme.dev",
 		"bucket.versioned":       "true",
 	}
-	if d, ok := firstWith(functions.KindSchedule); ok {
+	if d, ok := fixture.FirstWith(functions.KindSchedule); ok {
 		context["functions."+d.Name+".architecture"] = "x86_64"
 	}
-	if d, ok := firstWith(functions.KindS3); ok {
+	if d, ok := fixture.FirstWith(functions.KindS3); ok {
 		context["functions."+d.Name+".reservedConcurrency"] = "20"
 		context["functions."+d.Name+".ephemeralStorageMB"] = 2048.0
 	}
-	if d, ok := firstWith(functions.KindAPI); ok {
+	if d, ok := fixture.FirstWith(functions.KindAPI); ok {
 		context["functions."+d.Name+".environment"] = `{"FEATURE_X":"on"}`
 	}
 	return context
-}
-
-// firstWith returns the first declared function with a trigger of kind,
-// as fixture.DeclaredWith does, without failing when there is none.
-func firstWith(kind string) (functions.Declaration, bool) {
-	for _, d := range functions.All() {
-		if slices.Contains(d.Kinds(), kind) {
-			return d, true
-		}
-	}
-	return functions.Declaration{}, false
 }
