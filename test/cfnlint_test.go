@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +24,11 @@ var cfnLintIgnored = map[string]string{
 	"W3005": "CDK's Function depends on its role explicitly and through GetAtt",
 }
 
-// TestCfnLint runs cfn-lint on both stages' templates, prod's with a
-// custom domain and an existing user pool, prod's with provisioned
-// concurrency windows, a traffic hook and alert emails, both stages' with
-// two functions hooking each other (dev's with windows), and the account
-// stack's (with
-// the GitHub deploy role): no error and no warning besides
+// TestCfnLint runs cfn-lint on both stages' templates, both stages' with
+// the optional settings of devOptions and prodOptions, two
+// functions hooking each other, provisioned concurrency windows, prod's
+// weekdayPeak with alert emails, and the account stack's (with the GitHub
+// deploy role): no error and no warning besides
 // the rules in cfnLintIgnored. Its lint runs alongside the other tests
 // that wait on another process.
 func TestCfnLint(t *testing.T) {
@@ -58,24 +58,26 @@ func TestCfnLint(t *testing.T) {
 			write("go-lambda-cdk-account", s.accountTemplate)
 		}
 	}
-	// The optional API settings the presets leave off (auth_test.go).
-	write("GoLambdaCdk-prod-domain-pool", synth(t, map[string]any{
-		"stage": "prod", "api.domainName": "api.example.com", "api.certificateArn": testCertificateARN, "api.basePath": "v1", "auth.userPoolArn": testUserPoolARN,
-	}).template)
-	// The operations settings the presets leave off (operations_test.go):
-	// provisioned concurrency windows, a traffic hook, alert emails.
-	write("GoLambdaCdk-prod-operations", synth(t, weekdayPeak).template)
-	// Two functions hooking each other, in both stages, one of them with
-	// provisioned concurrency windows in dev (operations_test.go).
-	for _, stage := range stages {
-		context, _ := mutualHooks(t, stage)
+	// Optional settings of the other tests, in one template per stage
+	// (cfn-lint takes a second per template; a setting's resources and
+	// properties are the same beside the others): devOptions and
+	// prodOptions (variants_test.go), two functions hooking each other
+	// (operations_test.go), provisioned concurrency windows (dev's on the
+	// first function, prod's those of weekdayPeak, with its traffic hook,
+	// alert emails, deployment strategy and reservations).
+	for stage, options := range map[string]map[string]any{"dev": devOptions(), "prod": prodOptions()} {
+		hooks, _ := mutualHooks(t, stage)
+		context := maps.Clone(options)
 		if stage == "dev" {
 			name := functions.Names()[0]
 			context["functions."+name+".reservedConcurrency"] = "100"
 			context["functions."+name+".provisioned.baseline"] = "2"
 			context["functions."+name+".provisioned.windows"] = `[{"start":"0 8 ? * MON-FRI *","end":"0 10 ? * MON-FRI *","value":50}]`
+		} else {
+			maps.Copy(context, weekdayPeak)
 		}
-		write("GoLambdaCdk-"+stage+"-hooks", synth(t, context).template)
+		maps.Copy(context, hooks)
+		write("GoLambdaCdk-"+stage+"-options", synth(t, context).template)
 	}
 	args := []string{"-c", "import sys; from cfnlint.runner import main; sys.exit(main())"}
 	for rule := range cfnLintIgnored {

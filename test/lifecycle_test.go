@@ -11,7 +11,7 @@ func TestBucketLifecycleExpiresUploadsAndResultsKeepsReports(t *testing.T) {
 	}{
 		"dev defaults":   {map[string]any{"stage": "dev"}, "30", "365"},
 		"prod defaults":  {map[string]any{"stage": "prod"}, "30", "365"},
-		"dev configured": {map[string]any{"stage": "dev", "bucket.uploadsExpireDays": "7", "bucket.resultsExpireDays": "90"}, "7", "90"},
+		"dev configured": {devOptions(), "7", "90"}, // bucket.uploadsExpireDays 7, bucket.resultsExpireDays 90
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, b := synth(t, c.context).template.one(t, "AWS::S3::Bucket", "Bucket")
@@ -31,9 +31,9 @@ func TestBucketLifecycleExpiresUploadsAndResultsKeepsReports(t *testing.T) {
 // ExpiredObjectDeleteMarker beside an expiration in days or on a date)
 // removes them once no noncurrent version is left.
 func TestVersionedBucketRemovesExpiredDeleteMarkers(t *testing.T) {
-	for _, stage := range stages {
+	for stage, context := range map[string]map[string]any{"dev": {"stage": "dev", "bucket.versioned": "true"}, "prod": prodOptions()} {
 		t.Run(stage, func(t *testing.T) {
-			_, b := synth(t, map[string]any{"stage": stage, "bucket.versioned": "true"}).template.one(t, "AWS::S3::Bucket", "Bucket")
+			_, b := synth(t, context).template.one(t, "AWS::S3::Bucket", "Bucket")
 			var found int
 			for _, r := range get(b, "Properties.LifecycleConfiguration.Rules").([]any) {
 				if get(r, "ExpiredObjectDeleteMarker") != true {

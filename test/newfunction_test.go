@@ -5,20 +5,30 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/modcopy"
 )
 
 // declarationTests are the stack tests that read the declarations, and
 // the app's configuration-message test, which TestNewFunctionOfEveryKind
 // runs again with a function of each kind added.
-const declarationTests = "^(TestFunctions|TestLogGroups|TestBucket|TestNotificationSuffixes|TestAsyncInvocation|TestSchedule|TestRestAPI|TestBadConfigMessages)$"
+var declarationTests = []string{"TestFunctions", "TestLogGroups", "TestBucket", "TestNotificationSuffixes", "TestAsyncInvocation", "TestSchedule", "TestRestAPI", "TestBadConfigMessages"}
+
+// wholeTestPackages are the packages, besides the scaffolded ones, whose
+// every test TestNewFunctionOfEveryKind runs again with a function of each
+// kind added: the configuration's and the declarations'.
+var wholeTestPackages = []string{"internal/config", "internal/declare", "functions"}
 
 // TestNewFunctionOfEveryKind proves that a function is one folder and one
 // declaration: in a temporary copy of the module it runs `make
@@ -26,15 +36,32 @@ const declarationTests = "^(TestFunctions|TestLogGroups|TestBucket|TestNotificat
 // once with the real CDK CLI (which builds every zip), and checks each new
 // function's role statements, trigger wiring, log group and asynchronous
 // invocation settings, written out here by hand, plus the scaffolded unit
-// tests. The Go build cache is shared with the copy, and the go commands
-// there run with -trimpath (modcopy.Env), so only what the new functions
-// change is compiled.
+// tests, the configuration's and the declarations' tests and the stack
+// tests that read the declarations (declarationTests), run in the copy
+// alongside the synth. The Go build cache is shared with the copy, the go
+// commands there run with -trimpath (modcopy.Env), and the copies share a
+// zip cache (.cache/bundle-copies), so only what changed since an earlier
+// run is compiled.
 func TestNewFunctionOfEveryKind(t *testing.T) {
 	t.Parallel() // waits on other processes, alongside the other such tests
 	root, cdk := cdkCLI(t)
 	start := time.Now()
 	dir := t.TempDir()
 	if err := modcopy.Copy(root, dir); err != nil {
+		t.Fatal(err)
+	}
+	// The zips are cached by a key of everything that goes into them
+	// (bundle.Options.CacheDir), like the Go build cache: copies share
+	// one cache, kept in the module's, so that a function built by an
+	// earlier run with the same inputs is not compiled again.
+	zips := filepath.Join(root, ".cache", "bundle-copies")
+	if err := os.MkdirAll(zips, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(bundle.DefaultCacheDir)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(zips, filepath.Join(dir, bundle.DefaultCacheDir)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
@@ -73,32 +100,42 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 		}
 	}
 	scaffolded := time.Now()
-	// The scaffolded unit tests run while the CLI synthesizes.
-	unitTests := make(chan error, 1)
-	go func() {
-		_, err := run("go", "test", "./internal/probeapi/", "./internal/probes3/", "./internal/probecron/", "./internal/probeasync/")
-		unitTests <- err
-	}()
-	synthOut := runIn(cdk, "synth", "--quiet", "--no-notices", "-c", "stage=dev", "-o", "cdk.out")
-	synthesized := time.Now()
-	if err := <-unitTests; err != nil {
-		t.Errorf("the scaffolded unit tests fail: %v", err)
-	}
 	// The project's own tests that read the declarations hold for any set
 	// of declared functions: run them in the copy, with the four new ones
-	// declared. Only those: the configuration's and the declarations'
-	// tests, the stack tests that derive their expectations from the
-	// declarations and the app's configuration messages.
-	if _, err := run("go", "test", "-short", "./internal/config/", "./internal/declare/", "./functions/"); err != nil {
-		t.Errorf("with a function of each kind added, the configuration's tests fail: %v", err)
+	// declared, in one go test (its builds run in parallel and share work)
+	// alongside the CLI's synth. Only those: every test of the scaffolded
+	// packages, the configuration's and the declarations', and the stack
+	// tests that derive their expectations from the declarations and the
+	// app's configuration messages (-run selects by name in every package,
+	// so the pattern names each package's tests).
+	packages, names := []string{"./test/", "./bin/app/"}, slices.Clone(declarationTests)
+	for _, pkg := range wholeTestPackages {
+		packages, names = append(packages, "./"+pkg+"/"), append(names, testFuncs(t, filepath.Join(dir, pkg))...)
 	}
-	if _, err := run("go", "test", "-short", "./test/", "./bin/app/", "-run", declarationTests); err != nil {
-		t.Errorf("with a function of each kind added, the stack tests fail: %v", err)
+	for _, k := range kinds {
+		pkg := filepath.Join("internal", k.name)
+		packages, names = append(packages, "./"+pkg+"/"), append(names, testFuncs(t, filepath.Join(dir, pkg))...)
 	}
-	declarationsTested := time.Now()
-	t.Logf("copy and 4 scaffolds %s, cdk synth of 7 functions %s (the 4 unit tests alongside), the tests that read the declarations %s, then %s more for the tests",
-		scaffolded.Sub(start).Round(100*time.Millisecond), synthesized.Sub(scaffolded).Round(100*time.Millisecond),
-		declarationsTested.Sub(synthesized).Round(100*time.Millisecond), time.Since(declarationsTested).Round(100*time.Millisecond))
+	pattern := "^(" + strings.Join(names, "|") + ")$"
+	tested := make(chan error, 1)
+	go func() {
+		out, err := run("go", append([]string{"test", "-short", "-run", pattern}, packages...)...)
+		if err == nil && strings.Contains(out, "no tests to run") {
+			err = fmt.Errorf("go test -run %s ran no test in a package:\n%s", pattern, out)
+		}
+		tested <- err
+	}()
+	synthOut, synthErr := run(cdk, "synth", "--quiet", "--no-notices", "-c", "stage=dev", "-o", "cdk.out")
+	synthesized := time.Now()
+	testErr := <-tested
+	t.Logf("copy and 4 scaffolds %s, cdk synth of the functions with the 4 new ones %s, the tests of the copy alongside it %s",
+		scaffolded.Sub(start).Round(100*time.Millisecond), synthesized.Sub(scaffolded).Round(100*time.Millisecond), time.Since(scaffolded).Round(100*time.Millisecond))
+	if testErr != nil {
+		t.Errorf("with a function of each kind added, the tests that read the declarations or the scaffolded unit tests fail: %v", testErr)
+	}
+	if synthErr != nil {
+		t.Fatal(synthErr)
+	}
 
 	for _, k := range kinds {
 		if !strings.Contains(synthOut, k.name+" ") || !strings.Contains(synthOut, "build "+k.name+" (arm64)") {
@@ -214,4 +251,34 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 			}
 		}
 	})
+}
+
+// testFuncs returns the names of the tests, examples and fuzz tests that
+// the _test.go files of dir declare, for go test's -run.
+func testFuncs(t *testing.T, dir string) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no test file in %s (%v)", dir, err)
+	}
+	var names []string
+	fset := token.NewFileSet()
+	for _, path := range paths {
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || fn.Name.Name == "TestMain" {
+				continue
+			}
+			for _, prefix := range []string{"Test", "Example", "Fuzz"} {
+				if strings.HasPrefix(fn.Name.Name, prefix) {
+					names = append(names, fn.Name.Name)
+				}
+			}
+		}
+	}
+	return names
 }

@@ -555,7 +555,7 @@ func TestTracing(t *testing.T) {
 // queue and each business metric in the stage's namespace; its URL is an
 // output.
 func TestDashboard(t *testing.T) {
-	tpl := synth(t, map[string]any{"stage": "dev", "metrics.namespace": "Acme/Uploads"}).template
+	tpl := synth(t, devOptions()).template // metrics.namespace Acme/Uploads
 	_, d := tpl.one(t, "AWS::CloudWatch::Dashboard", "Dashboard")
 	body := js(get(d, "Properties.DashboardBody"))
 	want := []string{`"AWS/ApiGateway`, `"AWS/SQS`, `Acme/Uploads`}

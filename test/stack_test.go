@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gkampitakis/go-snaps/snaps"
@@ -123,10 +122,7 @@ func TestFunctions(t *testing.T) {
 
 func TestFunctionOverridesFromContext(t *testing.T) {
 	scheduled, notified, api := fixture.DeclaredWith(t, functions.KindSchedule), fixture.DeclaredWith(t, functions.KindS3), fixture.DeclaredWith(t, functions.KindAPI)
-	tpl := synth(t, map[string]any{
-		"stage": "prod", "functions." + scheduled.Name + ".architecture": "x86_64", "functions." + notified.Name + ".reservedConcurrency": "20",
-		"functions." + api.Name + ".environment": `{"FEATURE_X":"on"}`, "functions." + notified.Name + ".ephemeralStorageMB": 2048.0,
-	}).template
+	tpl := synth(t, prodOptions()).template
 	_, fn := tpl.one(t, "AWS::Lambda::Function", scheduled.ConstructID()+"Function")
 	if got := js(get(fn, "Properties.Architectures")); got != `["x86_64"]` {
 		t.Errorf("%s architectures %s", scheduled.Name, got)
@@ -156,7 +152,7 @@ func TestFunctionOverridesFromContext(t *testing.T) {
 // expected statements are written out. A function declared later (not in
 // the table) gets one statement per flag of its bucket access, named as
 // functions.Statements names it (TestStatements), which the scaffold's
-// test (TestNewFunctionEndToEnd) also checks literally.
+// test (TestNewFunctionOfEveryKind) also checks literally.
 func TestRoles(t *testing.T) {
 	tpl := synth(t, map[string]any{"stage": "dev"}).template
 	// The bucket's ARN is built from its stack-unique name, never GetAtt.
@@ -530,7 +526,7 @@ func TestBucket(t *testing.T) {
 func TestNotificationSuffixes(t *testing.T) {
 	d := fixture.DeclaredWith(t, functions.KindS3)
 	o, _ := d.ObjectCreated()
-	tpl := synth(t, map[string]any{"stage": "dev", "functions." + d.Name + ".notificationSuffixes": ".csv,.txt"}).template
+	tpl := synth(t, devOptions()).template // functions.<d>.notificationSuffixes .csv,.txt
 	_, b := tpl.one(t, "AWS::S3::Bucket", "Bucket")
 	target := `{"Ref":"` + liveAliasOf(t, tpl, d.ConstructID()) + `"}`
 	var filters []string
@@ -549,7 +545,7 @@ func TestNotificationSuffixes(t *testing.T) {
 }
 
 func TestAsyncInvocation(t *testing.T) {
-	tpl := synth(t, map[string]any{"stage": "dev", "async.retryAttempts": "1", "async.maxEventAgeSeconds": "3600"}).template
+	tpl := synth(t, devOptions()).template // async.retryAttempts 1, async.maxEventAgeSeconds 3600
 	queueID, q := tpl.one(t, "AWS::SQS::Queue", "FailureQueue")
 	if get(q, "Properties.SqsManagedSseEnabled") != true {
 		t.Errorf("queue not encrypted: %s", js(q))
@@ -606,15 +602,17 @@ func TestAsyncInvocation(t *testing.T) {
 func TestSchedule(t *testing.T) {
 	d := fixture.DeclaredWith(t, functions.KindSchedule)
 	declared, _ := d.Schedule()
-	for context, want := range map[string]string{"": "cron(" + declared.Cron + ")", "30 6 ? * MON-FRI *": "cron(30 6 ? * MON-FRI *)"} {
-		ctx := map[string]any{"stage": "dev"}
-		if context != "" {
-			ctx["functions."+d.Name+".schedule"] = context
-		}
-		tpl := synth(t, ctx).template
+	for _, c := range []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"stage": "dev"}, "cron(" + declared.Cron + ")"},
+		{devOptions(), "cron(30 6 ? * MON-FRI *)"}, // functions.<d>.schedule
+	} {
+		tpl := synth(t, c.context).template
 		_, rule := tpl.one(t, "AWS::Events::Rule", d.ConstructID()+"Schedule")
-		if got := get(rule, "Properties.ScheduleExpression"); got != want {
-			t.Errorf("schedule %v, want %s", got, want)
+		if got := get(rule, "Properties.ScheduleExpression"); got != c.want {
+			t.Errorf("schedule %v, want %s", got, c.want)
 		}
 		if got := js(get(rule, "Properties.Targets.0.Arn")); got != `{"Ref":"`+liveAlias(t, tpl, d)+`"}` {
 			t.Errorf("rule target %s", got)
@@ -658,8 +656,7 @@ func TestCdkNagCatchesFindings(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("NagProbe"), nil)
 	awssqs.NewQueue(stack, jsii.String("Plain"), &awssqs.QueueProps{Encryption: awssqs.QueueEncryption_UNENCRYPTED})
 	stacks.CheckAwsSolutions(app)
-	errs := assertions.Annotations_FromStack(stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-SQS[0-9]")))
-	if len(*errs) == 0 {
+	if len(nagFindings(stack, "AwsSolutions-SQS[0-9]")) == 0 {
 		t.Fatal("cdk-nag reported nothing for an unencrypted queue without TLS enforcement")
 	}
 }

@@ -62,7 +62,8 @@ var (
 )
 
 // synth synthesizes the app stack for a CDK context (as `-c` would give it)
-// with placeholder zips, and caches the result per context.
+// with placeholder zips, and caches the result per context (with
+// withProdEnvironment applied).
 func synth(t *testing.T, context map[string]any) synthesized {
 	t.Helper()
 	return synthWith(t, context, "placeholder")
@@ -72,7 +73,9 @@ func synth(t *testing.T, context map[string]any) synthesized {
 // followed by the function's name.
 func synthWith(t *testing.T, context map[string]any, content string) synthesized {
 	t.Helper()
-	key, _ := json.Marshal([]any{context, content})
+	// Keyed on the context the app gets, so that a prod context spelling
+	// out the test's prod environment shares the synth of one that does not.
+	key, _ := json.Marshal([]any{withProdEnvironment(context), content})
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if s, ok := cache[string(key)]; ok {
