@@ -37,7 +37,16 @@ const DisableEnv = "SYNTH_CACHE"
 
 // keyVersion names the recipe of the key: bump it whenever what the key
 // covers changes, so that no older stamp is trusted.
-const keyVersion = "go-lambda-cdk synth v1"
+const keyVersion = "go-lambda-cdk synth v2"
+
+// contextIgnored are the context keys the CDK CLI sets per command that do
+// not determine this app's assembly, left out of the key so that one
+// command's synth is reused by the next. aws:cdk:bundling-stacks is ["**"]
+// for synth, diff and deploy but [] for bootstrap, list and destroy; it only
+// picks which stacks' assets CDK bundles, and the app bundles none (each
+// function's zip is built before the synth and added as it is,
+// Code.fromAsset without bundling options).
+var contextIgnored = []string{"aws:cdk:bundling-stacks"}
 
 // Inputs is everything that determines the cloud assembly. Two runs with
 // equal Inputs write the same assembly.
@@ -63,14 +72,19 @@ type Inputs struct {
 	Assets map[string]string
 }
 
-// BaseKey is the hex SHA-256 of every input but the assets: when it differs
-// from the stamp's, the run synthesizes whatever the assets are.
+// BaseKey is the hex SHA-256 of every input but the assets (and the
+// context keys in contextIgnored): when it differs from the stamp's, the
+// run synthesizes whatever the assets are.
 func (in Inputs) BaseKey() (string, error) {
+	context := maps.Clone(in.Context)
+	for _, k := range contextIgnored {
+		delete(context, k)
+	}
 	raw, err := json.Marshal(struct {
 		Version, App, Node, Dir, CDKJSON string
 		Context                          map[string]any
 		Env                              []string
-	}{keyVersion, in.App, in.Node, in.Dir, in.CDKJSON, in.Context, in.Env})
+	}{keyVersion, in.App, in.Node, in.Dir, in.CDKJSON, context, in.Env})
 	if err != nil {
 		return "", fmt.Errorf("synth cache key: %w", err)
 	}

@@ -97,6 +97,43 @@ func TestEveryInputChangesTheKey(t *testing.T) {
 	}
 }
 
+// TestKeyIgnoresTheCLIsPerCommandContext checks that the context the CDK
+// CLI sets differently per command without changing the assembly leaves
+// the key as it is, so that `cdk bootstrap` or `cdk destroy` reuses what
+// `cdk synth` wrote and the other way round.
+func TestKeyIgnoresTheCLIsPerCommandContext(t *testing.T) {
+	tests := []struct {
+		name     string
+		bundling any // aws:cdk:bundling-stacks; nil: absent
+	}{
+		{name: "synth, diff and deploy bundle every stack", bundling: []any{"**"}},
+		{name: "bootstrap, list and destroy bundle none", bundling: []any{}},
+		{name: "absent"},
+	}
+	want, err := inputs().Key()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := inputs()
+			if tt.bundling != nil {
+				in.Context["aws:cdk:bundling-stacks"] = tt.bundling
+			}
+			got, err := in.Key()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("key %s, want %s (as without aws:cdk:bundling-stacks)", got, want)
+			}
+			if in.Context["aws:cdk:bundling-stacks"] == nil && tt.bundling != nil {
+				t.Error("BaseKey removed aws:cdk:bundling-stacks from the caller's context")
+			}
+		})
+	}
+}
+
 // TestEnvironment keeps the variables of the CDK CLI, aws-cdk-lib and the
 // jsii runtime, sorted, and leaves out the context variables (the context
 // is keyed whole) and everything else.
