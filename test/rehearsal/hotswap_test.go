@@ -84,7 +84,7 @@ func (r *rehearsal) hotswap(dir string) functions.Declaration {
 	if got := r.liveCode(all)[edited.Name]; got.sha != want || got.latest != want {
 		t.Errorf("after the full deploy %s's live alias runs %s ($LATEST %s), want %s", edited.Name, got.sha, got.latest, want)
 	}
-	t.Logf("save to live on the emulator: hotswap %s, full make deploy (with a synth) %s; target: hotswap <= 8s and <= half the full deploy",
+	t.Logf("save to live on the emulator: hotswap %s, full make deploy (with a synth) %s; target: hotswap <= 8s and <= half the full deploy (the edit is the same in every run: its zip may come from the bundle cache)",
 		hot.Round(100*time.Millisecond), full.Round(100*time.Millisecond))
 	return edited
 }
