@@ -30,9 +30,10 @@ const nested = "CDK_CONTEXT=-c nestedStacks=always"
 // nested stack and the shared wiring change, deploys that as an update
 // that replaces nothing else, and destroys the stage. Every command gets
 // the same context, so the app synthesizes twice: in make bootstrap, whose
-// assembly the first deploy's synth reuses, and in make diff, whose
-// assembly the deploy after it takes as it is (SYNTH=0); make destroy's
-// synth reuses it too.
+// assembly the deploys take as it is (SYNTH=0), and in make diff, whose
+// assembly the deploy after it takes as it is and make destroy's run of
+// the app reuses (cdk destroy's context differs from cdk diff's only in
+// what the synth cache ignores).
 func TestDeployRehearsalAtScale(t *testing.T) {
 	source, root := startRehearsal(t)
 	declared := functions.All()
@@ -44,9 +45,7 @@ func TestDeployRehearsalAtScale(t *testing.T) {
 	defer r.logEnd("rehearsal at scale", start)
 	r.make("bootstrap", "APPROVE=1", nested)
 	r.setAPIGatewayRole()
-	if out := r.make("deploy", "APPROVE=1", nested); !strings.Contains(out, "synth: reused") {
-		t.Errorf("make deploy synthesized again instead of reusing make bootstrap's assembly:\n%s", out)
-	}
+	r.make("deploy", "APPROVE=1", "SYNTH=0", nested)
 	r.stackStatus(devStack, cfntypes.StackStatusCreateComplete)
 	before := r.checkNested(declared)
 
