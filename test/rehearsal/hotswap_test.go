@@ -75,8 +75,10 @@ func (r *rehearsal) hotswap(dir string) functions.Declaration {
 		}
 	}
 
-	// The same edit through CloudFormation (the synth sees the new zip):
-	// the stack comes back to what its template says, without error.
+	// The same edit through CloudFormation (preflight's synth writes the
+	// assembly of the new zip, by a patch of the one in CDK_OUT or a full
+	// synth): the stack comes back to what its template says, without
+	// error.
 	began := time.Now()
 	r.make("deploy", "APPROVE=1")
 	full := time.Since(began)
@@ -84,7 +86,7 @@ func (r *rehearsal) hotswap(dir string) functions.Declaration {
 	if got := r.liveCode(all)[edited.Name]; got.sha != want || got.latest != want {
 		t.Errorf("after the full deploy %s's live alias runs %s ($LATEST %s), want %s", edited.Name, got.sha, got.latest, want)
 	}
-	t.Logf("save to live on the emulator: hotswap %s, full make deploy (with a synth) %s; target: hotswap <= 8s and <= half the full deploy (the edit is the same in every run: its zip may come from the bundle cache)",
+	t.Logf("save to live on the emulator: hotswap %s, full make deploy %s; target: hotswap <= 8s and <= half the full deploy (the edit is the same in every run: its zip may come from the bundle cache)",
 		hot.Round(100*time.Millisecond), full.Round(100*time.Millisecond))
 	return edited
 }
@@ -131,6 +133,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches make and the command
 	var out fixture.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	began := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +167,7 @@ func (r *rehearsal) watchOnce(dir, main string, d functions.Declaration) {
 	if !strings.Contains(out.String(), "watch: stopped") {
 		t.Errorf("make watch after Ctrl-C:\n%s", out.String())
 	}
-	t.Logf("make watch:\n%s", out.String())
+	t.Logf("make watch: %s:\n%s", timing(began, cmd.ProcessState), out.String())
 }
 
 // appendInit appends to the Go file at path an init function that prints

@@ -224,15 +224,21 @@ func (r *rehearsal) run(mustPass bool, name string, args ...string) string {
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	began := time.Now()
 	err := cmd.Run()
-	var cpu time.Duration // user and system, with every child it waited for
-	if cmd.ProcessState != nil {
-		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	}
-	r.t.Logf("%s %s: %s (CPU %s)", name, strings.Join(args, " "), time.Since(began).Round(100*time.Millisecond), cpu.Round(100*time.Millisecond))
+	r.t.Logf("%s %s: %s", name, strings.Join(args, " "), timing(began, cmd.ProcessState))
 	if err != nil && mustPass {
 		r.t.Fatalf("%s %s: %v\n%s\nemulator:\n%s", name, strings.Join(args, " "), err, tail(buf.String(), 6000), tail(r.emu.Output(), 3000))
 	}
 	return buf.String()
+}
+
+// timing is the wall time since began and the CPU time (user and system,
+// with every child it waited for) of the ended process ps, for the log.
+func timing(began time.Time, ps *os.ProcessState) string {
+	var cpu time.Duration
+	if ps != nil {
+		cpu = ps.UserTime() + ps.SystemTime()
+	}
+	return fmt.Sprintf("%s (CPU %s)", time.Since(began).Round(100*time.Millisecond), cpu.Round(100*time.Millisecond))
 }
 
 // environ is the test's environment without the parent make's settings,
