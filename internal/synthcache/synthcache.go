@@ -37,16 +37,12 @@ const DisableEnv = "SYNTH_CACHE"
 
 // keyVersion names the recipe of the key: bump it whenever what the key
 // covers changes, so that no older stamp is trusted.
-const keyVersion = "go-lambda-cdk synth v2"
+const keyVersion = "go-lambda-cdk synth v1"
 
-// contextIgnored are the context keys the CDK CLI sets per command that do
-// not determine this app's assembly, left out of the key so that one
-// command's synth is reused by the next. aws:cdk:bundling-stacks is ["**"]
-// for synth, diff and deploy but [] for bootstrap, list and destroy; it only
-// picks which stacks' assets CDK bundles, and the app bundles none (each
-// function's zip is built before the synth and added as it is,
-// Code.fromAsset without bundling options).
-var contextIgnored = []string{"aws:cdk:bundling-stacks"}
+// bundlingStacksKey is the context key through which the CDK CLI names the
+// stacks whose assets a synth bundles: ["**"], every stack, for synth, diff
+// and deploy; [] for bootstrap, list and destroy, which need no asset.
+const bundlingStacksKey = "aws:cdk:bundling-stacks"
 
 // Inputs is everything that determines the cloud assembly. Two runs with
 // equal Inputs write the same assembly.
@@ -72,23 +68,47 @@ type Inputs struct {
 	Assets map[string]string
 }
 
-// BaseKey is the hex SHA-256 of every input but the assets (and the
-// context keys in contextIgnored): when it differs from the stamp's, the
-// run synthesizes whatever the assets are.
+// BaseKey is the hex SHA-256 of every input but the assets: when it differs
+// from the stamp's, the run synthesizes whatever the assets are.
 func (in Inputs) BaseKey() (string, error) {
-	context := maps.Clone(in.Context)
-	for _, k := range contextIgnored {
-		delete(context, k)
-	}
 	raw, err := json.Marshal(struct {
 		Version, App, Node, Dir, CDKJSON string
 		Context                          map[string]any
 		Env                              []string
-	}{keyVersion, in.App, in.Node, in.Dir, in.CDKJSON, context, in.Env})
+	}{keyVersion, in.App, in.Node, in.Dir, in.CDKJSON, in.Context, in.Env})
 	if err != nil {
 		return "", fmt.Errorf("synth cache key: %w", err)
 	}
 	return hashOf(raw), nil
+}
+
+// Alternatives returns the inputs whose assembly serves this run, the best
+// first. When in's context bundles every stack's assets (or does not say,
+// which means the same), that is in alone. When it bundles fewer (cdk
+// bootstrap, list and destroy pass none), it is first in as cdk synth, diff
+// and deploy pass it, with every stack bundled, then in itself: an
+// assembly whose assets are all bundled serves a command that needs fewer,
+// but one written with bundling skipped (aws-cdk-lib then stages a
+// placeholder for each asset with bundling options) must not be deployed,
+// so the other way round is never offered.
+func (in Inputs) Alternatives() []Inputs {
+	if bundlesAll(in.Context[bundlingStacksKey]) {
+		return []Inputs{in}
+	}
+	all := in
+	all.Context = maps.Clone(in.Context)
+	all.Context[bundlingStacksKey] = []any{"**"}
+	return []Inputs{all, in}
+}
+
+// bundlesAll tells whether a value of aws:cdk:bundling-stacks, as decoded
+// from CDK_CONTEXT_JSON (nil when absent), bundles every stack.
+func bundlesAll(v any) bool {
+	if v == nil {
+		return true
+	}
+	list, ok := v.([]any)
+	return ok && slices.Contains(list, any("**"))
 }
 
 // Key is the hex SHA-256 of every input (encoding/json writes map keys

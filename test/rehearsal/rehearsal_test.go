@@ -155,9 +155,9 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 
 	// 7. prod: deploy (preflight synthesizes), then destroy (which runs
-	// the app, and the app reuses that assembly: cdk destroy's context
-	// differs from cdk synth's only in what the synth cache ignores); the
-	// retained bucket and log groups stay.
+	// the app, and the app reuses that assembly: cdk destroy asks for no
+	// asset bundling, which an assembly with every asset bundled serves);
+	// the retained bucket and log groups stay.
 	r.make("deploy", "STAGE=prod", "APPROVE=1", prodContext)
 	r.stackStatus(prodStack, cfntypes.StackStatusCreateComplete)
 	prodBucket := r.output(prodStack, "BucketName")

@@ -32,8 +32,8 @@ const nested = "CDK_CONTEXT=-c nestedStacks=always"
 // the same context, so the app synthesizes twice: in make bootstrap, whose
 // assembly the deploys take as it is (SYNTH=0), and in make diff, whose
 // assembly the deploy after it takes as it is and make destroy's run of
-// the app reuses (cdk destroy's context differs from cdk diff's only in
-// what the synth cache ignores).
+// the app reuses (cdk destroy asks for no asset bundling, which an
+// assembly with every asset bundled serves).
 func TestDeployRehearsalAtScale(t *testing.T) {
 	source, root := startRehearsal(t)
 	declared := functions.All()
