@@ -154,9 +154,14 @@ DEPLOY_APPROVAL := --require-approval broadening
 DESTROY_FORCE :=
 endif
 
+# bootstrap synthesizes as make synth does (so make deploy reuses it), and
+# cdk bootstrap and the account stack's deploy read that assembly
+# (--app): cdk bootstrap takes the stacks' environment from it without
+# running the app again.
 .PHONY: bootstrap
 bootstrap: setup ## cdk bootstrap the account and region, then deploy the account stack <project>-account
-	$(CDK) bootstrap
+	$(CDK) synth --quiet
+	$(CDK) bootstrap --app $(CDK_OUT)
 	$(CDK) deploy --app $(CDK_OUT) '*-account' $(DEPLOY_APPROVAL)
 
 # preflight synthesizes once into CDK_OUT; diff and deploy then use that
