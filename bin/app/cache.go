@@ -21,9 +21,11 @@ const outdirEnv = "CDK_OUTDIR"
 // methods print the one line that tells whether the run reused the output
 // folder or synthesized, and why.
 type cache struct {
-	outdir  string
-	in      synthcache.Inputs
-	baseKey string
+	outdir string
+	in     synthcache.Inputs
+	// alts are the inputs whose assembly serves this run (see
+	// synthcache.Inputs.Alternatives), in itself last.
+	alts []synthcache.Inputs
 	// off says why nothing can be reused ("" when something can); a run
 	// with the cache off still records its synth when it has a key.
 	off string
@@ -41,7 +43,7 @@ func openCache(cdkContext map[string]any) *cache {
 	}
 	var err error
 	if c.in, err = synthcache.Current(cdkContext); err == nil {
-		c.baseKey, err = c.in.BaseKey()
+		_, err = c.in.BaseKey()
 	}
 	switch {
 	case err != nil:
@@ -56,7 +58,15 @@ func openCache(cdkContext map[string]any) *cache {
 // mayReuse tells whether the synth could still be skipped, depending on
 // the zips.
 func (c *cache) mayReuse() bool {
-	return c.off == "" && synthcache.MayReuse(c.outdir, c.baseKey)
+	if c.off != "" {
+		return false
+	}
+	for _, in := range c.in.Alternatives() {
+		if base, err := in.BaseKey(); err == nil && synthcache.MayReuse(c.outdir, base) {
+			return true
+		}
+	}
+	return false
 }
 
 // reuse completes the key with the zips' digests and tells whether the
@@ -64,18 +74,26 @@ func (c *cache) mayReuse() bool {
 // the time since start.
 func (c *cache) reuse(digests map[string]string, start time.Time, stderr io.Writer) bool {
 	c.in.Assets = digests
+	c.alts = c.in.Alternatives()
 	if c.off != "" {
 		c.reason = c.off
 		return false
 	}
-	key, err := c.in.Key()
-	if err != nil {
-		c.reason = err.Error()
-		return false
+	var key string
+	for _, in := range c.alts {
+		k, err := in.Key()
+		if err != nil {
+			c.reason = err.Error()
+			return false
+		}
+		ok, reason := synthcache.Reusable(c.outdir, k)
+		if ok {
+			key = k
+			break
+		}
+		c.reason = reason // the last is this run's own
 	}
-	ok, reason := synthcache.Reusable(c.outdir, key)
-	if !ok {
-		c.reason = reason
+	if key == "" {
 		return false
 	}
 	fmt.Fprintf(stderr, "synth: reused %s in %s (key %.12s): nothing that determines it changed since its synth (%s=off synthesizes anyway)\n",
@@ -90,7 +108,14 @@ func (c *cache) patch(zips stacks.Assets, start time.Time, stderr io.Writer) boo
 	if c.off != "" {
 		return false
 	}
-	done, err := synthcache.Patch(c.outdir, c.in, zips)
+	// The first alternative whose assembly differs in the zips only.
+	var done synthcache.Patched
+	var err error
+	for _, in := range c.alts {
+		if done, err = synthcache.Patch(c.outdir, in, zips); !errors.Is(err, synthcache.ErrNotOnlyZips) {
+			break
+		}
+	}
 	if errors.Is(err, synthcache.ErrNotOnlyZips) {
 		return false // reuse's reason stands
 	}

@@ -39,6 +39,11 @@ const DisableEnv = "SYNTH_CACHE"
 // covers changes, so that no older stamp is trusted.
 const keyVersion = "go-lambda-cdk synth v1"
 
+// bundlingStacksKey is the context key through which the CDK CLI names the
+// stacks whose assets a synth bundles: ["**"], every stack, for synth, diff
+// and deploy; [] for bootstrap, list and destroy, which need no asset.
+const bundlingStacksKey = "aws:cdk:bundling-stacks"
+
 // Inputs is everything that determines the cloud assembly. Two runs with
 // equal Inputs write the same assembly.
 type Inputs struct {
@@ -75,6 +80,35 @@ func (in Inputs) BaseKey() (string, error) {
 		return "", fmt.Errorf("synth cache key: %w", err)
 	}
 	return hashOf(raw), nil
+}
+
+// Alternatives returns the inputs whose assembly serves this run, the best
+// first. When in's context bundles every stack's assets (or does not say,
+// which means the same), that is in alone. When it bundles fewer (cdk
+// bootstrap, list and destroy pass none), it is first in as cdk synth, diff
+// and deploy pass it, with every stack bundled, then in itself: an
+// assembly whose assets are all bundled serves a command that needs fewer,
+// but one written with bundling skipped (aws-cdk-lib then stages a
+// placeholder for each asset with bundling options) must not be deployed,
+// so the other way round is never offered.
+func (in Inputs) Alternatives() []Inputs {
+	if bundlesAll(in.Context[bundlingStacksKey]) {
+		return []Inputs{in}
+	}
+	all := in
+	all.Context = maps.Clone(in.Context)
+	all.Context[bundlingStacksKey] = []any{"**"}
+	return []Inputs{all, in}
+}
+
+// bundlesAll tells whether a value of aws:cdk:bundling-stacks, as decoded
+// from CDK_CONTEXT_JSON (nil when absent), bundles every stack.
+func bundlesAll(v any) bool {
+	if v == nil {
+		return true
+	}
+	list, ok := v.([]any)
+	return ok && slices.Contains(list, any("**"))
 }
 
 // Key is the hex SHA-256 of every input (encoding/json writes map keys

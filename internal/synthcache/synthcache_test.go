@@ -97,6 +97,58 @@ func TestEveryInputChangesTheKey(t *testing.T) {
 	}
 }
 
+// TestAlternativesServeFewerBundledAssetsOnly checks which recorded
+// synths a run may reuse, by the stacks the CDK CLI asks to bundle: a run
+// that bundles fewer than every stack (cdk bootstrap, list, destroy) may
+// reuse the assembly of one that bundles all (cdk synth, diff, deploy), and
+// never the other way round.
+func TestAlternativesServeFewerBundledAssetsOnly(t *testing.T) {
+	withBundling := func(v any) Inputs {
+		in := inputs()
+		if v != nil {
+			in.Context[bundlingStacksKey] = v
+		}
+		return in
+	}
+	key := func(in Inputs) string {
+		t.Helper()
+		k, err := in.Key()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	all, none := key(withBundling([]any{"**"})), key(withBundling([]any{}))
+	if all == none {
+		t.Fatal("bundling every stack and bundling none give the same key")
+	}
+	tests := []struct {
+		name     string
+		bundling any // the value of aws:cdk:bundling-stacks; nil: absent
+		want     []string
+	}{
+		{name: "every stack (synth, diff, deploy)", bundling: []any{"**"}, want: []string{all}},
+		{name: "absent (every stack)", want: []string{key(withBundling(nil))}},
+		{name: "none (bootstrap, list, destroy)", bundling: []any{}, want: []string{all, none}},
+		{name: "one stack", bundling: []any{"GoLambdaCdk-dev"}, want: []string{all, key(withBundling([]any{"GoLambdaCdk-dev"}))}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := withBundling(tt.bundling)
+			var got []string
+			for _, alt := range in.Alternatives() {
+				got = append(got, key(alt))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("alternatives' keys %.12s, want %.12s", got, tt.want)
+			}
+			if !reflect.DeepEqual(in.Context[bundlingStacksKey], tt.bundling) && tt.bundling != nil {
+				t.Errorf("Alternatives changed the caller's context: %v", in.Context[bundlingStacksKey])
+			}
+		})
+	}
+}
+
 // TestEnvironment keeps the variables of the CDK CLI, aws-cdk-lib and the
 // jsii runtime, sorted, and leaves out the context variables (the context
 // is keyed whole) and everything else.

@@ -28,7 +28,12 @@ const nested = "CDK_CONTEXT=-c nestedStacks=always"
 // function, its live alias and its trigger exist, redeploys with no
 // changes, adds one more function, shows with make diff that only its
 // nested stack and the shared wiring change, deploys that as an update
-// that replaces nothing else, and destroys the stage.
+// that replaces nothing else, and destroys the stage. Every command gets
+// the same context, so the app synthesizes twice: in make bootstrap, whose
+// assembly the deploys take as it is (SYNTH=0), and in make diff, whose
+// assembly the deploy after it takes as it is and make destroy's run of
+// the app reuses (cdk destroy asks for no asset bundling, which an
+// assembly with every asset bundled serves).
 func TestDeployRehearsalAtScale(t *testing.T) {
 	source, root := startRehearsal(t)
 	declared := functions.All()
@@ -38,13 +43,13 @@ func TestDeployRehearsalAtScale(t *testing.T) {
 	start := time.Now()
 	r := newRehearsal(t, source, root)
 	defer r.logEnd("rehearsal at scale", start)
-	r.make("bootstrap", "APPROVE=1")
+	r.make("bootstrap", "APPROVE=1", nested)
 	r.setAPIGatewayRole()
-	r.make("deploy", "APPROVE=1", nested)
+	r.make("deploy", "APPROVE=1", "SYNTH=0", nested)
 	r.stackStatus(devStack, cfntypes.StackStatusCreateComplete)
 	before := r.checkNested(declared)
 
-	if out := r.make("deploy", "APPROVE=1", nested); !strings.Contains(out, "(no changes)") {
+	if out := r.make("deploy", "APPROVE=1", "SYNTH=0", nested); !strings.Contains(out, "(no changes)") {
 		t.Errorf("second make deploy did not report (no changes):\n%s", out)
 	}
 
@@ -68,7 +73,7 @@ func TestDeployRehearsalAtScale(t *testing.T) {
 	if !strings.Contains(diff, added.ConstructID()) {
 		t.Errorf("make diff does not show the new function %s", added.ConstructID())
 	}
-	r.make("deploy", "APPROVE=1", nested)
+	r.make("deploy", "APPROVE=1", "SYNTH=0", nested)
 	r.stackStatus(devStack, cfntypes.StackStatusUpdateComplete)
 	after := r.checkNested(declared)
 	for id, physical := range before {
@@ -78,8 +83,8 @@ func TestDeployRehearsalAtScale(t *testing.T) {
 	}
 
 	bucket := r.output(devStack, "BucketName")
-	if out := r.make("destroy", "APPROVE=1", nested); !strings.Contains(out, bucket) {
-		t.Errorf("make destroy did not empty %s:\n%s", bucket, out)
+	if out := r.make("destroy", "APPROVE=1", nested); !strings.Contains(out, bucket) || !strings.Contains(out, "synth: reused") {
+		t.Errorf("make destroy did not empty %s, or synthesized again instead of reusing make diff's assembly:\n%s", bucket, out)
 	}
 	r.stackGone(devStack)
 }
