@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/modcopy"
 )
 
@@ -40,7 +39,7 @@ var wholeTestPackages = []string{"internal/config", "internal/declare", "functio
 // tests that read the declarations (declarationTests), run in the copy
 // alongside the synth. The Go build cache is shared with the copy, the go
 // commands there run with -trimpath (modcopy.Env), and the copies share a
-// zip cache (.cache/bundle-copies), so only what changed since an earlier
+// zip cache (modcopy.SharedZipCache), so only what changed since an earlier
 // run is compiled.
 func TestNewFunctionOfEveryKind(t *testing.T) {
 	t.Parallel() // waits on other processes, alongside the other such tests
@@ -50,18 +49,9 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	if err := modcopy.Copy(root, dir); err != nil {
 		t.Fatal(err)
 	}
-	// The zips are cached by a key of everything that goes into them
-	// (bundle.Options.CacheDir), like the Go build cache: copies share
-	// one cache, kept in the module's, so that a function built by an
-	// earlier run with the same inputs is not compiled again.
-	zips := filepath.Join(root, ".cache", "bundle-copies")
-	if err := os.MkdirAll(zips, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(bundle.DefaultCacheDir)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(zips, filepath.Join(dir, bundle.DefaultCacheDir)); err != nil {
+	// The zips are cached by a key of everything that goes into them,
+	// like the Go build cache: the copies share one cache.
+	if err := modcopy.ShareZipCache(root, dir); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)

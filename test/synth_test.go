@@ -305,6 +305,9 @@ func TestSynthReusesUnchangedAssembly(t *testing.T) {
 	if err := modcopy.Copy(root, dir); err != nil {
 		t.Fatal(err)
 	}
+	if err := modcopy.ShareZipCache(root, dir); err != nil {
+		t.Fatal(err)
+	}
 	out := t.TempDir()
 	edited := functions.Names()[0]
 	plan, err := config.LoadPlanFile(filepath.Join(dir, "cdk.json"), config.StageDev, map[string]any{"auth.mode": "none"})

@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"go-lambda-cdk/internal/bundle"
 )
 
 // Copy copies the module at root into dst, which must exist and be empty.
@@ -85,4 +87,29 @@ func Env(environ []string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "GOFLAGS="+flags)
+}
+
+// SharedZipCache is the folder, under the module's .cache, that copies
+// made with ShareZipCache use as their bundle cache (bundle.DefaultCacheDir).
+// A zip's cache key does not depend on the module's folder, so a function
+// no copy changed is compiled and zipped once, not in every copy of every
+// run. It is kept apart from the module's own cache: the copies build with
+// -trimpath in GOFLAGS (Env), which gives other keys, and their entries
+// should not push the module's own out.
+const SharedZipCache = ".cache/bundle-copies"
+
+// ShareZipCache links the bundle cache of the copy at dst to root's
+// SharedZipCache, creating both folders as needed.
+func ShareZipCache(root, dst string) error {
+	shared := filepath.Join(root, filepath.FromSlash(SharedZipCache))
+	link := filepath.Join(dst, filepath.FromSlash(bundle.DefaultCacheDir))
+	for _, d := range []string{shared, filepath.Dir(link)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("modcopy: %w", err)
+		}
+	}
+	if err := os.Symlink(shared, link); err != nil {
+		return fmt.Errorf("modcopy: %w", err)
+	}
+	return nil
 }

@@ -59,10 +59,9 @@ import (
 
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/awsemu"
-	"go-lambda-cdk/internal/bundle"
 	"go-lambda-cdk/internal/config"
+	"go-lambda-cdk/internal/layout"
 	"go-lambda-cdk/internal/modcopy"
-	"go-lambda-cdk/stacks"
 )
 
 const (
@@ -310,7 +309,7 @@ func (r *rehearsal) checkDevStack(memory int32) string {
 		}
 		r.checkRolePolicy(d, roleName, bucket)
 		// Triggers invoke the live alias, on a published version.
-		alias, err := r.aws.lambda.GetAlias(r.ctx(), &lambda.GetAliasInput{FunctionName: c.FunctionName, Name: aws.String(stacks.LiveAlias)})
+		alias, err := r.aws.lambda.GetAlias(r.ctx(), &lambda.GetAliasInput{FunctionName: c.FunctionName, Name: aws.String(layout.LiveAlias)})
 		if err != nil {
 			t.Fatalf("%s live alias: %v", name, err)
 		}
@@ -683,22 +682,12 @@ func newClients(t *testing.T, emu *awsemu.Server) clients {
 	}
 }
 
-// copiesBundleCache is the folder, under the module's .cache, that every
-// rehearsal's copy of the module uses as its bundle cache (see
-// bundle.DefaultCacheDir): a zip's cache key does not depend on the
-// module's folder, so a function that no copy changed is compiled and
-// zipped once, not in every copy of every run. It is kept apart from the
-// module's own cache (the copies build with -trimpath in GOFLAGS, which
-// gives other keys) so that the copies' entries do not push the module's
-// own out.
-const copiesBundleCache = ".cache/bundle-copies"
-
 // startRehearsal begins a deploy rehearsal: it skips t with -short (a
 // rehearsal takes minutes), runs it beside the other rehearsals (they
 // deploy separate copies to separate emulators and mostly wait on them),
 // requires the CDK CLI and make, and returns the module's folder and a
 // copy of it to deploy from (the rehearsals edit handlers and add
-// functions), whose bundle cache is copiesBundleCache.
+// functions), whose bundle cache is modcopy.SharedZipCache.
 func startRehearsal(t *testing.T) (root, dir string) {
 	if testing.Short() {
 		t.Skip("the deploy rehearsal takes minutes; run without -short")
@@ -713,14 +702,7 @@ func startRehearsal(t *testing.T) (root, dir string) {
 	if err := modcopy.Copy(root, dir); err != nil {
 		t.Fatal(err)
 	}
-	shared := filepath.Join(root, filepath.FromSlash(copiesBundleCache))
-	link := filepath.Join(dir, filepath.FromSlash(bundle.DefaultCacheDir))
-	for _, d := range []string{shared, filepath.Dir(link)} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(shared, link); err != nil {
+	if err := modcopy.ShareZipCache(root, dir); err != nil {
 		t.Fatal(err)
 	}
 	return root, dir
