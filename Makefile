@@ -139,10 +139,12 @@ redrive: ## replay failed async events: make redrive FN=processor [STAGE=prod] [
 APPROVE ?=
 CDK_CONTEXT ?=
 CDK_OUT ?= cdk.out
-# The stage's stack name comes from the app (the project's name in
-# PascalCase and the stage, e.g. GoLambdaCdk-dev), asked once per make run
-# and only by the targets that use it.
-APP_STACK = $(eval APP_STACK := $$(shell go run ./bin/app -print stack-name -stage $(STAGE) $(CDK_CONTEXT)))$(APP_STACK)
+# The stage's stack name (the project's name in PascalCase and the stage,
+# e.g. GoLambdaCdk-dev) comes from bin/names, which reads the configuration
+# as the app does but does not link the CDK (0.2 s of CPU through go run,
+# against 0.5 s for the app); asked once per make run and only by the
+# targets that use it.
+APP_STACK = $(eval APP_STACK := $$(shell go run ./bin/names -print stack-name -stage $(STAGE) $(CDK_CONTEXT)))$(APP_STACK)
 # The CLI runs from node_modules/.bin (first on PATH, installed by setup)
 # directly: through npx each command would start npm first (0.3 s of CPU).
 CDK := cdk --no-notices -o $(CDK_OUT) -c stage=$(STAGE) $(CDK_CONTEXT)

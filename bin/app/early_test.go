@@ -242,32 +242,3 @@ func writeMain(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
-
-// TestPrintName: what the Makefile asks the app, with the stage and -c
-// settings over cdk.json's context; an unknown name is an error.
-func TestPrintName(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    string
-		wantErr string
-	}{
-		{[]string{"-print", "stack-name", "-stage", "prod"}, "GoLambdaCdk-prod\n", ""},
-		{[]string{"-print", "stack-name", "-c", "project=shop-app"}, "ShopApp-dev\n", ""},
-		{[]string{"-print", "account-stack-name", "-c", "project=shop-app"}, "shop-app-account\n", ""},
-		{[]string{"-print", "bucket"}, "", `-print "bucket": allowed: stack-name, account-stack-name`},
-		{[]string{"-print", "stack-name", "-c", "projekt=x"}, "", "context projekt: not a configuration key"},
-	} {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var out strings.Builder
-			err := printName(tt.args, &out)
-			switch {
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-			case tt.wantErr == "" && err != nil:
-				t.Fatal(err)
-			case out.String() != tt.want:
-				t.Errorf("printed %q, want %q", out.String(), tt.want)
-			}
-		})
-	}
-}

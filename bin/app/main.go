@@ -14,10 +14,8 @@
 // synth would (synthcache.Patch), without the kernel either.
 // SYNTH_CACHE=off makes it synthesize anyway.
 //
-// `go run ./bin/app -print stack-name -stage dev [-c key=value ...]` prints
-// the stage's stack name (account-stack-name: the account stack's) from
-// cdk.json's context and the -c settings, without synthesizing: the
-// Makefile asks it rather than spelling the names itself.
+// It takes no arguments (the CLI passes the context in the environment).
+// The stacks' names, without a synth, come from bin/names.
 package main
 
 import (
@@ -43,13 +41,8 @@ import (
 
 func main() {
 	if len(os.Args) > 1 {
-		// `app -print stack-name ...`: what the Makefile asks the app;
-		// no synth, no jsii kernel.
-		if err := printName(os.Args[1:], os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
-		return
+		fmt.Fprintf(os.Stderr, "app: unexpected arguments %q: the CDK app takes none (cdk synth runs it); a stack's name: go run ./bin/names -print stack-name -stage STAGE\n", os.Args[1:])
+		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, os.Stderr)

@@ -38,7 +38,7 @@ func goList(t *testing.T, args ...string) []string {
 // constructs or jsii among its dependencies.
 func TestCommandsWithoutCDKDoNotLinkIt(t *testing.T) {
 	for _, pkg := range []string{
-		"./bin/package", "./bin/local", "./bin/redrive", "./bin/preflight", "./bin/new-function", "./bin/smoke", "./bin/hotswap",
+		"./bin/package", "./bin/local", "./bin/redrive", "./bin/preflight", "./bin/new-function", "./bin/smoke", "./bin/hotswap", "./bin/names",
 		"./functions", "./internal/config", "./internal/declare", "./internal/cron", "./internal/quota",
 	} {
 		t.Run(pkg, func(t *testing.T) {
