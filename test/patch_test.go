@@ -3,6 +3,7 @@ package test
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,8 +23,11 @@ import (
 // patches the first for B (synthcache.Patch, no construct created): every
 // file must equal the second folder's byte for byte, for the default
 // layout and with every function in a nested stack (whose template hash
-// reaches the parent template). Nothing is normalised: the assembly holds
-// no absolute path. A patch whose writing fails halfway leaves no stamp.
+// reaches the parent template). The context carries what the CDK CLI adds
+// to every synth (cliContext), so the assembly has the path metadata and
+// the version reporting resource of `cdk synth`'s. Nothing is normalised:
+// the assembly holds no absolute path. A patch whose writing fails halfway
+// leaves no stamp.
 func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -32,8 +36,8 @@ func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 		// changed function's template and each one above it.
 		templates int
 	}{
-		{name: "default layout", context: map[string]any{"stage": config.StageDev}, templates: 1},
-		{name: "nested stacks", context: map[string]any{"stage": config.StageDev, "nestedStacks": config.NestedAlways}, templates: 2},
+		{name: "default layout", context: cliContext(map[string]any{"stage": config.StageDev}), templates: 1},
+		{name: "nested stacks", context: cliContext(map[string]any{"stage": config.StageDev, "nestedStacks": config.NestedAlways}), templates: 2},
 	}
 	names := functions.Names()
 	changed := names[len(names)-1]
@@ -92,6 +96,16 @@ func TestPatchedAssemblyEqualsFreshSynth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cliContext returns context with the keys `cdk synth` adds to every
+// app's context (unless told otherwise): path metadata on each resource,
+// the version reporting resource (CDKMetadata) and every stack's assets
+// bundled. synthInto adds the asset metadata.
+func cliContext(context map[string]any) map[string]any {
+	out := map[string]any{"aws:cdk:enable-path-metadata": true, "aws:cdk:version-reporting": true, "aws:cdk:bundling-stacks": []any{"**"}}
+	maps.Copy(out, context)
+	return out
 }
 
 // zipDigests maps each function to its zip's SHA-256.

@@ -79,7 +79,8 @@ var prodContext = "CDK_CONTEXT=-c prod.account=" + awsemu.Account + " -c prod.re
 // SYNTH=0, as does the first deploy), what the emulator holds, an empty
 // diff, an idempotent redeploy, `make deploy HOTSWAP=1` without and with an
 // edit of a handler, a full deploy of that edit (an update), `make watch`,
-// and destroy; then prod's deploy and destroy. It runs in a copy of the
+// and destroy; then prod's deploy (whose synth into dev's CDK_OUT must not
+// reuse it: the context reaches the synth cache's key) and destroy. It runs in a copy of the
 // module, since it edits a handler.
 func TestDeployRehearsal(t *testing.T) {
 	root, dir := startRehearsal(t)
@@ -153,11 +154,14 @@ func TestDeployRehearsal(t *testing.T) {
 		}
 	}
 
-	// 7. prod: deploy (preflight synthesizes), then destroy (which runs
-	// the app, and the app reuses that assembly: cdk destroy asks for no
-	// asset bundling, which an assembly with every asset bundled serves);
-	// the retained bucket and log groups stay.
-	r.make("deploy", "STAGE=prod", "APPROVE=1", prodContext)
+	// 7. prod: deploy (preflight synthesizes: the context changed since
+	// dev's synth into the same CDK_OUT, so the cache's key did), then
+	// destroy (which runs the app, and the app reuses that assembly: cdk
+	// destroy asks for no asset bundling, which an assembly with every
+	// asset bundled serves); the retained bucket and log groups stay.
+	if out := r.make("deploy", "STAGE=prod", "APPROVE=1", prodContext); !strings.Contains(out, "synth: synthesized "+r.out) || !strings.Contains(out, "(inputs changed)") {
+		t.Errorf("make deploy STAGE=prod after dev's synth into the same CDK_OUT did not synthesize for the changed context:\n%s", out)
+	}
 	r.stackStatus(prodStack, cfntypes.StackStatusCreateComplete)
 	prodBucket := r.output(prodStack, "BucketName")
 	prodLogs := r.logGroups(prodStack)
