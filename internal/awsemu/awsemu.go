@@ -51,8 +51,14 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	mu   sync.Mutex
-	log  []byte
+	// log is the last maxLog bytes of the server's output; written counts
+	// every byte it ever printed.
+	log     []byte
+	written int
 }
+
+// maxLog is how much of the server's output Server keeps (the latest).
+const maxLog = 1 << 20
 
 // Endpoint is the URL to give AWS clients and the CDK CLI
 // (AWS_ENDPOINT_URL). It names localhost, not 127.0.0.1: moto reads the
@@ -139,6 +145,72 @@ func StartInModule(tb testing.TB) *Server {
 	return Start(tb, root)
 }
 
+// shared is the test binary's server of Shared.
+var shared struct {
+	// main is set by RunTests: Shared refuses to start a server that
+	// nothing would stop.
+	main bool
+	once sync.Once
+	srv  *Server
+	err  error
+	// use is held by the test using the server, from Shared to its end.
+	use sync.Mutex
+}
+
+// Shared is StartInModule for tests that need an emulator but not their
+// own process: the test binary's one server, started on first use (a moto
+// start costs about 1.5 s of CPU) and reset to an empty emulator for each
+// test, as a fresh one. The calling test holds it until it ends, so tests
+// using it run one after another even when parallel, and it must not call
+// Shared again (subtests included) nor Close or Reset it. If the test
+// fails, the emulator's output during the test is logged.
+//
+// The package's TestMain must run its tests with RunTests, which stops the
+// server when they end; without it Shared fails the test.
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	if !shared.main {
+		tb.Fatal("awsemu.Shared: the package has no TestMain calling awsemu.RunTests, which stops the shared server")
+	}
+	root, err := bundle.FindModuleDir()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	py := Require(tb, root)
+	shared.use.Lock()
+	shared.once.Do(func() { shared.srv, shared.err = Launch(context.Background(), py) })
+	if shared.err != nil {
+		shared.use.Unlock()
+		tb.Fatal(shared.err)
+	}
+	s := shared.srv
+	_, mark := s.outputSince(0)
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			out, _ := s.outputSince(mark)
+			tb.Logf("moto server output during the test:\n%s", out)
+		}
+		shared.use.Unlock()
+	})
+	if err := s.Reset(); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// RunTests runs the package's tests (m.Run, for TestMain) and then stops
+// the server of Shared if one was started; it returns m.Run's exit code:
+//
+//	func TestMain(m *testing.M) { os.Exit(awsemu.RunTests(m)) }
+func RunTests(m *testing.M) int {
+	shared.main = true
+	code := m.Run()
+	if shared.srv != nil {
+		_ = shared.srv.Close()
+	}
+	return code
+}
+
 // SetEnv sets Env in the test's process environment (tb.Setenv: restored
 // when the test ends; not allowed in parallel tests), so that code under
 // test which loads the default AWS configuration talks to the emulator, and
@@ -198,21 +270,32 @@ func Launch(ctx context.Context, python string) (*Server, error) {
 	}
 }
 
-// Write collects the server's output for error messages.
+// Write collects the server's output for error messages, keeping the
+// last 1 MiB.
 func (s *Server) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.log) < 1<<20 {
-		s.log = append(s.log, p...)
+	s.written += len(p)
+	s.log = append(s.log, p...)
+	if over := len(s.log) - maxLog; over > 0 {
+		s.log = append(s.log[:0], s.log[over:]...)
 	}
 	return len(p), nil
 }
 
-// Output is what the server printed so far (at most 1 MiB).
+// Output is what the server printed so far (the last 1 MiB).
 func (s *Server) Output() string {
+	out, _ := s.outputSince(0)
+	return out
+}
+
+// outputSince is what the server printed after its first mark bytes (as
+// much of it as is kept), and the mark for what it prints next.
+func (s *Server) outputSince(mark int) (string, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return string(s.log)
+	kept := s.written - len(s.log)
+	return string(s.log[max(mark-kept, 0):]), s.written
 }
 
 // Reset drops every resource the emulator holds, as a fresh account.

@@ -99,7 +99,7 @@ func parent(keys map[string]string, extra map[string]any) string {
 // and returns key.
 func startWithAssetBucket(t *testing.T) (*awsemu.Server, func(key string, template map[string]any) string) {
 	t.Helper()
-	srv := awsemu.StartInModule(t)
+	srv := awsemu.Shared(t)
 	cfg := srv.Config()
 	ctx := context.Background()
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })

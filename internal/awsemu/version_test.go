@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,11 +75,7 @@ func versionedFunction(key, versionID string) string {
 // refers to it, so the alias's version runs the new code, and it removes
 // the old Version last.
 func TestChangeSetPublishesVersionFromUpdatedCode(t *testing.T) {
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := awsemu.Start(t, root)
+	srv := awsemu.Shared(t)
 	cfg := srv.Config()
 	ctx := context.Background()
 	cfn := cloudformation.NewFromConfig(cfg)

@@ -70,61 +70,64 @@ func TestBuildReproducible(t *testing.T) {
 }
 
 func TestBuildLimits(t *testing.T) {
-	// One real over-limit build per limit; the warnings' thresholds are
-	// TestLimitBoundaries', and the layers case shows Build reporting one.
-	small := embedModule(t, "fn", 1)
+	// One real over-limit build per limit, made cheap: the bulk is a
+	// declared file next to a small binary (no large compile or link), and
+	// the unzipped limit fails before anything is zipped. The warnings'
+	// thresholds are TestLimitBoundaries', and the layers case shows Build
+	// reporting one.
+	small := newModule(t, map[string]string{"lambda/fn/main.go": helloMain})
 	results, err := Build(context.Background(), Options{ModuleDir: small}, Target{Name: "fn", Dir: "lambda/fn"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(results[0].Warnings) > 0 {
-		t.Errorf("well under the limits: warnings %q, want none", results[0].Warnings)
+	base := results[0]
+	if len(base.Warnings) > 0 {
+		t.Errorf("well under the limits: warnings %q, want none", base.Warnings)
 	}
 
 	tests := []struct {
 		name       string
-		embed      int64 // incompressible bytes in the binary
-		zeros      int64 // zero bytes in the binary, instead of embed
+		file       func(t *testing.T, path string) // writes the declared file big.bin; nil: none
 		layerBytes int64
 		wantErr    []string // substrings of the error; nil: success
 		wantWarn   string   // substring of the only warning; "": no warning
 	}{
 		{
 			name:    "just over the zipped limit",
-			embed:   MaxZippedBytes,
+			file:    func(t *testing.T, path string) { writeRandomFile(t, path, MaxZippedBytes) },
 			wantErr: []string{"build fn: zipped size ", "over Lambda's zipped limit of 52,428,800 bytes by "},
 		},
 		{
-			name:    "just over the unzipped limit, zipped small",
-			zeros:   MaxUnzippedBytes,
-			wantErr: []string{"build fn: unzipped size ", "over Lambda's unzipped limit (smaller than 262,144,000 bytes) by "},
+			// The same binary as base's: its bytes count to the byte.
+			name:    "bootstrap and a file reach the unzipped limit",
+			file:    func(t *testing.T, path string) { writeZerosFile(t, path, MaxUnzippedBytes-base.BootstrapBytes) },
+			wantErr: []string{"build fn: unzipped size 262,144,000 bytes is over Lambda's unzipped limit (smaller than 262,144,000 bytes) by 1 bytes"},
 		},
 		{
 			name:       "layers push the unzipped size over the limit",
-			embed:      1,
 			layerBytes: MaxUnzippedBytes - 1000,
 			wantErr:    []string{"build fn: unzipped size ", "(smaller than 262,144,000 bytes)"},
 		},
 		{
 			name:       "85 % of the unzipped limit with layers",
-			embed:      1,
 			layerBytes: MaxUnzippedBytes * 85 / 100,
 			wantWarn:   "warning: fn: unzipped size ",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			moduleDir := small
-			switch {
-			case tt.zeros > 0:
-				moduleDir = embedZerosModule(t, "fn", tt.zeros)
-			case tt.embed != 1:
-				moduleDir = embedModule(t, "fn", tt.embed)
-			}
 			outDir := t.TempDir()
 			var progress bytes.Buffer
-			results, err := Build(context.Background(), Options{ModuleDir: moduleDir, OutDir: outDir, Progress: &progress},
-				Target{Name: "fn", Dir: "lambda/fn", LayerBytes: tt.layerBytes})
+			opts := Options{ModuleDir: small, OutDir: outDir, Progress: &progress}
+			fn := Target{Name: "fn", Dir: "lambda/fn", LayerBytes: tt.layerBytes}
+			if tt.file != nil {
+				// NoCache: the cache key would hash the big file, and a
+				// miss is checked as any build (hits: the layers cases).
+				opts.ModuleDir, opts.NoCache = newModule(t, map[string]string{"lambda/fn/main.go": helloMain}), true
+				tt.file(t, filepath.Join(opts.ModuleDir, "lambda", "fn", "big.bin"))
+				fn.Files = []string{"big.bin"}
+			}
+			results, err := Build(context.Background(), opts, fn)
 			r := results[0]
 			left, _ := os.ReadDir(outDir)
 			if tt.wantErr != nil {
@@ -281,24 +284,21 @@ func TestCheckELF(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "text")
 	fixture.WriteFiles(t, dir, map[string]string{"text": "#!/bin/sh\necho hi\n"})
-	type elfCase struct {
+	tests := []struct {
 		name    string
 		path    func(t *testing.T) string
 		goarch  string
 		wantErr string // "": valid
-	}
-	tests := []elfCase{
+	}{
 		{"arm64 binary as arm64", func(t *testing.T) string { return helloBootstrap(t, "arm64") }, "arm64", ""},
 		{"amd64 binary as amd64", func(t *testing.T) string { return helloBootstrap(t, "amd64") }, "amd64", ""},
 		{"amd64 binary claimed as arm64", func(t *testing.T) string { return helloBootstrap(t, "amd64") }, "arm64", "machine is EM_X86_64, want EM_AARCH64 for GOARCH=arm64"},
 		{"arm64 binary claimed as amd64", func(t *testing.T) string { return helloBootstrap(t, "arm64") }, "amd64", "machine is EM_AARCH64, want EM_X86_64 for GOARCH=amd64"},
 		{"a shell script", func(*testing.T) string { return text }, "arm64", "not an ELF executable"},
-	}
-	for _, arch := range Architectures {
-		tests = append(tests,
-			elfCase{arch + " dynamically linked executable", func(t *testing.T) string { return linkedBinary(t, arch, dynamicallyLinked) }, arch, "dynamically linked (has a PT_INTERP program header)"},
-			elfCase{arch + " position-independent executable", func(t *testing.T) string { return linkedBinary(t, arch, positionIndependent) }, arch, "ELF type is ET_DYN, want ET_EXEC"},
-		)
+		// The linkage checks do not depend on the machine: one link each,
+		// one per architecture.
+		{"arm64 dynamically linked executable", func(t *testing.T) string { return linkedBinary(t, "arm64", dynamicallyLinked) }, "arm64", "dynamically linked (has a PT_INTERP program header)"},
+		{"amd64 position-independent executable", func(t *testing.T) string { return linkedBinary(t, "amd64", positionIndependent) }, "amd64", "ELF type is ET_DYN, want ET_EXEC"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

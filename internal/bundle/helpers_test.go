@@ -65,27 +65,21 @@ func writeRandomFile(t testing.TB, path string, n int64) {
 	}
 }
 
-// embedModule returns a module whose function lambda/<name> embeds n
-// incompressible bytes.
-func embedModule(t testing.TB, name string, n int64) string {
+// writeZerosFile writes a sparse file of n zero bytes to path: that large
+// on every check of its size, yet cheap to write.
+func writeZerosFile(t testing.TB, path string, n int64) {
 	t.Helper()
-	dir := newModule(t, map[string]string{
-		"lambda/" + name + "/main.go": "package main\n\nimport _ \"embed\"\n\n//go:embed data.bin\nvar data []byte\n\nfunc main() { println(len(data), data[len(data)-1]) }\n",
-	})
-	writeRandomFile(t, filepath.Join(dir, "lambda", name, "data.bin"), n)
-	return dir
-}
-
-// embedZerosModule is embedModule with n zero bytes instead: a binary
-// that large whose zip stays small (and whose data file is sparse, so
-// cheap to write).
-func embedZerosModule(t testing.TB, name string, n int64) string {
-	t.Helper()
-	dir := embedModule(t, name, 1)
-	if err := os.Truncate(filepath.Join(dir, "lambda", name, "data.bin"), n); err != nil {
+	f, err := os.Create(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	defer f.Close()
+	if err := f.Truncate(n); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // helloBootstraps holds one small bootstrap per architecture, built once and
@@ -112,7 +106,7 @@ func helloBootstrap(t *testing.T, goarch string) string {
 		for _, arch := range Architectures {
 			var results []Result
 			results, h.err = Build(context.Background(), Options{
-				ModuleDir: h.dir, OutDir: filepath.Join(h.dir, "dist-"+arch), KeepBootstrap: true,
+				ModuleDir: h.dir, OutDir: filepath.Join(h.dir, "dist-"+arch), KeepBootstrap: true, NoCache: true,
 			}, Target{Name: "hello", Dir: "lambda/hello", GOARCH: arch})
 			if h.err != nil {
 				return

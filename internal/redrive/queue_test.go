@@ -87,7 +87,7 @@ func payloadOf(t *testing.T, body string) string {
 // invoker: the failure queue holds records of two functions and a message
 // that is no record, as a shared failure queue does.
 func TestQueueAgainstSQS(t *testing.T) {
-	client := sqs.NewFromConfig(awsemu.StartInModule(t).SetEnv(t))
+	client := sqs.NewFromConfig(awsemu.Shared(t).SetEnv(t))
 	ctx := context.Background()
 
 	queues := 0

@@ -23,7 +23,7 @@ func TestResolveAgainstCloudFormation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfn := cloudformation.NewFromConfig(awsemu.StartInModule(t).SetEnv(t))
+	cfn := cloudformation.NewFromConfig(awsemu.Shared(t).SetEnv(t))
 	ctx := context.Background()
 	const stack = "GoLambdaCdk-dev"
 	if _, err := cfn.CreateStack(ctx, &cloudformation.CreateStackInput{StackName: aws.String(stack), TemplateBody: aws.String(string(body)), Capabilities: nil}); err != nil {
