@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,67 +30,140 @@ var declarationTests = []string{"TestFunctions", "TestLogGroups", "TestBucket", 
 // kind added: the configuration's and the declarations'.
 var wholeTestPackages = []string{"internal/config", "internal/declare", "functions"}
 
-// TestNewFunctionOfEveryKind proves that a function is one folder and one
-// declaration: in a temporary copy of the module it runs `make
-// new-function` for a fourth function of each trigger kind, synthesizes
-// once with the real CDK CLI (which builds every zip), and checks each new
-// function's role statements, trigger wiring, log group and asynchronous
-// invocation settings, written out here by hand, plus the scaffolded unit
-// tests, the configuration's and the declarations' tests and the stack
-// tests that read the declarations (declarationTests), run in the copy
-// alongside the synth. The Go build cache is shared with the copy, the go
-// commands there run with -trimpath (modcopy.Env), and the copies share a
-// zip cache (modcopy.SharedZipCache), so only what changed since an earlier
-// run is compiled.
-func TestNewFunctionOfEveryKind(t *testing.T) {
-	t.Parallel() // waits on other processes, alongside the other such tests
+// scaffoldKinds are the functions the scaffolded copy adds with `make
+// new-function`: one of each trigger kind.
+var scaffoldKinds = []struct{ name, trigger string }{
+	{"probeapi", "TRIGGER=api:/probe/{id}"},
+	{"probes3", "TRIGGER=s3:probe-in/"},
+	{"probecron", "TRIGGER=schedule:30 6 ? * MON-FRI *"},
+	{"probeasync", "TRIGGER=none"},
+}
+
+// scaffoldedCopy is a temporary copy of the module with scaffoldKinds
+// added by `make new-function`, synthesized once through the real CDK CLI
+// into its cdk.out. TestNewFunctionOfEveryKind checks what the scaffold
+// made; TestSynthReusesUnchangedAssembly runs the CLI again on the same
+// copy, so the two share one copy and one full CLI synth. The Go build
+// cache is shared with the copy, the go commands there run with -trimpath
+// (modcopy.Env), and the copies share a zip cache
+// (modcopy.SharedZipCache), so only what changed since an earlier run is
+// compiled.
+type scaffoldedCopy struct {
+	root, cdk, dir string
+	scaffoldTime   time.Duration
+
+	synthOnce sync.Once
+	synthErr  error
+	synthOut  string            // the first synth's stdout and stderr
+	templates map[string]string // cdk.out's templates right after it
+	synthTime time.Duration
+}
+
+var (
+	scaffoldOnce sync.Once
+	scaffolded   *scaffoldedCopy
+	scaffoldErr  error
+)
+
+// scaffoldedModule returns the copy with scaffoldKinds added, made by
+// the first test that asks; the CLI synth is firstSynth's.
+func scaffoldedModule(t *testing.T) *scaffoldedCopy {
+	t.Helper()
 	root, cdk := cdkCLI(t)
-	start := time.Now()
-	dir := t.TempDir()
-	if err := modcopy.Copy(root, dir); err != nil {
-		t.Fatal(err)
+	scaffoldOnce.Do(func() {
+		start := time.Now()
+		c := &scaffoldedCopy{root: root, cdk: cdk}
+		scaffoldErr = c.scaffold()
+		c.scaffoldTime = time.Since(start)
+		scaffolded = c
+	})
+	if scaffoldErr != nil {
+		t.Fatal(scaffoldErr)
+	}
+	return scaffolded
+}
+
+func (c *scaffoldedCopy) scaffold() error {
+	// Not t.TempDir: the copy outlives the test that made it; TestMain
+	// removes it.
+	var err error
+	if c.dir, err = os.MkdirTemp("", "go-lambda-cdk-scaffolded-"); err != nil {
+		return err
+	}
+	if err := modcopy.Copy(c.root, c.dir); err != nil {
+		return err
 	}
 	// The zips are cached by a key of everything that goes into them,
 	// like the Go build cache: the copies share one cache.
-	if err := modcopy.ShareZipCache(root, dir); err != nil {
-		t.Fatal(err)
+	if err := modcopy.ShareZipCache(c.root, c.dir); err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	path := filepath.Join(root, "node_modules", ".bin") + string(os.PathListSeparator) + os.Getenv("PATH")
-	run := func(name string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Dir = dir
-		cmd.Env = append(modcopy.Env(os.Environ()), "PATH="+path)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, &out)
-		}
-		return out.String(), nil
-	}
-	runIn := func(name string, args ...string) string {
-		t.Helper()
-		out, err := run(name, args...)
+	for _, k := range scaffoldKinds {
+		out, err := c.run(context.Background(), "make", "--no-print-directory", "new-function", "NAME="+k.name, k.trigger)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		return out
-	}
-
-	kinds := []struct{ name, trigger string }{
-		{"probeapi", "TRIGGER=api:/probe/{id}"},
-		{"probes3", "TRIGGER=s3:probe-in/"},
-		{"probecron", "TRIGGER=schedule:30 6 ? * MON-FRI *"},
-		{"probeasync", "TRIGGER=none"},
-	}
-	for _, k := range kinds {
-		out := runIn("make", "--no-print-directory", "new-function", "NAME="+k.name, k.trigger)
 		if !strings.Contains(out, "new function "+k.name) {
-			t.Fatalf("make new-function %s printed:\n%s", k.name, out)
+			return fmt.Errorf("make new-function %s printed:\n%s", k.name, out)
 		}
 	}
-	scaffolded := time.Now()
+	return nil
+}
+
+// run runs a command in the copy, with modcopy's environment and the
+// module's CDK CLI first on PATH, and returns its stdout and stderr.
+func (c *scaffoldedCopy) run(ctx context.Context, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = c.dir
+	path := filepath.Join(c.root, "node_modules", ".bin") + string(os.PathListSeparator) + os.Getenv("PATH")
+	cmd.Env = append(modcopy.Env(os.Environ()), "PATH="+path)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, &out)
+	}
+	return out.String(), nil
+}
+
+// synthArgs are the CLI arguments of every synth of the copy.
+func (c *scaffoldedCopy) synthArgs() []string {
+	return []string{"synth", "--quiet", "--no-notices", "-c", "stage=dev", "-o", c.outdir()}
+}
+
+func (c *scaffoldedCopy) outdir() string { return filepath.Join(c.dir, "cdk.out") }
+
+// firstSynth runs the copy's first `cdk synth` (it builds every zip and
+// synthesizes), once, and returns its output; the templates it wrote are
+// in c.templates.
+func (c *scaffoldedCopy) firstSynth(t *testing.T) string {
+	t.Helper()
+	c.synthOnce.Do(func() {
+		start := time.Now()
+		c.synthOut, c.synthErr = c.run(context.Background(), c.cdk, c.synthArgs()...)
+		c.synthTime = time.Since(start)
+		if c.synthErr == nil {
+			c.templates, c.synthErr = templatesIn(c.outdir())
+		}
+	})
+	if c.synthErr != nil {
+		t.Fatal(c.synthErr)
+	}
+	return c.synthOut
+}
+
+// TestNewFunctionOfEveryKind proves that a function is one folder and one
+// declaration: in scaffoldedCopy (`make new-function` for a function of
+// each trigger kind, synthesized once with the real CDK CLI, which builds
+// every zip) it checks each new function's role statements, trigger
+// wiring, log group and asynchronous invocation settings, written out here
+// by hand, and runs the scaffolded unit tests, the configuration's and the
+// declarations' tests and the stack tests that read the declarations
+// (declarationTests) in the copy, alongside the synth.
+func TestNewFunctionOfEveryKind(t *testing.T) {
+	t.Parallel() // waits on other processes, alongside the other such tests
+	c := scaffoldedModule(t)
 	// The project's own tests that read the declarations hold for any set
 	// of declared functions: run them in the copy, with the four new ones
 	// declared, in one go test (its builds run in parallel and share work)
@@ -100,44 +174,37 @@ func TestNewFunctionOfEveryKind(t *testing.T) {
 	// so the pattern names each package's tests).
 	packages, names := []string{"./test/", "./bin/app/"}, slices.Clone(declarationTests)
 	for _, pkg := range wholeTestPackages {
-		packages, names = append(packages, "./"+pkg+"/"), append(names, testFuncs(t, filepath.Join(dir, pkg))...)
+		packages, names = append(packages, "./"+pkg+"/"), append(names, testFuncs(t, filepath.Join(c.dir, pkg))...)
 	}
-	for _, k := range kinds {
+	for _, k := range scaffoldKinds {
 		pkg := filepath.Join("internal", k.name)
-		packages, names = append(packages, "./"+pkg+"/"), append(names, testFuncs(t, filepath.Join(dir, pkg))...)
+		packages, names = append(packages, "./"+pkg+"/"), append(names, testFuncs(t, filepath.Join(c.dir, pkg))...)
 	}
 	pattern := "^(" + strings.Join(names, "|") + ")$"
 	tested := make(chan error, 1)
+	testStart := time.Now()
 	go func() {
-		out, err := run("go", append([]string{"test", "-short", "-run", pattern}, packages...)...)
+		out, err := c.run(t.Context(), "go", append([]string{"test", "-short", "-run", pattern}, packages...)...)
 		if err == nil && strings.Contains(out, "no tests to run") {
 			err = fmt.Errorf("go test -run %s ran no test in a package:\n%s", pattern, out)
 		}
 		tested <- err
 	}()
-	synthOut, synthErr := run(cdk, "synth", "--quiet", "--no-notices", "-c", "stage=dev", "-o", "cdk.out")
-	synthesized := time.Now()
+	synthOut := c.firstSynth(t)
 	testErr := <-tested
 	t.Logf("copy and 4 scaffolds %s, cdk synth of the functions with the 4 new ones %s, the tests of the copy alongside it %s",
-		scaffolded.Sub(start).Round(100*time.Millisecond), synthesized.Sub(scaffolded).Round(100*time.Millisecond), time.Since(scaffolded).Round(100*time.Millisecond))
+		c.scaffoldTime.Round(100*time.Millisecond), c.synthTime.Round(100*time.Millisecond), time.Since(testStart).Round(100*time.Millisecond))
 	if testErr != nil {
 		t.Errorf("with a function of each kind added, the tests that read the declarations or the scaffolded unit tests fail: %v", testErr)
 	}
-	if synthErr != nil {
-		t.Fatal(synthErr)
-	}
 
-	for _, k := range kinds {
+	for _, k := range scaffoldKinds {
 		if !strings.Contains(synthOut, k.name+" ") || !strings.Contains(synthOut, "build "+k.name+" (arm64)") {
 			t.Errorf("the size table does not show %s:\n%s", k.name, synthOut)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "cdk.out", "GoLambdaCdk-dev.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var tpl template
-	if err := json.Unmarshal(raw, &tpl); err != nil {
+	if err := json.Unmarshal([]byte(c.templates["GoLambdaCdk-dev.template.json"]), &tpl); err != nil {
 		t.Fatal(err)
 	}
 

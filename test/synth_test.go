@@ -8,19 +8,16 @@ package test
 
 import (
 	"archive/zip"
-	"bytes"
-	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
@@ -29,7 +26,6 @@ import (
 	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/config"
 	"go-lambda-cdk/internal/fixture"
-	"go-lambda-cdk/internal/modcopy"
 	"go-lambda-cdk/stacks"
 )
 
@@ -38,6 +34,9 @@ func TestMain(m *testing.M) {
 	jsii.Close()
 	for _, dir := range assetDirs {
 		os.RemoveAll(dir)
+	}
+	if scaffolded != nil {
+		os.RemoveAll(scaffolded.dir)
 	}
 	os.Exit(code)
 }
@@ -284,85 +283,66 @@ func synthContext(t *testing.T, context map[string]any) (config.Plan, map[string
 }
 
 // TestSynthReusesUnchangedAssembly runs `cdk synth` through the real CDK
-// CLI three times into one folder, with auth.mode none, in a copy of the
-// module (modcopy) whose handler it edits: the first synthesizes, prints
-// the public-API warning on stderr and writes a template without
-// authorizer; the second, with nothing changed, reuses that assembly
-// without starting the jsii kernel and leaves every template byte for byte
-// as it was; the third, after a handler edit (only that function's zip
-// changes), patches the assembly without the kernel. That a patched
-// assembly equals a fresh synth byte for byte, with the context the CLI
-// adds, is TestPatchedAssemblyEqualsFreshSynth's (in-process); that a
-// context change through the CLI reaches the key and synthesizes again,
-// the deploy rehearsal's prod deploy into dev's CDK_OUT.
+// CLI on scaffoldedCopy, whose first synth (shared with
+// TestNewFunctionOfEveryKind) synthesized: with nothing changed, the
+// second reuses that assembly without starting the jsii kernel and leaves
+// every template byte for byte as it was; the third, after a handler edit
+// (only that function's zip changes), patches the assembly without the
+// kernel and changes the templates. That a patched assembly equals a
+// fresh synth byte for byte, with the context the CLI adds, is
+// TestPatchedAssemblyEqualsFreshSynth's (in-process); that a context
+// change through the CLI reaches the key and synthesizes again, the deploy
+// rehearsal's prod deploy into dev's CDK_OUT.
 func TestSynthReusesUnchangedAssembly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a full synth through the CDK CLI, with the function builds")
 	}
 	t.Parallel() // waits on other processes, alongside the other such tests
-	root, cdk := cdkCLI(t)
-	dir := t.TempDir()
-	if err := modcopy.Copy(root, dir); err != nil {
-		t.Fatal(err)
+	c := scaffoldedModule(t)
+	first := c.firstSynth(t)
+	out := c.outdir()
+	if !strings.Contains(first, "synth: synthesized "+out) {
+		t.Fatalf("first synth: output lacks %q:\n%s", "synth: synthesized "+out, first)
 	}
-	if err := modcopy.ShareZipCache(root, dir); err != nil {
-		t.Fatal(err)
-	}
-	out := t.TempDir()
 	edited := functions.Names()[0]
 	editHandler := func(t *testing.T) {
 		// An init the binary keeps: the zip changes, nothing else does.
-		fixture.WriteFile(t, filepath.Join(dir, "lambda", edited, "zz_edit.go"), "package main\n\nfunc init() { println(\"edited\") }\n")
+		// No test of the copy compiles lambda/, so TestNewFunctionOfEveryKind's
+		// go test there is not affected.
+		fixture.WriteFile(t, filepath.Join(c.dir, "lambda", edited, "zz_edit.go"), "package main\n\nfunc init() { println(\"edited\") }\n")
 	}
 	steps := []struct {
 		name   string
 		before func(t *testing.T)
 		want   string // the app's line about the cache
 	}{
-		{name: "first synth", want: "synth: synthesized " + out},
 		{name: "nothing changed", want: "synth: reused " + out},
 		{name: "handler edited", before: editHandler, want: "synth: patched " + out + " in"},
 	}
-	const publicWarning = `warning: auth.mode is "none": every route of the dev REST API is public`
-	var templates map[string]string
+	templates := c.templates
 	for i, step := range steps {
 		if step.before != nil {
 			step.before(t)
 		}
-		args := []string{"synth", "--quiet", "--no-notices", "-o", out, "-c", "auth.mode=none"}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		cmd := exec.CommandContext(ctx, cdk, args...)
-		cmd.Dir = dir
-		cmd.Env = append(modcopy.Env(os.Environ()), "PATH="+filepath.Join(root, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err := cmd.Run()
-		cancel()
+		stderr, err := c.run(t.Context(), c.cdk, c.synthArgs()...)
 		if err != nil {
-			t.Fatalf("%s: cdk %s: %v\n%s", step.name, strings.Join(args, " "), err, stderr.String())
+			t.Fatalf("%s: %v", step.name, err)
 		}
-		if !strings.Contains(stderr.String(), step.want) {
-			t.Fatalf("%s: stderr lacks %q:\n%s", step.name, step.want, stderr.String())
+		if !strings.Contains(stderr, step.want) {
+			t.Fatalf("%s: output lacks %q:\n%s", step.name, step.want, stderr)
 		}
 		got := readTemplates(t, out)
 		switch i {
 		case 0:
-			if !strings.Contains(stderr.String(), publicWarning) {
-				t.Errorf("%s: stderr lacks the auth.mode warning:\n%s", step.name, stderr.String())
-			}
-			if tpl := got["GoLambdaCdk-dev.template.json"]; strings.Contains(tpl, "AWS::ApiGateway::Authorizer") || strings.Contains(tpl, "COGNITO_USER_POOLS") {
-				t.Errorf("%s: the template of auth.mode none has an authorizer", step.name)
-			}
-		case 1:
 			if !maps.Equal(got, templates) {
 				t.Errorf("%s: the templates differ from the first synth's", step.name)
 			}
-		case 2:
+		case 1:
 			if maps.Equal(got, templates) {
 				t.Errorf("%s: the templates did not change", step.name)
 			}
-			if !strings.Contains(stderr.String(), "only the zips of "+edited+" changed") {
-				t.Errorf("%s: stderr does not name %s:\n%s", step.name, edited, stderr.String())
+			if !strings.Contains(stderr, "only the zips of "+edited+" changed") {
+				t.Errorf("%s: output does not name %s:\n%s", step.name, edited, stderr)
 			}
 		}
 		templates = got
@@ -373,17 +353,26 @@ func TestSynthReusesUnchangedAssembly(t *testing.T) {
 // folder, by file name.
 func readTemplates(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	out, err := templatesIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// templatesIn is readTemplates for callers without a *testing.T.
+func templatesIn(dir string) (map[string]string, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.template.json"))
 	if err != nil || len(paths) == 0 {
-		t.Fatalf("no template in %s (%v)", dir, err)
+		return nil, fmt.Errorf("no template in %s (%v)", dir, err)
 	}
 	out := map[string]string{}
 	for _, p := range paths {
 		raw, err := os.ReadFile(p)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		out[filepath.Base(p)] = string(raw)
 	}
-	return out
+	return out, nil
 }
