@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,13 +91,12 @@ func TestQueueAgainstSQS(t *testing.T) {
 	client := sqs.NewFromConfig(awsemu.Shared(t).SetEnv(t))
 	ctx := context.Background()
 
-	queues := 0
+	var queues atomic.Int32
 	// 12 processor records (more than one receive of 10), 11 of report
 	// (more than one visibility batch of 10), 1 that is not a record.
 	newQueue := func(t *testing.T) (string, []string, []string) {
 		t.Helper()
-		queues++
-		out, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprintf("failures-%d", queues))})
+		out, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(fmt.Sprintf("failures-%d", queues.Add(1)))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,6 +157,7 @@ func TestQueueAgainstSQS(t *testing.T) {
 	}
 
 	t.Run("dry run changes nothing", func(t *testing.T) {
+		t.Parallel() // each on its own queue; they mostly wait on SQS
 		url, mine, others := newQueue(t)
 		inv := &fakeInvoker{}
 		c := run(t, url, inv, redrive.Options{DryRun: true})
@@ -171,6 +172,7 @@ func TestQueueAgainstSQS(t *testing.T) {
 	})
 
 	t.Run("replays the function's records and keeps the others", func(t *testing.T) {
+		t.Parallel() // each on its own queue; they mostly wait on SQS
 		url, mine, others := newQueue(t)
 		inv := &fakeInvoker{}
 		c := run(t, url, inv, redrive.Options{Target: "arn:aws:lambda:us-east-1:123456789012:function:GoLambdaCdk-dev-Processor:live"})
@@ -192,6 +194,7 @@ func TestQueueAgainstSQS(t *testing.T) {
 	})
 
 	t.Run("a refused invocation keeps its record", func(t *testing.T) {
+		t.Parallel() // each on its own queue; they mostly wait on SQS
 		url, mine, _ := newQueue(t)
 		inv := &fakeInvoker{refuse: map[string]bool{payloadOf(t, mine[4]): true}}
 		c := run(t, url, inv, redrive.Options{})
@@ -205,6 +208,7 @@ func TestQueueAgainstSQS(t *testing.T) {
 	})
 
 	t.Run("messages visible again during a slow run", func(t *testing.T) {
+		t.Parallel() // each on its own queue; they mostly wait on SQS
 		url, _, _ := newQueue(t)
 		slow := &slowInvoker{delay: 1500 * time.Millisecond}
 		q, err := redrive.NewQueue(client, url, redrive.QueueOptions{Visibility: time.Second, Wait: time.Second})
@@ -224,6 +228,7 @@ func TestQueueAgainstSQS(t *testing.T) {
 	})
 
 	t.Run("limit", func(t *testing.T) {
+		t.Parallel() // each on its own queue; they mostly wait on SQS
 		url, _, _ := newQueue(t)
 		inv := &fakeInvoker{}
 		c := run(t, url, inv, redrive.Options{Limit: 5})
