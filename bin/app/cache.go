@@ -23,9 +23,10 @@ const outdirEnv = "CDK_OUTDIR"
 type cache struct {
 	outdir string
 	in     synthcache.Inputs
-	// alts are the inputs whose assembly serves this run (see
-	// synthcache.Inputs.Alternatives), in itself last.
-	alts []synthcache.Inputs
+	// prior is the alternative of in (see synthcache.Inputs.Alternatives)
+	// whose base key the folder's stamp has: the only inputs whose
+	// assembly can serve this run, reused or patched; nil when none.
+	prior *synthcache.Inputs
 	// off says why nothing can be reused ("" when something can); a run
 	// with the cache off still records its synth when it has a key.
 	off string
@@ -34,7 +35,7 @@ type cache struct {
 }
 
 // openCache computes the key of every input but the zips, from the context
-// the CLI passed and this process.
+// the CLI passed and this process, and finds the stamp's alternative.
 func openCache(cdkContext map[string]any) *cache {
 	c := &cache{outdir: os.Getenv(outdirEnv)}
 	if c.outdir == "" {
@@ -49,51 +50,46 @@ func openCache(cdkContext map[string]any) *cache {
 	case err != nil:
 		c.off = err.Error()
 		c.outdir = "" // no key: nothing to record
+		return c
 	case os.Getenv(synthcache.DisableEnv) == "off":
 		c.off = synthcache.DisableEnv + "=off"
+		return c
+	}
+	for _, in := range c.in.Alternatives() {
+		if base, err := in.BaseKey(); err == nil && synthcache.MayReuse(c.outdir, base) {
+			c.prior = &in
+			break
+		}
 	}
 	return c
 }
 
 // mayReuse tells whether the synth could still be skipped, depending on
 // the zips.
-func (c *cache) mayReuse() bool {
-	if c.off != "" {
-		return false
-	}
-	for _, in := range c.in.Alternatives() {
-		if base, err := in.BaseKey(); err == nil && synthcache.MayReuse(c.outdir, base) {
-			return true
-		}
-	}
-	return false
-}
+func (c *cache) mayReuse() bool { return c.off == "" && c.prior != nil }
 
 // reuse completes the key with the zips' digests and tells whether the
 // output folder holds the assembly of that key; it then prints so, with
 // the time since start.
 func (c *cache) reuse(digests map[string]string, start time.Time, stderr io.Writer) bool {
 	c.in.Assets = digests
-	c.alts = c.in.Alternatives()
 	if c.off != "" {
 		c.reason = c.off
 		return false
 	}
-	var key string
-	for _, in := range c.alts {
-		k, err := in.Key()
-		if err != nil {
-			c.reason = err.Error()
-			return false
-		}
-		ok, reason := synthcache.Reusable(c.outdir, k)
-		if ok {
-			key = k
-			break
-		}
-		c.reason = reason // the last is this run's own
+	in := c.in // without a prior, Reusable says why this run's own key is not served
+	if c.prior != nil {
+		c.prior.Assets = digests
+		in = *c.prior
 	}
-	if key == "" {
+	key, err := in.Key()
+	if err != nil {
+		c.reason = err.Error()
+		return false
+	}
+	ok, reason := synthcache.Reusable(c.outdir, key)
+	if !ok {
+		c.reason = reason
 		return false
 	}
 	fmt.Fprintf(stderr, "synth: reused %s in %s (key %.12s): nothing that determines it changed since its synth (%s=off synthesizes anyway)\n",
@@ -105,17 +101,10 @@ func (c *cache) reuse(digests map[string]string, start time.Time, stderr io.Writ
 // changed since its synth (see synthcache.Patch), and prints so. When it
 // cannot, reason says why, and the run synthesizes.
 func (c *cache) patch(zips stacks.Assets, start time.Time, stderr io.Writer) bool {
-	if c.off != "" {
+	if !c.mayReuse() {
 		return false
 	}
-	// The first alternative whose assembly differs in the zips only.
-	var done synthcache.Patched
-	var err error
-	for _, in := range c.alts {
-		if done, err = synthcache.Patch(c.outdir, in, zips); !errors.Is(err, synthcache.ErrNotOnlyZips) {
-			break
-		}
-	}
+	done, err := synthcache.Patch(c.outdir, *c.prior, zips)
 	if errors.Is(err, synthcache.ErrNotOnlyZips) {
 		return false // reuse's reason stands
 	}
