@@ -304,17 +304,6 @@ func section(t Template, name string) map[string]any {
 	return m
 }
 
-// NestedStacks is the number of AWS::CloudFormation::Stack resources in t.
-func (t Template) NestedStacks() int {
-	n := 0
-	for _, r := range section(t, "Resources") {
-		if m, ok := r.(map[string]any); ok && m["Type"] == nestedStackType {
-			n++
-		}
-	}
-	return n
-}
-
 // Cost is what a template holds, or what one function (or the shared part
 // of a stack) adds to one, in the quantities Budget plans with.
 type Cost struct {

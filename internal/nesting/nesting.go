@@ -244,7 +244,7 @@ func SplitFunctions(c config.Config, fns []config.NamedFunction) (Plan, error) {
 		single = single.Plus(FunctionCost(c, fn, false))
 	}
 	budget := cfnlimits.Budget{}
-	p.Nested = c.NestedStacks == config.NestedAlways || !fits(budget.Capacity(), single)
+	p.Nested = c.NestedStacks == config.NestedAlways || !single.Within(budget.Capacity())
 	if !p.Nested {
 		p.Root = single
 		return p, p.check(budget)
@@ -294,11 +294,6 @@ func sharedCost(c config.Config, fns []config.NamedFunction) cfnlimits.Cost {
 	}
 	r += len(segments)
 	return cfnlimits.Cost{Resources: r, Parameters: 1, Outputs: sharedOutputs, Bytes: r * bytesPerResource}
-}
-
-func fits(capacity, c cfnlimits.Cost) bool {
-	return c.Resources <= capacity.Resources && c.Parameters <= capacity.Parameters &&
-		c.Outputs <= capacity.Outputs && c.Bytes <= capacity.Bytes
 }
 
 // check refuses any template of p over the budget's capacity.
