@@ -86,10 +86,14 @@ type Options struct {
 	// ReloadInterval is how often Reload checks the files' modification
 	// times and sizes. Default DefaultReloadInterval.
 	ReloadInterval time.Duration
-	// RestartOn are files and folders (walked recursively), relative to
-	// ModuleDir, whose change Reload cannot apply because the template
-	// comes from them (the stack's code, its configuration): it prints
-	// that a restart is needed. Default none.
+	// RestartOn are files and folders, relative to ModuleDir or absolute,
+	// whose change Reload cannot apply because the template comes from
+	// them (the stack's code, its configuration): it prints that a restart
+	// is needed. A file counts by its modification time and size, a folder
+	// by the Go source files it holds, as the go command sees them (one
+	// added or removed; not tests or editor files, not subfolders): list a
+	// folder's files too to watch their content (bin/local lists the CDK
+	// app's build inputs, files and folders). Default none.
 	RestartOn []string
 }
 

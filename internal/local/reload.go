@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,8 +148,12 @@ type watcher struct {
 	fns      []template.LambdaFunction
 	restart  []string        // absolute
 	inputs   []bundle.Inputs // of fns, in order: bundle.ListInputs
-	files    bundle.Watcher
-	seq      int
+	// restartInputs are the restart paths as the Watcher polls them: a
+	// folder by its source files' names (a file added or removed), any
+	// other path, a missing one included, by its own stamp.
+	restartInputs bundle.Inputs
+	files         bundle.Watcher
+	seq           int
 }
 
 // startWatcher starts watching fns' sources in the background; Close stops it.
@@ -160,7 +163,13 @@ func (a *App) startWatcher(opts Options, fns []template.LambdaFunction) {
 		if !filepath.IsAbs(r) {
 			r = filepath.Join(opts.ModuleDir, r)
 		}
-		w.restart = append(w.restart, filepath.Clean(r))
+		r = filepath.Clean(r)
+		w.restart = append(w.restart, r)
+		if info, err := os.Stat(r); err == nil && info.IsDir() {
+			w.restartInputs.Dirs = append(w.restartInputs.Dirs, r)
+		} else {
+			w.restartInputs.Files = append(w.restartInputs.Files, r)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stopWatch, a.watched = cancel, make(chan struct{})
@@ -212,25 +221,13 @@ func (w *watcher) run(ctx context.Context) {
 }
 
 // watched lists every path to check: each function's inputs and, without
-// an owner, every file and folder under the RestartOn paths.
+// an owner, the RestartOn paths.
 func (w *watcher) watched() []bundle.Inputs {
-	var restart []string
-	for _, root := range w.restart {
-		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			restart = append(restart, path) // a missing root is watched for appearing
-			return nil
-		})
-	}
-	return append(slices.Clone(w.inputs), bundle.Inputs{Files: restart})
+	return append(slices.Clone(w.inputs), w.restartInputs)
 }
 
-// scan records the stamp of every watched path and returns those that
-// changed since the last scan, a path seen for the first time included.
-func (w *watcher) scan() []string {
-	changed := append(w.files.Set(w.watched()), w.files.Poll()...)
-	slices.Sort(changed)
-	return slices.Compact(changed)
-}
+// scan returns the watched paths whose stamp changed since the last scan.
+func (w *watcher) scan() []string { return w.files.Poll() }
 
 // apply rebuilds each function that one of the changed paths belongs to,
 // and prints that a restart is needed for a change under RestartOn.

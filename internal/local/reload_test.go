@@ -123,7 +123,7 @@ func TestReload(t *testing.T) {
 	app, err := local.Start(ctx, local.Options{
 		Template: tpl, ModuleDir: mod, StateDir: filepath.Join(mod, ".local"),
 		API: true, APIAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Logs: &logs,
-		Reload: true, RestartOn: []string{"stacks"},
+		Reload: true, RestartOn: []string{"stacks", filepath.Join("stacks", "stack.go")},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -246,10 +246,16 @@ func TestReload(t *testing.T) {
 	})
 
 	t.Run("a change under RestartOn asks for a restart", func(t *testing.T) {
+		// A test file is not part of the template's build: saved first, it
+		// must not ask for a restart by the time the source's change does.
+		fixture.WriteFile(t, filepath.Join(mod, "stacks", "stack_test.go"), "package stacks\n")
 		fixture.WriteFile(t, filepath.Join(mod, "stacks", "stack.go"), "package stacks\n\n// Changed.\n")
 		waitFor(t, ctx, "the restart notice", func() bool {
 			return strings.Contains(logs.String(), "reload: "+filepath.Join("stacks", "stack.go")+" changed")
 		})
+		if strings.Contains(logs.String(), "stack_test.go") {
+			t.Errorf("saving a test file under RestartOn asked for a restart:\n%s", logs.String())
+		}
 	})
 
 	close(stop)
