@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strings"
 
+	"go-lambda-cdk/functions"
 	"go-lambda-cdk/internal/cfnlimits"
 	"go-lambda-cdk/internal/config"
 )
@@ -122,16 +123,11 @@ func FunctionCost(c config.Config, fn config.NamedFunction, nested bool) cfnlimi
 	if d.Async() {
 		r++ // event invoke config
 	}
-	api, isAPI := d.API()
-	if isAPI {
-		r += len(api.Paths) // one invoke permission per path
-	}
+	r += permissions(d) // invoke permissions: per API path, S3, schedule
+	_, isAPI := d.API()
 	_, isS3 := d.ObjectCreated()
-	if isS3 {
-		r++ // invoke permission
-	}
 	if _, ok := d.Schedule(); ok {
-		r += 2 // rule, invoke permission
+		r++ // rule
 	}
 	if len(fn.Provisioned.Windows) > 0 {
 		r++ // scalable target
@@ -164,17 +160,23 @@ const permissionStatementBytes = 500
 // trigger, one for a schedule). Lambda refuses a policy over 20 KB
 // (cfnlimits.MaxFunctionPolicyBytes).
 func PolicyBytes(fn config.NamedFunction) int {
+	return permissions(fn.Declaration) * permissionStatementBytes
+}
+
+// permissions counts d's invoke permissions: one per API path, one for an
+// S3 trigger, one for a schedule.
+func permissions(d functions.Declaration) int {
 	n := 0
-	if api, ok := fn.Declaration.API(); ok {
+	if api, ok := d.API(); ok {
 		n += len(api.Paths)
 	}
-	if _, ok := fn.Declaration.ObjectCreated(); ok {
+	if _, ok := d.ObjectCreated(); ok {
 		n++
 	}
-	if _, ok := fn.Declaration.Schedule(); ok {
+	if _, ok := d.Schedule(); ok {
 		n++
 	}
-	return n * permissionStatementBytes
+	return n
 }
 
 // Plan is where each function goes and what each template costs.
